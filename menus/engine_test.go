@@ -1,0 +1,290 @@
+package menus
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func newEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// call drives one call through the engine and keeps its state.
+type call struct {
+	t *testing.T
+	e *Engine
+	s State
+}
+
+func newCall(t *testing.T, mailbox string) (*call, []Cmd) {
+	c := &call{t: t, e: newEngine(t), s: State{Channel: "ch"}}
+	return c, c.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox, Lang: "en"}})
+}
+
+func (c *call) step(ev Event) []Cmd {
+	c.t.Helper()
+	var cmds []Cmd
+	c.s, cmds = c.e.Step(c.s, ev)
+	// Every state must survive a trip through JSON (another instance resumes
+	// from it).
+	b, err := json.Marshal(c.s)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	var back State
+	if err := json.Unmarshal(b, &back); err != nil {
+		c.t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, c.s) {
+		c.t.Fatalf("state does not round-trip JSON:\n got %+v\nwant %+v", back, c.s)
+	}
+	return cmds
+}
+
+func (c *call) digits(ds string) []Cmd {
+	c.t.Helper()
+	var all []Cmd
+	for i := 0; i < len(ds); i++ {
+		all = append(all, c.step(Digit(ds[i]))...)
+	}
+	return all
+}
+
+// finishPrompt ends the playing prompt and returns the commands.
+func (c *call) finishPrompt() []Cmd {
+	c.t.Helper()
+	if c.s.Playback == "" {
+		c.t.Fatalf("no prompt playing (state %+v)", c.s)
+	}
+	return c.step(PromptDone(c.s.Playback))
+}
+
+// render writes commands compactly: play(vm-a vm-b) stop timer(6s) auth(1001,1234) hangup.
+func render(cmds []Cmd) string {
+	var parts []string
+	for _, c := range cmds {
+		switch c.Kind {
+		case CmdPlay:
+			parts = append(parts, "play("+strings.Join(c.Media, " ")+")")
+		case CmdStop:
+			parts = append(parts, "stop")
+		case CmdTimer:
+			parts = append(parts, "timer("+c.After.String()+")")
+		case CmdAuthenticate:
+			parts = append(parts, "auth("+c.Mailbox+","+c.PIN+")")
+		case CmdHangup:
+			parts = append(parts, "hangup")
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func expect(t *testing.T, what string, got []Cmd, want string) {
+	t.Helper()
+	if g := render(got); g != want {
+		t.Errorf("%s:\n got %s\nwant %s", what, g, want)
+	}
+}
+
+func loginOK(counts Counts) Event {
+	return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: "1001@default", Counts: counts}}
+}
+
+var loginBad = Event{Kind: EvLogin, Login: &LoginResult{}}
+
+func TestLoginFixedMailbox(t *testing.T) {
+	c, cmds := newCall(t, "1001")
+	expect(t, "start", cmds, "play(vm-password)")
+	expect(t, "prompt ends", c.finishPrompt(), "timer(10s)")
+	expect(t, "first digit", c.digits("1"), "timer(3s)")
+	expect(t, "rest", c.digits("234#"), "timer(3s) timer(3s) timer(3s) auth(1001,1234)")
+	if c.s.Phase != PhaseBusy || c.s.Input != "" {
+		t.Fatalf("after # want busy with no input kept, got %+v", c.s)
+	}
+	expect(t, "login ok", c.step(loginOK(Counts{New: 2, Old: 1})),
+		"play(vm-youhave digits/2 vm-INBOX vm-and digits/1 vm-Old vm-message vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+	if !c.s.Authenticated || c.s.Menu != MenuMain || c.s.Mailbox != "1001@default" {
+		t.Fatalf("want authenticated in main, got %+v", c.s)
+	}
+	expect(t, "main prompt ends", c.finishPrompt(), "timer(6s)")
+	expect(t, "#", c.digits("#"), "play(vm-goodbye)")
+	expect(t, "goodbye ends", c.finishPrompt(), "hangup")
+	if c.s.Phase != PhaseDone {
+		t.Fatalf("want done, got %s", c.s.Phase)
+	}
+}
+
+func TestDigitInterruptsPrompt(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	playing := c.s.Playback
+	expect(t, "digit during prompt", c.digits("1"), "stop timer(3s)")
+	// The stopped prompt's end arrives late and changes nothing.
+	before := c.s
+	expect(t, "late end of stopped prompt", c.step(PromptDone(playing)), "")
+	if !reflect.DeepEqual(before, c.s) {
+		t.Fatalf("stale PromptDone changed the state")
+	}
+	if c.s.Input != "1" {
+		t.Fatalf("want the interrupting digit kept, got %q", c.s.Input)
+	}
+}
+
+func TestTypeAheadWhileBusyIsKept(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	expect(t, "digit while checking", c.digits("#"), "")
+	// The intro is skipped: the kept '#' exits at once.
+	expect(t, "login ok", c.step(loginOK(Counts{})), "play(vm-goodbye)")
+}
+
+func TestTypeAheadSkipsPromptsInMainMenu(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	c.step(loginOK(Counts{}))
+	expect(t, "* during intro", c.digits("*"), "stop play(vm-opts vm-helpexit)")
+}
+
+func TestThreeWrongPasswords(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	for try := 1; try <= 2; try++ {
+		c.digits("9999#")
+		expect(t, "wrong", c.step(loginBad), "play(vm-incorrect vm-password)")
+		if c.s.Input != "" || c.s.Pending != "" {
+			t.Fatalf("password digits kept after a wrong try: %+v", c.s)
+		}
+	}
+	c.digits("9999#")
+	expect(t, "third wrong", c.step(loginBad), "play(vm-incorrect vm-goodbye)")
+	expect(t, "goodbye ends", c.finishPrompt(), "hangup")
+}
+
+func TestMailboxThenPassword(t *testing.T) {
+	c, cmds := newCall(t, "")
+	expect(t, "start", cmds, "play(vm-login)")
+	c.digits("1002#")
+	if c.s.Menu != MenuLoginPassword || c.s.Mailbox != "1002" {
+		t.Fatalf("want password menu for 1002, got %+v", c.s)
+	}
+	expect(t, "password", c.digits("42#"), "stop timer(3s) timer(3s) auth(1002,42)")
+	expect(t, "wrong", c.step(loginBad), "play(vm-incorrect-mailbox)")
+	if c.s.Menu != MenuLoginMailbox || c.s.Mailbox != "" {
+		t.Fatalf("want mailbox asked again, got %+v", c.s)
+	}
+	c.digits("1002#")
+	expect(t, "right", c.digits("1234#"), "stop timer(3s) timer(3s) timer(3s) timer(3s) auth(1002,1234)")
+}
+
+func TestInterDigitTimeoutCompletesEntry(t *testing.T) {
+	c, _ := newCall(t, "")
+	c.finishPrompt()
+	c.digits("1003")
+	expect(t, "pause after digits", c.step(Timeout(c.s.TimerGen)), "play(vm-password)")
+	if c.s.Mailbox != "1003" {
+		t.Fatalf("want mailbox 1003, got %q", c.s.Mailbox)
+	}
+}
+
+func TestSilenceRepeatsThenGoodbye(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	c.step(loginOK(Counts{}))
+	for i := 1; i <= 2; i++ {
+		expect(t, "prompt ends", c.finishPrompt(), "timer(6s)")
+		expect(t, "silence", c.step(Timeout(c.s.TimerGen)), "play(vm-opts vm-helpexit)")
+	}
+	c.finishPrompt()
+	expect(t, "third silence", c.step(Timeout(c.s.TimerGen)), "play(vm-goodbye)")
+	expect(t, "goodbye ends", c.finishPrompt(), "hangup")
+}
+
+func TestStaleTimerIgnored(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.finishPrompt()
+	old := c.s.TimerGen
+	c.digits("1")
+	before := c.s
+	expect(t, "old timer", c.step(Timeout(old)), "")
+	if !reflect.DeepEqual(before, c.s) {
+		t.Fatal("stale timer changed the state")
+	}
+}
+
+func TestInvalidAndUnbuiltKeys(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	c.step(loginOK(Counts{New: 1}))
+	c.finishPrompt()
+	expect(t, "unknown key 8", c.digits("8"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+	c.finishPrompt()
+	expect(t, "key 0 not built yet", c.digits("0"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+	c.finishPrompt()
+	expect(t, "help", c.digits("*"), "play(vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+}
+
+func TestEmptyMailboxEntryAsksAgain(t *testing.T) {
+	c, _ := newCall(t, "")
+	c.finishPrompt()
+	expect(t, "just #", c.digits("#"), "play(vm-login)")
+	c.finishPrompt()
+	c.digits("#")
+	c.finishPrompt()
+	expect(t, "third empty", c.digits("#"), "play(vm-goodbye)")
+}
+
+func TestHangupEndsEverything(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.step(Event{Kind: EvHangup})
+	for _, ev := range []Event{Digit('1'), PromptDone("ch:1"), Timeout(c.s.TimerGen), loginOK(Counts{})} {
+		if cmds := c.step(ev); len(cmds) != 0 {
+			t.Fatalf("after hangup %v gave %s", ev.Kind, render(cmds))
+		}
+	}
+}
+
+func TestPersistableDropsPassword(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("12")
+	p := c.s.Persistable(c.e.Tree())
+	if p.Input != "" {
+		t.Fatalf("password digits persisted: %q", p.Input)
+	}
+	c2, _ := newCall(t, "")
+	c2.digits("10")
+	if p := c2.s.Persistable(c2.e.Tree()); p.Input != "10" {
+		t.Fatalf("mailbox digits should persist, got %q", p.Input)
+	}
+}
+
+func TestNonKeysIgnored(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	before := c.s
+	for _, d := range []byte{'A', 'x', 0, ' '} {
+		if cmds := c.step(Digit(d)); len(cmds) != 0 {
+			t.Fatalf("digit %q gave %s", d, render(cmds))
+		}
+	}
+	if !reflect.DeepEqual(before, c.s) {
+		t.Fatal("non-key changed the state")
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	for _, cfg := range []Config{
+		{MaxLogins: 11},
+		{MaxRepeats: -1},
+		{MenuTimeout: time.Millisecond},
+		{LoginInterDigit: time.Hour},
+	} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+}

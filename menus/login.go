@@ -1,0 +1,62 @@
+package menus
+
+// loginMailbox takes the typed mailbox number. An empty entry asks again; any
+// other is accepted without saying whether it exists (app_voicemail asks for
+// the password either way, so callers cannot probe for mailboxes).
+func (st *stepper) loginMailbox(number string) {
+	if number == "" {
+		st.s.Repeats++
+		if st.s.Repeats >= st.menu().MaxRepeats {
+			st.goodbye("vm-goodbye")
+			return
+		}
+		st.play(st.prompt(st.menu()), PhasePrompting)
+		return
+	}
+	st.s.Mailbox = number
+	st.enter(MenuLoginPassword, nil)
+}
+
+// loginPassword asks the app to check the password. The digits leave the
+// state at once: they are never persisted.
+func (st *stepper) loginPassword(pin string) {
+	st.s.Phase = PhaseBusy
+	st.s.TimerGen++
+	st.emit(Cmd{Kind: CmdAuthenticate, Mailbox: st.s.Mailbox, PIN: pin})
+}
+
+// loginResult follows app_voicemail's vm_authenticate: a wrong try says
+// vm-incorrect and asks for the password again (vm-incorrect-mailbox, which
+// asks for the mailbox, when the mailbox was typed); the last wrong try says
+// vm-incorrect, then vm-goodbye, and hangs up.
+func (st *stepper) loginResult(r *LoginResult) {
+	if r == nil || st.s.Phase != PhaseBusy {
+		return
+	}
+	if r.OK {
+		st.s.Authenticated = true
+		st.s.Failures = 0
+		st.s.Mailbox = r.Mailbox
+		if r.Lang != "" {
+			st.s.Lang = r.Lang
+		}
+		st.s.Counts = r.Counts
+		st.s.Menu = MenuMain
+		st.s.Repeats = 0
+		intro := append(messageIntro(st.s.Lang, st.s.Counts), mainInstructions(&st.s)...)
+		st.enter(MenuMain, intro)
+		return
+	}
+	st.s.Failures++
+	if st.s.Failures >= st.e.cfg.MaxLogins {
+		st.s.Pending = ""
+		st.goodbye("vm-incorrect", "vm-goodbye")
+		return
+	}
+	if st.s.FixedMailbox {
+		st.enter(MenuLoginPassword, []string{"vm-incorrect", "vm-password"})
+		return
+	}
+	st.s.Mailbox = ""
+	st.enter(MenuLoginMailbox, []string{"vm-incorrect-mailbox"})
+}

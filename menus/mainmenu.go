@@ -1,0 +1,73 @@
+package menus
+
+import "strings"
+
+// messageIntro is "you have N new and M old messages", in the word order of
+// lang (apps/app_voicemail.c vm_intro_en and its siblings).
+func messageIntro(lang string, c Counts) []string {
+	out := []string{"vm-youhave"}
+	plural := func(n int) string {
+		if n == 1 {
+			return "vm-message"
+		}
+		return "vm-messages"
+	}
+	if c.New > 0 {
+		out = append(out, SayNumber(lang, c.New)...)
+		out = append(out, "vm-INBOX")
+		if c.Old > 0 {
+			out = append(out, "vm-and")
+		} else {
+			out = append(out, plural(c.New))
+		}
+	}
+	if c.Old > 0 {
+		out = append(out, SayNumber(lang, c.Old)...)
+		out = append(out, "vm-Old", plural(c.Old))
+	}
+	if c.New == 0 && c.Old == 0 {
+		out = append(out, "vm-no", "vm-messages")
+	}
+	return out
+}
+
+// mainInstructions is the main menu's prompt (vm_instructions_en): "press 1
+// for new messages" when the current folder has any, then the options, then
+// "press star for help or pound to exit".
+func mainInstructions(s *State) []string {
+	var out []string
+	if box := startFolder(s.Counts); box != "" {
+		out = append(out, "vm-onefor")
+		if romance(s.Lang) {
+			out = append(out, "vm-messages", box)
+		} else {
+			out = append(out, box, "vm-messages")
+		}
+	}
+	return append(out, "vm-opts", "vm-helpexit")
+}
+
+// startFolder is the folder a caller starts in and its prompt: New when it
+// has messages, else Old when it has some, else none (app_voicemail
+// vm_execmain).
+func startFolder(c Counts) string {
+	switch {
+	case c.New > 0:
+		return "vm-INBOX"
+	case c.Old > 0:
+		return "vm-Old"
+	}
+	return ""
+}
+
+// romance reports languages whose prompts put the noun first ("messages
+// nouveaux"), as app_voicemail's vm_instructions does for es, fr and pt.
+func romance(lang string) bool {
+	l := strings.ToLower(lang)
+	for _, p := range []string{"es", "fr", "pt"} {
+		if l == p || strings.HasPrefix(l, p+"_") || strings.HasPrefix(l, p+"-") {
+			return true
+		}
+	}
+	return false
+}
