@@ -1,0 +1,257 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/clusterpbx/voicemail/state/redistest"
+)
+
+func TestAuthenticate(t *testing.T) {
+	s, _ := newTestStore(t, Config{MaxFailures: 3})
+	ctx := testCtx(t)
+	id := mustID(t, "1001@sales")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, Name: "Alice", PIN: "2580", Language: "en"}}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		id   MailboxID
+		pin  string
+		want error
+	}{
+		{"right", id, "2580", nil},
+		{"wrong", id, "2581", ErrWrongPIN},
+		{"empty", id, "", ErrWrongPIN},
+		{"not digits", id, "25a0", ErrWrongPIN},
+		{"prefix of PIN", id, "258", ErrWrongPIN},
+		{"too long", id, "25802580258025802580258025802580", ErrWrongPIN},
+		{"unknown mailbox", mustID(t, "1002@sales"), "2580", ErrMailboxNotFound},
+		{"other context", mustID(t, "1001"), "2580", ErrMailboxNotFound},
+		{"invalid mailbox", MailboxID{"1001", "../x"}, "2580", ErrInvalidMailbox},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.Authenticate(ctx, tt.id, tt.pin)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Authenticate(%v, %q) = %v, want %v", tt.id, tt.pin, err, tt.want)
+			}
+			if tt.want == nil {
+				want := Mailbox{ID: id, Name: "Alice", Language: "en"}
+				if got != want {
+					t.Errorf("Authenticate = %+v, want %+v", got, want)
+				}
+				// A success clears the failures before the next case,
+				// so that MaxFailures is not reached here.
+			}
+			if tt.want == ErrWrongPIN {
+				if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+					t.Fatalf("right PIN after a wrong one: %v", err)
+				}
+			}
+		})
+	}
+}
+
+func TestAuthenticateLockout(t *testing.T) {
+	const window = time.Second
+	s, rdb := newTestStore(t, Config{MaxFailures: 3, FailureWindow: window})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := s.Authenticate(ctx, id, "0000"); !errors.Is(err, ErrWrongPIN) {
+			t.Fatalf("failure %d: %v, want ErrWrongPIN", i+1, err)
+		}
+	}
+	if ttl := rdb.PTTL(ctx, authFailKey(id)).Val(); ttl <= 0 || ttl > window {
+		t.Errorf("failure counter TTL %v, want in (0, %v]", ttl, window)
+	}
+	// Locked: even the right PIN is refused, and not counted.
+	for range 3 {
+		if _, err := s.Authenticate(ctx, id, "2580"); !errors.Is(err, ErrLocked) {
+			t.Fatalf("after 3 failures: %v, want ErrLocked", err)
+		}
+	}
+	if n := rdb.Get(ctx, authFailKey(id)).Val(); n != "3" {
+		t.Errorf("failure count %s while locked, want 3", n)
+	}
+	// Another mailbox is not affected.
+	other := mustID(t, "1002")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: other, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, other, "2580"); err != nil {
+		t.Errorf("other mailbox: %v", err)
+	}
+	// Unlocked when the window ends.
+	start := time.Now()
+	eventually(t, 5*window, "the lockout to end", func() bool {
+		_, err := s.Authenticate(ctx, id, "2580")
+		return err == nil
+	})
+	t.Logf("unlocked after %v", time.Since(start))
+	if n := rdb.Exists(ctx, authFailKey(id)).Val(); n != 0 {
+		t.Error("failure counter left after a success")
+	}
+}
+
+func TestAuthenticateResetOnSuccess(t *testing.T) {
+	s, _ := newTestStore(t, Config{MaxFailures: 3})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		for range 2 {
+			if _, err := s.Authenticate(ctx, id, "0000"); !errors.Is(err, ErrWrongPIN) {
+				t.Fatalf("round %d: %v, want ErrWrongPIN", round, err)
+			}
+		}
+		if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+			t.Fatalf("round %d: right PIN after 2 of 3 failures: %v", round, err)
+		}
+	}
+}
+
+// Calls in parallel cannot try more PINs per window than MaxFailures.
+func TestAuthenticateParallelLimit(t *testing.T) {
+	const max, calls = 5, 20
+	s, _ := newTestStore(t, Config{MaxFailures: max})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg            sync.WaitGroup
+		mu            sync.Mutex
+		wrong, locked int
+	)
+	for range calls {
+		wg.Go(func() {
+			_, err := s.Authenticate(ctx, id, "0000")
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, ErrWrongPIN):
+				wrong++
+			case errors.Is(err, ErrLocked):
+				locked++
+			default:
+				t.Errorf("Authenticate: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if wrong != max || locked != calls-max {
+		t.Errorf("%d wrong and %d locked, want %d and %d", wrong, locked, max, calls-max)
+	}
+}
+
+func TestSetPIN(t *testing.T) {
+	s, rdb := newTestStore(t, Config{})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, Name: "Alice"}}); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := s.Authenticate(ctx, id, "1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mb.PINIsDefault || mb.PINChangedByOwner {
+		t.Fatalf("fresh mailbox %+v: want PINIsDefault", mb)
+	}
+
+	if err := s.SetPIN(ctx, id, "97531"); err != nil {
+		t.Fatal(err)
+	}
+	// Another instance on the same Redis sees it at once.
+	other := newStoreOn(t, Config{}, rdb)
+	if _, err := other.Authenticate(ctx, id, "1234"); !errors.Is(err, ErrWrongPIN) {
+		t.Errorf("old PIN: %v, want ErrWrongPIN", err)
+	}
+	mb, err = other.Authenticate(ctx, id, "97531")
+	if err != nil {
+		t.Fatalf("new PIN: %v", err)
+	}
+	if mb.PINIsDefault || !mb.PINChangedByOwner {
+		t.Errorf("after SetPIN %+v: want not default, changed by owner", mb)
+	}
+	if v := rdb.HGet(ctx, boxKey(id), fieldPINVer).Val(); v != "2" {
+		t.Errorf("pin_ver %s, want 2", v)
+	}
+
+	// Setting the default PIN again makes it the default again.
+	if err := s.SetPIN(ctx, id, "1234"); err != nil {
+		t.Fatal(err)
+	}
+	if mb, err := s.Mailbox(ctx, id); err != nil || !mb.PINIsDefault || !mb.PINChangedByOwner {
+		t.Errorf("after SetPIN(default) %+v, %v", mb, err)
+	}
+
+	if err := s.SetPIN(ctx, id, "12#4"); !errors.Is(err, ErrInvalidPIN) {
+		t.Errorf("SetPIN(bad) = %v, want ErrInvalidPIN", err)
+	}
+	if err := s.SetPIN(ctx, id, ""); !errors.Is(err, ErrInvalidPIN) {
+		t.Errorf("SetPIN(empty) = %v, want ErrInvalidPIN", err)
+	}
+	if err := s.SetPIN(ctx, mustID(t, "1002"), "5555"); !errors.Is(err, ErrMailboxNotFound) {
+		t.Errorf("SetPIN(unknown) = %v, want ErrMailboxNotFound", err)
+	}
+	if n := rdb.Exists(ctx, boxKey(mustID(t, "1002"))).Val(); n != 0 {
+		t.Error("SetPIN created an unknown mailbox")
+	}
+}
+
+// No PIN reaches the log, whatever happens.
+func TestPINsNotLogged(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	rdb := redistest.Start(t)
+	s, err := New(Config{PINHashCost: 4, MaxFailures: 2, DefaultPIN: "864209753102"}, rdb, WithLogger(zap.New(core)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	pins := []string{"864209753102", "975318642013", "112233445566", "556677889900"}
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id}, {ID: mustID(t, "1002"), PIN: "975318642013"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "112233445566"}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.SetPIN(ctx, id, "556677889900")
+	for _, p := range append(pins, "999999999999") {
+		_, _ = s.Authenticate(ctx, id, p)
+		_, _ = s.Authenticate(ctx, mustID(t, "4444"), p)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("nothing logged: the test proves nothing")
+	}
+	for _, e := range logs.All() {
+		line := e.Message
+		for k, v := range e.ContextMap() {
+			line += " " + k + "=" + fmt.Sprint(v)
+		}
+		for _, p := range append(pins, "999999999999") {
+			if strings.Contains(line, p) {
+				t.Errorf("log line contains PIN %s: %s", p, line)
+			}
+		}
+		if strings.Contains(line, "$2a$") {
+			t.Errorf("log line contains a PIN hash: %s", line)
+		}
+	}
+}

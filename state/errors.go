@@ -1,0 +1,54 @@
+package state
+
+import "errors"
+
+// ErrInvalidMailbox is returned when a mailbox number or context is not
+// acceptable (see ParseMailbox), before anything reaches Redis.
+var ErrInvalidMailbox = errors.New("state: invalid mailbox")
+
+// ErrInvalidPIN is returned when a PIN is not 1 to 20 ASCII digits.
+var ErrInvalidPIN = errors.New("state: invalid PIN")
+
+// ErrInvalidConfig is returned by New when a Config field is out of range or
+// a required dependency is missing.
+var ErrInvalidConfig = errors.New("state: invalid config")
+
+// ErrInvalidFolder is returned by ParseFolder for anything but the digits 0
+// to 4.
+var ErrInvalidFolder = errors.New("state: invalid folder")
+
+// ErrMailboxNotFound is returned when no mailbox with the given id has been
+// provisioned.
+var ErrMailboxNotFound = errors.New("state: mailbox not found")
+
+// ErrWrongPIN is returned by Authenticate when the PIN does not match. The
+// failure has been counted towards the lockout.
+var ErrWrongPIN = errors.New("state: wrong PIN")
+
+// ErrLocked is returned by Authenticate when the mailbox has had
+// Config.MaxFailures failed PIN entries within Config.FailureWindow. The PIN
+// is not checked while the mailbox is locked.
+var ErrLocked = errors.New("state: mailbox locked after too many failed PIN entries")
+
+// ErrInvalidChannelID is returned when a channel id is not 1 to 128 of the
+// characters A-Z, a-z, 0-9, '.', '_' and '-'.
+var ErrInvalidChannelID = errors.New("state: invalid channel id")
+
+// ErrInvalidSession is returned by SaveSession for a session that cannot be
+// stored as given: a negative or too large epoch, a malformed mailbox or menu
+// state that is not valid JSON.
+var ErrInvalidSession = errors.New("state: invalid session")
+
+// ErrSessionNotFound is returned by LoadSession when the channel has no
+// session record (never saved, deleted, or expired after Config.SessionTTL).
+var ErrSessionNotFound = errors.New("state: session not found")
+
+// ErrStaleEpoch is returned by SaveSession when the stored session carries a
+// higher epoch (fencing token) than the one being saved: another instance has
+// taken the call over, and the caller must stop acting on it.
+var ErrStaleEpoch = errors.New("state: stale session epoch")
+
+// ErrCorruptSession is returned when a stored session record cannot be
+// decoded. SaveSession refuses to overwrite such a record, because its epoch
+// is unknown; DeleteSession removes it.
+var ErrCorruptSession = errors.New("state: corrupt session record")

@@ -1,0 +1,67 @@
+package state
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/clusterpbx/voicemail/state/redistest"
+)
+
+// testTimeout bounds every test's Redis work, so a hang fails the test
+// instead of the whole run.
+const testTimeout = 60 * time.Second
+
+// newTestStore starts a private Redis and returns a Store on it, with the
+// cheapest bcrypt cost unless cfg sets one.
+func newTestStore(tb testing.TB, cfg Config) (*Store, *redis.Client) {
+	tb.Helper()
+	rdb := redistest.Start(tb)
+	return newStoreOn(tb, cfg, rdb), rdb
+}
+
+// newStoreOn returns a Store on an existing client: another "instance".
+func newStoreOn(tb testing.TB, cfg Config, rdb redis.UniversalClient) *Store {
+	tb.Helper()
+	if cfg.PINHashCost == 0 {
+		cfg.PINHashCost = bcrypt.MinCost
+	}
+	s, err := New(cfg, rdb)
+	if err != nil {
+		tb.Fatalf("New: %v", err)
+	}
+	return s
+}
+
+// testCtx is the test's context with testTimeout.
+func testCtx(tb testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(tb.Context(), testTimeout)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
+// mustID parses a mailbox id or fails the test.
+func mustID(tb testing.TB, s string) MailboxID {
+	tb.Helper()
+	id, err := ParseMailbox(s)
+	if err != nil {
+		tb.Fatalf("ParseMailbox(%q): %v", s, err)
+	}
+	return id
+}
+
+// eventually polls cond every 20ms until it holds or timeout passes
+// (nats-server's checkFor).
+func eventually(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("gave up after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

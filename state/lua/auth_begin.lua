@@ -1,0 +1,28 @@
+-- Start a PIN check: refuse if the mailbox is locked, otherwise count this
+-- attempt as a failure in advance (the caller deletes the counter when the
+-- PIN is right). Counting before the slow bcrypt compare means parallel
+-- calls cannot make more than max attempts per window.
+-- KEYS[1] mailbox HASH, KEYS[2] failure counter
+-- ARGV max failures, window_ms
+-- Returns {0} no such mailbox (nothing written),
+--         {2, pttl_ms} locked,
+--         {1, pin_hash, name, email, language, pin_default, pin_source}.
+local box = redis.call('HMGET', KEYS[1], 'pin_hash', 'name', 'email', 'language', 'pin_default', 'pin_source')
+if not box[1] then
+  return {0}
+end
+local n = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+if n >= tonumber(ARGV[1]) then
+  local ttl = redis.call('PTTL', KEYS[2])
+  if ttl < 0 then
+    -- A counter without expiry would lock the mailbox for ever.
+    redis.call('PEXPIRE', KEYS[2], ARGV[2])
+    ttl = tonumber(ARGV[2])
+  end
+  return {2, ttl}
+end
+redis.call('INCR', KEYS[2])
+if redis.call('PTTL', KEYS[2]) < 0 then
+  redis.call('PEXPIRE', KEYS[2], ARGV[2])
+end
+return {1, box[1], box[2], box[3], box[4], box[5], box[6]}

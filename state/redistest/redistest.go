@@ -1,0 +1,158 @@
+// Package redistest starts a private, throw-away redis-server for tests, in
+// the manner of net/http/httptest: real Redis on a loopback port, gone when
+// the test ends.
+package redistest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// startTimeout bounds how long Start waits for the server to answer PING.
+const startTimeout = 10 * time.Second
+
+// stopTimeout bounds how long cleanup waits for the server to exit after
+// SIGTERM before it kills it.
+const stopTimeout = 5 * time.Second
+
+// portAttempts is how many free ports Start tries: another process may take
+// the port between choosing it and redis-server binding it.
+const portAttempts = 3
+
+// Start runs a new redis-server (Debian's, found on PATH) on a free loopback
+// port with persistence off and its directory in tb.TempDir(), waits until it
+// answers PING, and returns a client for it. The client is closed and the
+// server stopped in tb.Cleanup. Each call starts its own server, so tests
+// may FLUSHALL freely.
+func Start(tb testing.TB) *redis.Client {
+	tb.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		tb.Fatal("redis-server not found: install Debian's redis-server (testenv/up does)")
+	}
+	dir := tb.TempDir()
+	var lastErr error
+	for range portAttempts {
+		rdb, err := start(tb, bin, dir)
+		if err == nil {
+			return rdb
+		}
+		lastErr = err
+	}
+	tb.Fatalf("redistest: %v", lastErr)
+	return nil
+}
+
+// start makes one attempt on one free port.
+func start(tb testing.TB, bin, dir string) (*redis.Client, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	out := &syncBuffer{}
+	cmd := exec.Command(bin,
+		"--port", strconv.Itoa(port),
+		"--bind", "127.0.0.1",
+		"--save", "",
+		"--appendonly", "no",
+		"--dir", dir,
+		"--daemonize", "no",
+		"--loglevel", "warning",
+		"--logfile", "",
+	)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", bin, err)
+	}
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(stopTimeout):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+
+	// A probe client without retries, so each PING fails fast while the
+	// server is still starting.
+	probe := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second})
+	defer probe.Close()
+	deadline := time.Now().Add(startTimeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err = probe.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			break
+		}
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("redis-server on %s exited: %v\n%s", addr, err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return nil, fmt.Errorf("redis-server on %s: no PING reply within %v: %v\n%s", addr, startTimeout, err, out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	tb.Cleanup(func() {
+		_ = rdb.Close()
+		stop()
+	})
+	return rdb, nil
+}
+
+// freePort asks the kernel for a free loopback TCP port.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer l.Close()
+	addr, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, errors.New("find a free port: not a TCP address")
+	}
+	return addr.Port, nil
+}
+
+// syncBuffer collects the server's output for error messages.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

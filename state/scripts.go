@@ -1,0 +1,32 @@
+package state
+
+import (
+	_ "embed"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The Lua scripts behind every change of more than one key or field that
+// must be atomic. Each file documents its KEYS, ARGV and reply. They run
+// with Script.Run: EVALSHA, falling back to EVAL when Redis has not cached
+// the script (after a restart or a failover).
+var (
+	//go:embed lua/mailbox_create.lua
+	mailboxCreateSrc string
+	//go:embed lua/mailbox_update.lua
+	mailboxUpdateSrc string
+	//go:embed lua/pin_set.lua
+	pinSetSrc string
+	//go:embed lua/auth_begin.lua
+	authBeginSrc string
+	//go:embed lua/session_save.lua
+	sessionSaveSrc string
+)
+
+var (
+	mailboxCreateScript = redis.NewScript(mailboxCreateSrc)
+	mailboxUpdateScript = redis.NewScript(mailboxUpdateSrc)
+	pinSetScript        = redis.NewScript(pinSetSrc)
+	authBeginScript     = redis.NewScript(authBeginSrc)
+	sessionSaveScript   = redis.NewScript(sessionSaveSrc)
+)
