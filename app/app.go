@@ -1,0 +1,312 @@
+// Package app wires the voicemail command: configuration, logs, the ARI
+// client and its event stream, Redis, and one goroutine per call that walks
+// the menu engine.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+
+	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/menus"
+	"github.com/clusterpbx/voicemail/state"
+)
+
+// App is one voicemail instance.
+type App struct {
+	cfg   Config
+	log   *zap.Logger
+	ari   *ari.Client
+	rdb   redis.UniversalClient
+	store *state.Store
+	deps  *callDeps
+
+	mu    sync.Mutex
+	calls map[string]*call
+	wg    sync.WaitGroup
+}
+
+// New builds an instance from cfg. It does no I/O: Run connects.
+func New(cfg Config, log *zap.Logger) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = zap.NewNop()
+	}
+	log = log.With(zap.String("instance", cfg.Instance.ID))
+	client, err := ari.New(ari.Config{
+		URL:      cfg.ARI.URL,
+		Username: cfg.ARI.Username,
+		Password: cfg.ARI.Password,
+		Timeout:  cfg.ARI.RequestTimeout,
+	}, ari.WithLogger(log.Named("ari")))
+	if err != nil {
+		return nil, fmt.Errorf("app: ari client: %w", err)
+	}
+	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:      cfg.Redis.Addrs,
+		MasterName: cfg.Redis.MasterName,
+		Username:   cfg.Redis.Username,
+		Password:   cfg.Redis.Password,
+		DB:         cfg.Redis.DB,
+	})
+	store, err := state.New(state.Config{
+		DefaultPIN:    cfg.Voicemail.DefaultPIN,
+		PINHashCost:   cfg.Voicemail.PINHashCost,
+		MaxFailures:   cfg.Voicemail.LockoutFailures,
+		FailureWindow: cfg.Voicemail.LockoutWindow,
+		SessionTTL:    cfg.Voicemail.SessionTTL,
+	}, rdb, state.WithLogger(log.Named("state")))
+	if err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("app: state: %w", err)
+	}
+	engine, err := menus.New(menus.Config{
+		MaxLogins:       cfg.Voicemail.MaxLogins,
+		MaxRepeats:      cfg.Voicemail.MaxRepeats,
+		MenuTimeout:     cfg.Voicemail.MenuTimeout,
+		LoginFirstDigit: cfg.Voicemail.LoginFirstDigit,
+		LoginInterDigit: cfg.Voicemail.LoginInterDigit,
+	})
+	if err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("app: menus: %w", err)
+	}
+	a := &App{
+		cfg:   cfg,
+		log:   log,
+		ari:   client,
+		rdb:   rdb,
+		store: store,
+		calls: make(map[string]*call),
+	}
+	a.deps = &callDeps{
+		engine:   engine,
+		player:   client,
+		hanger:   client,
+		auth:     store,
+		sessions: store,
+		instance: cfg.Instance.ID,
+		app:      cfg.ARI.App,
+	}
+	return a, nil
+}
+
+// Run serves calls until ctx is cancelled, then ends the calls it holds and
+// returns. It waits for Redis and Asterisk with backoff rather than failing,
+// so the instance can start before them.
+func (a *App) Run(ctx context.Context) error {
+	defer a.rdb.Close()
+	if err := a.provision(ctx); err != nil {
+		return err
+	}
+	stream, err := a.ari.Stream(ari.StreamConfig{Apps: []string{a.cfg.ARI.App}},
+		ari.WithOnConnect(a.onConnect))
+	if err != nil {
+		return fmt.Errorf("app: event stream: %w", err)
+	}
+	streamDone := make(chan error, 1)
+	go func() { streamDone <- stream.Run(ctx) }()
+
+	a.log.Info("voicemail running", zap.String("app", a.cfg.ARI.App), zap.String("ari", a.cfg.ARI.URL))
+	for ev := range stream.Events() {
+		a.dispatch(ctx, ev)
+	}
+	err = <-streamDone
+	a.shutdown()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("app: event stream: %w", err)
+	}
+	return nil
+}
+
+// provision loads the configured mailboxes into Redis, retrying while Redis
+// is not up yet.
+func (a *App) provision(ctx context.Context) error {
+	boxes := make([]state.MailboxConfig, 0, len(a.cfg.Mailboxes))
+	for _, m := range a.cfg.Mailboxes {
+		id, err := state.ParseMailbox(m.Mailbox)
+		if err != nil {
+			return fmt.Errorf("%w: mailbox %q: %v", ErrInvalidConfig, m.Mailbox, err)
+		}
+		lang := m.Language
+		if lang == "" {
+			lang = "en"
+		}
+		boxes = append(boxes, state.MailboxConfig{ID: id, Name: m.Name, PIN: m.PIN, Email: m.Email, Language: lang})
+	}
+	backoff := 100 * time.Millisecond
+	for {
+		start := time.Now()
+		report, err := a.store.Provision(ctx, boxes)
+		if err == nil {
+			a.log.Info("mailboxes provisioned", zap.Int("created", report.Created),
+				zap.Int("updated", report.Updated), zap.Int("unchanged", report.Unchanged),
+				zap.Duration("took", time.Since(start)))
+			return nil
+		}
+		if errors.Is(err, state.ErrInvalidPIN) || errors.Is(err, state.ErrInvalidMailbox) {
+			return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		}
+		a.log.Warn("provisioning mailboxes, will retry", zap.Error(err), zap.Duration("backoff", backoff))
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// dispatch routes one ARI event to its call.
+func (a *App) dispatch(ctx context.Context, ev ari.Event) {
+	switch e := ev.(type) {
+	case *ari.StasisStart:
+		a.start(ctx, e)
+	case *ari.ChannelDtmfReceived:
+		if len(e.Digit) != 1 {
+			a.log.Warn("ignoring malformed DTMF", zap.String("channel", e.Channel.ID), zap.String("digit", e.Digit))
+			return
+		}
+		a.route(e.Channel.ID, menus.Digit(e.Digit[0]))
+	case *ari.PlaybackFinished:
+		a.route(channelOfTarget(e.Playback.TargetURI), menus.PromptDone(e.Playback.ID))
+	case *ari.StasisEnd:
+		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangup})
+	}
+}
+
+func channelOfTarget(uri string) string {
+	id, ok := strings.CutPrefix(uri, "channel:")
+	if !ok {
+		return ""
+	}
+	return id
+}
+
+func (a *App) route(channelID string, ev menus.Event) {
+	a.mu.Lock()
+	c := a.calls[channelID]
+	a.mu.Unlock()
+	if c != nil {
+		c.in.push(item{ev: ev})
+	}
+}
+
+// start takes a new call: checks the Stasis arguments, answers, and starts
+// the call's goroutine.
+func (a *App) start(ctx context.Context, e *ari.StasisStart) {
+	ch := e.Channel
+	log := a.log.With(zap.String("channel", ch.ID))
+	req, err := ParseArgs(e.Args)
+	if err != nil {
+		log.Warn("refusing call: bad stasis arguments", zap.Strings("args", e.Args), zap.Error(err))
+		a.leave(ctx, ch.ID, "FAILED")
+		return
+	}
+	if req.Mode == "deposit" {
+		// Leaving messages is not built yet: hand the call back to the
+		// dialplan, which tells the caller.
+		log.Warn("deposit is not available yet", zap.Stringer("mailbox", req.Mailbox))
+		a.leave(ctx, ch.ID, "FAILED")
+		return
+	}
+	a.mu.Lock()
+	if _, dup := a.calls[ch.ID]; dup {
+		a.mu.Unlock()
+		return
+	}
+	c := newCall(ch.ID, a.deps, a.log)
+	a.calls[ch.ID] = c
+	a.mu.Unlock()
+
+	log.Info("call started", zap.Strings("args", e.Args), zap.String("caller", ch.Caller.Number))
+	start := &menus.Start{Mode: menus.ModeMain, Lang: ch.Language}
+	if req.HasMailbox {
+		start.Mailbox = req.Mailbox.String()
+	}
+	c.in.push(item{fn: func(ctx context.Context) {
+		if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
+			c.log.Error("answer", zap.Error(err))
+		}
+	}})
+	c.in.push(item{ev: menus.Event{Kind: menus.EvStart, Start: start}})
+
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		c.run(ctx)
+		a.mu.Lock()
+		delete(a.calls, ch.ID)
+		a.mu.Unlock()
+	}()
+}
+
+// leave sends a channel back to the dialplan with VOICEMAIL_STATUS set, as
+// app_voicemail sets VMSTATUS.
+func (a *App) leave(ctx context.Context, channelID, status string) {
+	if err := a.ari.SetVariable(ctx, channelID, "VOICEMAIL_STATUS", status); err != nil && !ari.IsGone(err) {
+		a.log.Warn("set VOICEMAIL_STATUS", zap.String("channel", channelID), zap.Error(err))
+	}
+	if err := a.ari.Continue(ctx, channelID, "", "", 0, ""); err != nil && !ari.IsGone(err) {
+		a.log.Warn("continue", zap.String("channel", channelID), zap.Error(err))
+	}
+}
+
+// onConnect reconciles the calls this instance holds after the event stream
+// reconnects: events missed while it was down are gone, so a call whose
+// channel left meanwhile is ended, and a prompt that ended unseen is treated
+// as ended.
+func (a *App) onConnect(ctx context.Context, reconnect bool) {
+	if !reconnect {
+		return
+	}
+	a.mu.Lock()
+	calls := make([]*call, 0, len(a.calls))
+	for _, c := range a.calls {
+		calls = append(calls, c)
+	}
+	a.mu.Unlock()
+	a.log.Info("event stream reconnected, reconciling calls", zap.Int("calls", len(calls)))
+	for _, c := range calls {
+		c.in.push(item{fn: func(ctx context.Context) { c.reconcile(ctx, a.ari) }})
+	}
+}
+
+// shutdown ends the calls still held: each is hung up after a goodbye is
+// not possible any more (the stream is closed), so they are hung up at once
+// and their sessions removed. Bounded by 5 s.
+func (a *App) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	a.mu.Lock()
+	ids := make([]string, 0, len(a.calls))
+	for id := range a.calls {
+		ids = append(ids, id)
+	}
+	a.mu.Unlock()
+	for _, id := range ids {
+		if err := a.ari.Hangup(ctx, id, "normal"); err != nil && !ari.IsGone(err) {
+			a.log.Warn("hangup at shutdown", zap.String("channel", id), zap.Error(err))
+		}
+		if err := a.store.DeleteSession(ctx, id); err != nil {
+			a.log.Warn("delete session at shutdown", zap.String("channel", id), zap.Error(err))
+		}
+	}
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		a.log.Warn("calls still running at shutdown")
+	}
+	a.log.Info("voicemail stopped", zap.Int("calls_ended", len(ids)))
+}

@@ -1,0 +1,216 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/clusterpbx/voicemail/state/redistest"
+	"github.com/clusterpbx/voicemail/testenv"
+)
+
+// These tests place calls through the real Asterisk of testenv (testenv/up)
+// into the shipped dialplan (*97, *98), with a real Redis, and check what
+// the caller hears from ARI's PlaybackStarted events.
+
+// harness runs one voicemail instance against testenv and a private Redis.
+type harness struct {
+	t      *testing.T
+	env    testenv.Env
+	rdb    *redis.Client
+	caller *testenv.Caller
+}
+
+func startHarness(t *testing.T) *harness {
+	t.Helper()
+	env := testenv.Require(t)
+	rdb := redistest.Start(t)
+	// The caller connects first and leaves last: Asterisk 22.10 can wedge
+	// its application registry when a subscribeAll app and another app
+	// disconnect at the same instant, so the two never close together.
+	connectCtx, connectCancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer connectCancel()
+	caller, err := testenv.NewCaller(connectCtx, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(caller.Close)
+	cfg := DefaultConfig()
+	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = env.ARIURL, env.ARIUser, env.ARIPass
+	cfg.Redis.Addrs = []string{rdb.Options().Addr}
+	cfg.Instance.ID = "it-" + t.Name()
+	cfg.Voicemail.PINHashCost = 4 // bcrypt.MinCost: the tests check logic, not hashing cost
+	cfg.Mailboxes = []MailboxConfig{
+		{Mailbox: "1001", Name: "Alice"},
+		{Mailbox: "1002@default", Name: "Bob", PIN: "4321"},
+	}
+	a, err := New(cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("app.Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("app did not stop within 10s of cancel")
+		}
+	})
+
+	waitCtx, waitCancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer waitCancel()
+	// The app is ready once Asterisk lists its application.
+	for {
+		if _, err := caller.Client.Application(waitCtx, "voicemail"); err == nil {
+			break
+		}
+		select {
+		case <-waitCtx.Done():
+			t.Fatal("voicemail app did not register with Asterisk within 15s")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// Mailboxes are provisioned before the app connects, so they exist now.
+	return &harness{t: t, env: env, rdb: rdb, caller: caller}
+}
+
+// dial places a call and waits until the voicemail app answered it.
+func (h *harness) dial(ctx context.Context, exten, callerID string) *testenv.Call {
+	h.t.Helper()
+	call, err := h.caller.Dial(ctx, exten, "vm-test", callerID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { _ = call.Hangup(context.Background()) })
+	if err := call.WaitAnswered(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+	return call
+}
+
+func callCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestIntegrationStar97RightPIN(t *testing.T) {
+	h := startHarness(t)
+	ctx := callCtx(t)
+	// Two new messages and one old, as the counts read from Redis.
+	must(t, h.rdb.ZAdd(ctx, "vm:{1001@default}:f:0", redis.Z{Score: 1, Member: "m1"}, redis.Z{Score: 2, Member: "m2"}).Err())
+	must(t, h.rdb.ZAdd(ctx, "vm:{1001@default}:f:1", redis.Z{Score: 3, Member: "m3"}).Err())
+
+	call := h.dial(ctx, "*97", "Alice <1001>")
+	must(t, call.Expect(ctx, "vm-password"))
+	must(t, call.Press(ctx, "1234#"))
+	must(t, call.Expect(ctx, "vm-youhave", "digits/2", "vm-INBOX", "vm-and", "digits/1", "vm-Old", "vm-message",
+		"vm-onefor", "vm-INBOX", "vm-messages", "vm-opts", "vm-helpexit"))
+	must(t, call.Press(ctx, "#"))
+	must(t, call.Expect(ctx, "vm-goodbye"))
+	must(t, call.WaitEnded(ctx))
+}
+
+func TestIntegrationTypeAheadInterruptsPrompt(t *testing.T) {
+	h := startHarness(t)
+	ctx := callCtx(t)
+	call := h.dial(ctx, "*97", "Alice <1001>")
+	must(t, call.Expect(ctx, "vm-password"))
+	// The whole password and '#' (exit) while prompts play: the intro is
+	// cut short and the call ends without the menu being read out.
+	must(t, call.Press(ctx, "1234##"))
+	must(t, call.WaitFor(ctx, "vm-goodbye"))
+	must(t, call.WaitEnded(ctx))
+	if heard := strings.Join(call.HeardNames(), " "); strings.Contains(heard, "vm-helpexit") {
+		t.Errorf("the menu was read out although the caller had typed ahead: %s", heard)
+	}
+}
+
+func TestIntegrationStar98AsksMailboxThenPIN(t *testing.T) {
+	h := startHarness(t)
+	ctx := callCtx(t)
+	call := h.dial(ctx, "*98", "Alice <1001>")
+	must(t, call.Expect(ctx, "vm-login"))
+	must(t, call.Press(ctx, "1002#"))
+	must(t, call.Expect(ctx, "vm-password"))
+	must(t, call.Press(ctx, "4321#"))
+	must(t, call.Expect(ctx, "vm-youhave", "vm-no", "vm-messages", "vm-opts", "vm-helpexit"))
+	must(t, call.Press(ctx, "#"))
+	must(t, call.Expect(ctx, "vm-goodbye"))
+	must(t, call.WaitEnded(ctx))
+}
+
+func TestIntegrationThreeWrongPINsEndTheCall(t *testing.T) {
+	h := startHarness(t)
+	ctx := callCtx(t)
+	call := h.dial(ctx, "*97", "Alice <1001>")
+	must(t, call.Expect(ctx, "vm-password"))
+	must(t, call.Press(ctx, "1111#"))
+	must(t, call.Expect(ctx, "vm-incorrect", "vm-password"))
+	must(t, call.Press(ctx, "2222#"))
+	must(t, call.Expect(ctx, "vm-incorrect", "vm-password"))
+	must(t, call.Press(ctx, "3333#"))
+	must(t, call.Expect(ctx, "vm-incorrect", "vm-goodbye"))
+	must(t, call.WaitEnded(ctx))
+}
+
+func TestIntegrationUnknownMailboxRefused(t *testing.T) {
+	h := startHarness(t)
+	ctx := callCtx(t)
+	// *98 with a mailbox that does not exist: the password is still asked
+	// (nothing tells a caller which mailboxes exist), then refused.
+	call := h.dial(ctx, "*98", "Alice <1001>")
+	must(t, call.Expect(ctx, "vm-login"))
+	must(t, call.Press(ctx, "7777#"))
+	must(t, call.Expect(ctx, "vm-password"))
+	must(t, call.Press(ctx, "1234#"))
+	must(t, call.Expect(ctx, "vm-incorrect-mailbox"))
+	must(t, call.Hangup(ctx))
+
+	// *97 from a phone whose extension has no mailbox.
+	call = h.dial(ctx, "*97", "Visitor <4242>")
+	must(t, call.Expect(ctx, "vm-password"))
+	must(t, call.Press(ctx, "1234#"))
+	must(t, call.Expect(ctx, "vm-incorrect", "vm-password"))
+}
+
+func TestIntegrationBadArgsReturnToDialplan(t *testing.T) {
+	h := startHarness(t)
+	ctx := callCtx(t)
+	// The app refuses the call, unanswered, and continues it in the dialplan
+	// with VOICEMAIL_STATUS=FAILED (the extension then waits 10 s).
+	call, err := h.caller.Dial(ctx, "bad-args", "vm-test", "Alice <1001>")
+	must(t, err)
+	t.Cleanup(func() { _ = call.Hangup(context.Background()) })
+	for {
+		v, err := h.caller.Client.GetVariable(ctx, call.B, "TESTENV_AFTER_STASIS")
+		if err == nil && v != "" {
+			if v != "FAILED" {
+				t.Fatalf("VOICEMAIL_STATUS after Stasis = %q, want FAILED", v)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the call did not come back to the dialplan: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

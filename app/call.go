@@ -1,0 +1,211 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/menus"
+	"github.com/clusterpbx/voicemail/state"
+)
+
+// player plays and stops prompts on a channel.
+type player interface {
+	Play(ctx context.Context, channelID, playbackID string, media []string, lang string) (ari.Playback, error)
+	StopPlayback(ctx context.Context, playbackID string) error
+}
+
+// hanger ends calls.
+type hanger interface {
+	Hangup(ctx context.Context, channelID, reason string) error
+}
+
+// authenticator checks passwords and reads the counts announced at login.
+type authenticator interface {
+	Authenticate(ctx context.Context, id state.MailboxID, pin string) (state.Mailbox, error)
+	Counts(ctx context.Context, id state.MailboxID) (state.Counts, error)
+}
+
+// sessionStore keeps the state another instance needs to resume a call.
+type sessionStore interface {
+	SaveSession(ctx context.Context, s state.Session) error
+	DeleteSession(ctx context.Context, channelID string) error
+}
+
+// callDeps is what every call shares.
+type callDeps struct {
+	engine   *menus.Engine
+	player   player
+	hanger   hanger
+	auth     authenticator
+	sessions sessionStore
+	instance string
+	app      string
+}
+
+// call is one caller in the app: a goroutine that owns the menu state and
+// applies events to it one at a time.
+type call struct {
+	id      string
+	log     *zap.Logger
+	deps    *callDeps
+	in      *inbox
+	s       menus.State
+	timer   *time.Timer
+	created time.Time
+}
+
+func newCall(id string, deps *callDeps, log *zap.Logger) *call {
+	return &call{
+		id:      id,
+		log:     log.With(zap.String("channel", id)),
+		deps:    deps,
+		in:      newInbox(),
+		s:       menus.State{Channel: id},
+		created: time.Now(),
+	}
+}
+
+// run applies events until the call ends or ctx is done. The session record
+// is removed when the call ends.
+func (c *call) run(ctx context.Context) {
+	defer c.stopTimer()
+	for {
+		it, ok := c.in.pop(ctx)
+		if !ok {
+			return
+		}
+		if it.fn != nil {
+			it.fn(ctx)
+			continue
+		}
+		c.step(ctx, it.ev)
+		if c.s.Phase == menus.PhaseDone {
+			if err := c.deps.sessions.DeleteSession(context.WithoutCancel(ctx), c.id); err != nil {
+				c.log.Warn("delete session", zap.Error(err))
+			}
+			c.log.Info("call ended", zap.Duration("duration", time.Since(c.created)))
+			return
+		}
+	}
+}
+
+// step applies ev, saves the new state and carries out the commands.
+func (c *call) step(ctx context.Context, ev menus.Event) {
+	before := c.s
+	next, cmds := c.deps.engine.Step(c.s, ev)
+	c.s = next
+	if ev.Kind == menus.EvDigit {
+		c.log.Debug("dtmf", zap.String("digit", string(ev.Digit)), zap.String("menu", string(c.s.Menu)))
+	}
+	if before.Menu != c.s.Menu {
+		c.log.Info("menu", zap.String("from", string(before.Menu)), zap.String("to", string(c.s.Menu)))
+	}
+	if c.s.Phase != menus.PhaseDone && (len(cmds) > 0 || before.Menu != c.s.Menu) {
+		c.save(ctx)
+	}
+	for _, cmd := range cmds {
+		c.exec(ctx, cmd)
+	}
+}
+
+func (c *call) save(ctx context.Context) {
+	menu, err := json.Marshal(c.s.Persistable(c.deps.engine.Tree()))
+	if err != nil {
+		c.log.Error("encode session", zap.Error(err))
+		return
+	}
+	sess := state.Session{
+		ChannelID: c.id,
+		Instance:  c.deps.instance,
+		App:       c.deps.app,
+		Menu:      menu,
+	}
+	if c.s.Authenticated {
+		sess.Mailbox = c.s.Mailbox
+	}
+	if err := c.deps.sessions.SaveSession(ctx, sess); err != nil {
+		// The call goes on: the record only matters if this instance dies.
+		c.log.Warn("save session", zap.Error(err))
+	}
+}
+
+func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
+	switch cmd.Kind {
+	case menus.CmdPlay:
+		media := make([]string, len(cmd.Media))
+		for i, m := range cmd.Media {
+			media[i] = "sound:" + m
+		}
+		if _, err := c.deps.player.Play(ctx, c.id, cmd.ID, media, cmd.Lang); err != nil {
+			if ari.IsGone(err) {
+				return // the hangup's StasisEnd follows
+			}
+			// Carry on as if the prompt had ended, so the caller is not left
+			// in silence with no timer running.
+			c.log.Error("play", zap.Strings("media", cmd.Media), zap.Error(err))
+			c.in.push(item{ev: menus.PromptDone(cmd.ID)})
+		}
+	case menus.CmdStop:
+		if err := c.deps.player.StopPlayback(ctx, cmd.ID); err != nil && !ari.IsGone(err) {
+			c.log.Warn("stop playback", zap.String("playback", cmd.ID), zap.Error(err))
+		}
+	case menus.CmdTimer:
+		c.stopTimer()
+		gen := cmd.Gen
+		c.timer = time.AfterFunc(cmd.After, func() { c.in.push(item{ev: menus.Timeout(gen)}) })
+	case menus.CmdAuthenticate:
+		c.in.push(item{ev: menus.Event{Kind: menus.EvLogin, Login: c.authenticate(ctx, cmd.Mailbox, cmd.PIN)}})
+	case menus.CmdHangup:
+		if err := c.deps.hanger.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
+			c.log.Warn("hangup", zap.Error(err))
+		}
+	}
+}
+
+// authenticate checks a password. Every failure looks the same to the
+// caller, so nobody can probe for mailboxes; the log says which it was.
+func (c *call) authenticate(ctx context.Context, mailbox, pin string) *menus.LoginResult {
+	id, err := state.ParseMailbox(mailbox)
+	if err != nil {
+		c.log.Info("login refused: invalid mailbox", zap.String("mailbox", mailbox))
+		return &menus.LoginResult{}
+	}
+	mb, err := c.deps.auth.Authenticate(ctx, id, pin)
+	switch {
+	case errors.Is(err, state.ErrMailboxNotFound):
+		c.log.Info("login refused: unknown mailbox", zap.Stringer("mailbox", id))
+		return &menus.LoginResult{}
+	case errors.Is(err, state.ErrWrongPIN):
+		c.log.Info("login refused: wrong password", zap.Stringer("mailbox", id))
+		return &menus.LoginResult{}
+	case errors.Is(err, state.ErrLocked):
+		c.log.Warn("login refused: mailbox locked after repeated failures", zap.Stringer("mailbox", id))
+		return &menus.LoginResult{}
+	case err != nil:
+		c.log.Error("login failed", zap.Stringer("mailbox", id), zap.Error(err))
+		return &menus.LoginResult{}
+	}
+	counts, err := c.deps.auth.Counts(ctx, id)
+	if err != nil {
+		c.log.Error("read counts", zap.Stringer("mailbox", id), zap.Error(err))
+	}
+	c.log.Info("login", zap.Stringer("mailbox", id), zap.Int("new", counts.New), zap.Int("old", counts.Old))
+	return &menus.LoginResult{
+		OK:      true,
+		Mailbox: id.String(),
+		Lang:    mb.Language,
+		Counts:  menus.Counts{New: counts.New, Old: counts.Old},
+	}
+}
+
+func (c *call) stopTimer() {
+	if c.timer != nil {
+		c.timer.Stop()
+		c.timer = nil
+	}
+}

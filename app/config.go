@@ -1,0 +1,259 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/knadh/koanf/parsers/yaml"
+	"github.com/knadh/koanf/providers/env/v2"
+	"github.com/knadh/koanf/providers/file"
+	"github.com/knadh/koanf/providers/posflag"
+	"github.com/knadh/koanf/providers/structs"
+	"github.com/knadh/koanf/v2"
+	"github.com/spf13/pflag"
+)
+
+// ErrInvalidConfig is wrapped by every configuration error.
+var ErrInvalidConfig = errors.New("app: invalid config")
+
+// Config is every setting of the voicemail command. It is read from a YAML
+// file, then VOICEMAIL_* environment variables (VOICEMAIL_ARI_URL sets
+// ari.url: the first underscore after the prefix separates the section),
+// then command-line flags (--ari.url). deploy/voicemail.example.yaml documents
+// each field; the defaults are those of [DefaultConfig].
+type Config struct {
+	ARI       ARIConfig       `koanf:"ari"`
+	Redis     RedisConfig     `koanf:"redis"`
+	Instance  InstanceConfig  `koanf:"instance"`
+	Log       LogConfig       `koanf:"log"`
+	Voicemail VoicemailConfig `koanf:"voicemail"`
+	// Mailboxes are provisioned into Redis at start-up.
+	Mailboxes []MailboxConfig `koanf:"mailboxes"`
+}
+
+// ARIConfig says how to reach Asterisk.
+type ARIConfig struct {
+	// URL is ARI's base URL. Default http://127.0.0.1:8088/ari.
+	URL string `koanf:"url"`
+	// Username and Password are the ari.conf user. Default voicemail/voicemail.
+	Username string `koanf:"username"`
+	Password string `koanf:"password"`
+	// App is the Stasis application name the dialplan uses. Default voicemail.
+	App string `koanf:"app"`
+	// RequestTimeout bounds each REST call. Default 5s.
+	RequestTimeout time.Duration `koanf:"request_timeout"`
+}
+
+// RedisConfig says how to reach Redis.
+type RedisConfig struct {
+	// Addrs are host:port of one server, of Sentinels (with MasterName), or
+	// of Cluster nodes. Default [127.0.0.1:6379].
+	Addrs []string `koanf:"addrs"`
+	// MasterName selects Sentinel mode. Default "".
+	MasterName string `koanf:"master_name"`
+	// Username and Password authenticate (ACL or requirepass). Default "".
+	Username string `koanf:"username"`
+	Password string `koanf:"password"`
+	// DB is the database number (single server and Sentinel). Default 0.
+	DB int `koanf:"db"`
+}
+
+// InstanceConfig names this instance.
+type InstanceConfig struct {
+	// ID identifies this instance among several. Default: host name and pid.
+	ID string `koanf:"id"`
+}
+
+// LogConfig shapes the logs.
+type LogConfig struct {
+	// Level is debug, info, warn or error. Default info.
+	Level string `koanf:"level"`
+	// Format is json or console. Default json.
+	Format string `koanf:"format"`
+}
+
+// VoicemailConfig holds the caller-facing behaviour.
+type VoicemailConfig struct {
+	// DefaultPIN is the password of a mailbox provisioned without one.
+	// Default 1234.
+	DefaultPIN string `koanf:"default_pin"`
+	// MaxLogins is how many wrong passwords end a call. Default 3.
+	MaxLogins int `koanf:"max_logins"`
+	// MaxRepeats is how many unanswered prompts end a call. Default 3.
+	MaxRepeats int `koanf:"max_repeats"`
+	// MenuTimeout is how long a menu waits for a key. Default 6s.
+	MenuTimeout time.Duration `koanf:"menu_timeout"`
+	// LoginFirstDigit is how long login prompts wait for a first digit.
+	// Default 10s.
+	LoginFirstDigit time.Duration `koanf:"login_first_digit"`
+	// LoginInterDigit is how long they wait between digits. Default 3s.
+	LoginInterDigit time.Duration `koanf:"login_inter_digit"`
+	// PINHashCost is the bcrypt cost of stored passwords. Default 10.
+	PINHashCost int `koanf:"pin_hash_cost"`
+	// LockoutFailures wrong passwords within LockoutWindow lock a mailbox
+	// until the window passes. Default 10.
+	LockoutFailures int `koanf:"lockout_failures"`
+	// LockoutWindow is that window. Default 15m.
+	LockoutWindow time.Duration `koanf:"lockout_window"`
+	// SessionTTL is how long a call's session lives in Redis after its last
+	// change. Default 4h.
+	SessionTTL time.Duration `koanf:"session_ttl"`
+}
+
+// MailboxConfig is one mailbox to provision.
+type MailboxConfig struct {
+	// Mailbox is NUMBER or NUMBER@CONTEXT.
+	Mailbox string `koanf:"mailbox"`
+	// Name is the owner's name.
+	Name string `koanf:"name"`
+	// PIN is the initial password; empty means voicemail.default_pin. A
+	// password the owner changed by phone is never overwritten.
+	PIN string `koanf:"pin"`
+	// Email receives notifications.
+	Email string `koanf:"email"`
+	// Language of the prompts (en, fr, …). Default en.
+	Language string `koanf:"language"`
+}
+
+// DefaultConfig returns the defaults of every setting.
+func DefaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		ARI: ARIConfig{
+			URL:            "http://127.0.0.1:8088/ari",
+			Username:       "voicemail",
+			Password:       "voicemail",
+			App:            "voicemail",
+			RequestTimeout: 5 * time.Second,
+		},
+		Redis:    RedisConfig{Addrs: []string{"127.0.0.1:6379"}},
+		Instance: InstanceConfig{ID: fmt.Sprintf("%s-%d", host, os.Getpid())},
+		Log:      LogConfig{Level: "info", Format: "json"},
+		Voicemail: VoicemailConfig{
+			DefaultPIN:      "1234",
+			MaxLogins:       3,
+			MaxRepeats:      3,
+			MenuTimeout:     6 * time.Second,
+			LoginFirstDigit: 10 * time.Second,
+			LoginInterDigit: 3 * time.Second,
+			PINHashCost:     10,
+			LockoutFailures: 10,
+			LockoutWindow:   15 * time.Minute,
+			SessionTTL:      4 * time.Hour,
+		},
+	}
+}
+
+// LoadConfig reads the configuration: defaults, then the YAML file named by
+// --config (or VOICEMAIL_CONFIG), then the environment, then the other flags
+// in args.
+func LoadConfig(args []string, environ func(string) string) (Config, error) {
+	k := koanf.New(".")
+	if err := k.Load(structs.Provider(DefaultConfig(), "koanf"), nil); err != nil {
+		return Config{}, fmt.Errorf("%w: defaults: %v", ErrInvalidConfig, err)
+	}
+	fs := pflag.NewFlagSet("voicemail", pflag.ContinueOnError)
+	configPath := fs.String("config", environ("VOICEMAIL_CONFIG"), "YAML configuration file")
+	for _, key := range k.Keys() {
+		if key == "mailboxes" {
+			continue
+		}
+		fs.String(key, "", "overrides "+key)
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("%w: flags: %v", ErrInvalidConfig, err)
+	}
+	if *configPath != "" {
+		if err := k.Load(file.Provider(*configPath), yaml.Parser()); err != nil {
+			return Config{}, fmt.Errorf("%w: file %s: %v", ErrInvalidConfig, *configPath, err)
+		}
+	}
+	envProvider := env.Provider(".", env.Opt{
+		Prefix: "VOICEMAIL_",
+		TransformFunc: func(k, v string) (string, any) {
+			key := strings.ToLower(strings.TrimPrefix(k, "VOICEMAIL_"))
+			if key == "config" {
+				return "", nil
+			}
+			key = strings.Replace(key, "_", ".", 1)
+			if key == "redis.addrs" {
+				return key, strings.Split(v, ",")
+			}
+			return key, v
+		},
+		EnvironFunc: func() []string {
+			var out []string
+			for _, kv := range os.Environ() {
+				name, _, _ := strings.Cut(kv, "=")
+				if strings.HasPrefix(name, "VOICEMAIL_") {
+					out = append(out, name+"="+environ(name))
+				}
+			}
+			return out
+		},
+	})
+	if err := k.Load(envProvider, nil); err != nil {
+		return Config{}, fmt.Errorf("%w: environment: %v", ErrInvalidConfig, err)
+	}
+	if err := k.Load(posflag.ProviderWithFlag(fs, ".", k, func(f *pflag.Flag) (string, any) {
+		if f.Name == "config" || !f.Changed {
+			return "", nil
+		}
+		if f.Name == "redis.addrs" {
+			return f.Name, strings.Split(f.Value.String(), ",")
+		}
+		return f.Name, f.Value.String()
+	}), nil); err != nil {
+		return Config{}, fmt.Errorf("%w: flags: %v", ErrInvalidConfig, err)
+	}
+	var cfg Config
+	if err := k.UnmarshalWithConf("", &cfg, koanf.UnmarshalConf{Tag: "koanf", FlatPaths: false}); err != nil {
+		return Config{}, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Validate checks the settings that no other package checks.
+func (c Config) Validate() error {
+	switch {
+	case c.ARI.URL == "":
+		return fmt.Errorf("%w: ari.url is empty", ErrInvalidConfig)
+	case c.ARI.Username == "":
+		return fmt.Errorf("%w: ari.username is empty", ErrInvalidConfig)
+	case !validAppName(c.ARI.App):
+		return fmt.Errorf("%w: ari.app %q: use letters, digits, '-' and '_'", ErrInvalidConfig, c.ARI.App)
+	case len(c.Redis.Addrs) == 0:
+		return fmt.Errorf("%w: redis.addrs is empty", ErrInvalidConfig)
+	case c.Instance.ID == "":
+		return fmt.Errorf("%w: instance.id is empty", ErrInvalidConfig)
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("%w: log.level %q: use debug, info, warn or error", ErrInvalidConfig, c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "console":
+	default:
+		return fmt.Errorf("%w: log.format %q: use json or console", ErrInvalidConfig, c.Log.Format)
+	}
+	return nil
+}
+
+func validAppName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
