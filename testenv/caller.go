@@ -190,7 +190,9 @@ func (call *Call) WaitAnswered(ctx context.Context) error {
 // Expect waits for the next prompts the caller hears and checks that they
 // are names, in order.
 func (call *Call) Expect(ctx context.Context, names ...string) error {
-	err := call.wait(ctx, strings.Join(names, " "), func() bool { return len(call.heard)-call.cursor >= len(names) || call.ended && len(call.heard)-call.cursor < len(names) })
+	err := call.wait(ctx, strings.Join(names, " "), func() bool {
+		return len(call.heard)-call.cursor >= len(names) || call.ended && len(call.heard)-call.cursor < len(names)
+	})
 	call.mu.Lock()
 	defer call.mu.Unlock()
 	if err != nil {
