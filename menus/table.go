@@ -1,0 +1,56 @@
+package menus
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// KeyTable renders every menu of the tree as a Markdown table: each key (or
+// entry), what it does and the prompt the menu plays. The README carries
+// this table, and a test checks that the two agree.
+func (t *Tree) KeyTable() string {
+	var b strings.Builder
+	b.WriteString("| menu | prompt | key | does |\n|---|---|---|---|\n")
+	for _, m := range t.Menus() {
+		prompt := strings.Join(m.Prompt, " ")
+		if m.PromptFunc != nil {
+			prompt = strings.Join(m.PromptFunc(&State{Lang: "en", Counts: Counts{New: 1}}), " ")
+		}
+		switch m.Input {
+		case InputDigits:
+			fmt.Fprintf(&b, "| %s | `%s` | digits, `#` | %s |\n", m.Doc, prompt, m.OnInput.Doc)
+		case InputKey:
+			keys := make([]byte, 0, len(m.Keys))
+			for k := range m.Keys {
+				keys = append(keys, k)
+			}
+			slices.SortFunc(keys, func(a, b byte) int { return keyOrder(a) - keyOrder(b) })
+			for i, k := range keys {
+				name, p := m.Doc, "`"+prompt+"`"
+				if i > 0 {
+					name, p = "", ""
+				}
+				doc := m.Keys[k].Doc
+				if m.Keys[k].Kind == ActNotAvailable {
+					doc += " (not yet: `vm-sorry`)"
+				}
+				fmt.Fprintf(&b, "| %s | %s | `%c` | %s |\n", name, p, k, doc)
+			}
+		}
+	}
+	return b.String()
+}
+
+// keyOrder sorts keys as a keypad reads: 1–9, 0, *, #.
+func keyOrder(k byte) int {
+	switch {
+	case k >= '1' && k <= '9':
+		return int(k - '0')
+	case k == '0':
+		return 10
+	case k == '*':
+		return 11
+	}
+	return 12
+}
