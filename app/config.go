@@ -63,7 +63,8 @@ type RedisConfig struct {
 
 // InstanceConfig names this instance.
 type InstanceConfig struct {
-	// ID identifies this instance among several. Default: host name and pid.
+	// ID identifies this instance among several. Default (and when set
+	// empty): host name and pid.
 	ID string `koanf:"id"`
 }
 
@@ -212,6 +213,10 @@ func LoadConfig(args []string, environ func(string) string) (Config, error) {
 	var cfg Config
 	if err := k.UnmarshalWithConf("", &cfg, koanf.UnmarshalConf{Tag: "koanf", FlatPaths: false}); err != nil {
 		return Config{}, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+	}
+	if cfg.Instance.ID == "" {
+		// An empty id in a file or the environment means "the default".
+		cfg.Instance.ID = DefaultConfig().Instance.ID
 	}
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
