@@ -19,6 +19,29 @@ const (
 	CmdAuthenticate CmdKind = "authenticate"
 	// CmdHangup: end the call.
 	CmdHangup CmdKind = "hangup"
+	// CmdContinue: hand the call back to the dialplan with
+	// VOICEMAIL_STATUS=Cmd.Status.
+	CmdContinue CmdKind = "continue"
+	// CmdRecord: record the caller into Cmd.Name (beep first), ended by #,
+	// Cmd.MaxSilence seconds of silence or Cmd.MaxSeconds; the end comes back
+	// as EvRecorded.
+	CmdRecord CmdKind = "record"
+	// CmdDiscard: delete the recording Cmd.Name.
+	CmdDiscard CmdKind = "discard"
+	// CmdSaveMessage: store the recorded message Cmd.Deposit (duration in
+	// Cmd.Duration; -1 when the recording's end was not seen and the app
+	// must measure it); the result comes back as EvSaved.
+	CmdSaveMessage CmdKind = "save_message"
+	// CmdLoadFolder: load folder Cmd.Folder of Cmd.Mailbox; EvFolder follows.
+	CmdLoadFolder CmdKind = "load_folder"
+	// CmdCloseFolder: apply what the caller did in folder Cmd.Folder: move
+	// Cmd.Heard (New) messages to Old, delete Cmd.Deleted.
+	CmdCloseFolder CmdKind = "close_folder"
+	// CmdMove: move message Cmd.MsgID to folder Cmd.Folder; EvMoved follows.
+	CmdMove CmdKind = "move"
+	// CmdControl: apply Cmd.Op (reverse, forward, pause, unpause) to
+	// playback Cmd.ID.
+	CmdControl CmdKind = "control"
 )
 
 // Cmd is one thing for the app to do. Only the fields of its Kind are set.
@@ -31,4 +54,16 @@ type Cmd struct {
 	Gen     int
 	Mailbox string
 	PIN     string
+	Status  string
+	Name    string
+	// MaxSeconds and MaxSilence bound a recording.
+	MaxSeconds int
+	MaxSilence int
+	Duration   int
+	Deposit    *Deposit
+	Folder     int
+	MsgID      string
+	Heard      []string
+	Deleted    []string
+	Op         string
 }

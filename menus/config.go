@@ -27,6 +27,9 @@ type Config struct {
 	// LoginInterDigit is how long they wait between digits. Default 3 s
 	// (app_voicemail uses 2 s; a little more spares slow typists a retry).
 	LoginInterDigit time.Duration
+	// Location is the time zone in which message times are spoken. Default
+	// UTC.
+	Location *time.Location
 }
 
 func (c *Config) setDefaults() {
@@ -44,6 +47,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoginInterDigit == 0 {
 		c.LoginInterDigit = 3 * time.Second
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
 	}
 }
 

@@ -69,10 +69,34 @@ func (st *stepper) apply(ev Event) {
 		st.timeout(ev.Gen)
 	case EvLogin:
 		st.loginResult(ev.Login)
+	case EvRecorded:
+		st.recorded(ev.Recorded)
+	case EvSaved:
+		st.saved(ev.Saved)
+	case EvFolder:
+		st.folderLoaded(ev.Folder)
+	case EvMoved:
+		st.moved(ev.Saved)
+	case EvHangupRequest:
+		st.s.HungUp = true
+		st.depositHangupRequest()
 	case EvHangup:
-		st.s.Phase = PhaseDone
-		st.s.Playback = ""
+		st.hangup()
 	}
+}
+
+// hangup ends the call. Nothing is lost: a recording whose end was not seen
+// is saved (the app measures it), and the folder being browsed is closed so
+// heard and deleted messages take effect, as app_voicemail does on hangup.
+func (st *stepper) hangup() {
+	st.s.HungUp = true
+	if d := st.s.Deposit; d != nil && st.s.Phase == PhaseRecording && !d.Saved {
+		st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: -1})
+	}
+	st.closeBox()
+	st.s.Phase = PhaseDone
+	st.s.Playback = ""
+	st.s.Playing = PlayPrompt
 }
 
 func (st *stepper) start(start *Start) {
@@ -80,6 +104,10 @@ func (st *stepper) start(start *Start) {
 		return
 	}
 	st.s.Lang = start.Lang
+	if start.Mode == ModeDeposit {
+		st.startDeposit(start.Deposit)
+		return
+	}
 	if start.Mailbox != "" {
 		st.s.Mailbox = start.Mailbox
 		st.s.FixedMailbox = true
@@ -126,6 +154,8 @@ func (st *stepper) play(media []string, phase Phase) {
 	st.s.TimerGen++ // any running timer is now stale
 	id := st.s.Channel + ":" + strconv.Itoa(st.s.Seq)
 	st.s.Playback = id
+	st.s.Playing = PlayPrompt
+	st.s.Paused = false
 	st.s.Phase = phase
 	st.emit(Cmd{Kind: CmdPlay, ID: id, Media: media, Lang: st.s.Lang})
 }
@@ -135,6 +165,8 @@ func (st *stepper) stopPrompt() {
 	if st.s.Playback != "" {
 		st.emit(Cmd{Kind: CmdStop, ID: st.s.Playback})
 		st.s.Playback = ""
+		st.s.Playing = PlayPrompt
+		st.s.Paused = false
 	}
 }
 
@@ -153,17 +185,76 @@ func (st *stepper) digit(d byte) {
 		return
 	}
 	switch st.s.Phase {
-	case PhaseClosing, PhaseIdle:
+	case PhaseClosing, PhaseIdle, PhaseRecording:
+		// While recording, Asterisk itself ends the recording on '#'.
 		return
 	case PhaseBusy:
 		st.s.Pending += string(d)
 		return
 	case PhasePrompting:
+		if st.controlPlayback(d) {
+			return
+		}
+		if m := st.menu(); m.Input == InputKey && m.IgnoreInvalid && !st.keyWorks(m, d) {
+			return
+		}
 		st.stopPrompt()
 		st.s.Phase = PhaseCollecting
 	}
 	st.s.Pending += string(d)
 	st.drainPending()
+}
+
+// controlPlayback handles keys that act on the message playing instead of
+// being commands (app_voicemail's wait_file: ast_control_streamfile with "#"
+// forward, "*" reverse, "0" pause; on the envelope "1" skips to the
+// message).
+func (st *stepper) controlPlayback(d byte) bool {
+	switch st.s.Playing {
+	case PlayMessage:
+		switch d {
+		case '*':
+			st.emit(Cmd{Kind: CmdControl, ID: st.s.Playback, Op: "reverse"})
+			return true
+		case '#':
+			st.emit(Cmd{Kind: CmdControl, ID: st.s.Playback, Op: "forward"})
+			return true
+		case '0':
+			op := "pause"
+			if st.s.Paused {
+				op = "unpause"
+			}
+			st.s.Paused = !st.s.Paused
+			st.emit(Cmd{Kind: CmdControl, ID: st.s.Playback, Op: op})
+			return true
+		}
+		// Any other key stops the message, which counts as heard.
+		if b := st.s.Box; b != nil && b.Cur >= 0 && b.Cur < len(b.Msgs) {
+			b.Msgs[b.Cur].Heard = true
+		}
+	case PlayEnvelope:
+		if d == '1' {
+			st.stopPrompt()
+			st.playAudio()
+			return true
+		}
+	}
+	return false
+}
+
+// keyWorks reports whether key d does something in menu m now.
+func (st *stepper) keyWorks(m *Menu, d byte) bool {
+	a, ok := m.Keys[d]
+	if !ok {
+		return false
+	}
+	switch a.Requires {
+	case "":
+		return true
+	case "operator":
+		return st.s.Deposit != nil && st.s.Deposit.Operator
+	}
+	return false
 }
 
 // drainPending feeds the type-ahead to the current menu until it is empty or
@@ -184,13 +275,15 @@ func (st *stepper) take(d byte) {
 	m := st.menu()
 	switch m.Input {
 	case InputKey:
-		a, ok := m.Keys[d]
-		if !ok {
+		if !st.keyWorks(m, d) {
+			if m.IgnoreInvalid {
+				return
+			}
 			st.invalid(m)
 			return
 		}
 		st.s.Repeats = 0
-		st.run(a, string(d))
+		st.run(m.Keys[d], string(d))
 	case InputDigits:
 		if d == '#' {
 			st.complete(m)
@@ -224,10 +317,21 @@ func (st *stepper) invalid(m *Menu) {
 	st.s.Pending = ""
 	st.s.Repeats++
 	if st.s.Repeats >= m.MaxRepeats {
-		st.goodbye("vm-goodbye")
+		st.giveUp(m)
 		return
 	}
 	st.play(append([]string{"vm-sorry"}, st.prompt(m)...), PhasePrompting)
+}
+
+// giveUp ends a menu that got no usable answer: its OnGiveUp action, or
+// goodbye.
+func (st *stepper) giveUp(m *Menu) {
+	if m.OnGiveUp.Kind != "" {
+		st.s.Repeats = 0
+		st.run(m.OnGiveUp, "")
+		return
+	}
+	st.goodbye("vm-goodbye")
 }
 
 func (st *stepper) run(a Action, input string) {
@@ -246,7 +350,55 @@ func (st *stepper) run(a Action, input string) {
 		st.loginMailbox(input)
 	case ActLoginPassword:
 		st.loginPassword(input)
+	case ActRecordNow, ActRerecord:
+		st.record()
+	case ActLoginHere:
+		st.loginHere()
+	case ActOperator:
+		st.operator()
+	case ActAccept:
+		st.save("")
+	case ActListen:
+		st.play(append([]string{"recording:" + st.s.Deposit.Recording}, st.prompt(st.menu())...), PhasePrompting)
+	case ActFirst, ActRepeat, ActPrev, ActNext:
+		st.browse(a.Kind)
+	case ActDelete:
+		st.toggleDelete()
+	case ActSave:
+		st.openFolderMenu("save")
+	case ActChangeFolder:
+		st.openFolderMenu("change")
+	case ActFolder:
+		if len(input) == 1 {
+			st.folderChosen(input[0])
+		}
+	case ActCancel:
+		st.folderCancelled()
 	}
+}
+
+// loginHere: '*' during the greeting lets the owner log in to this mailbox
+// (the guide: "press * when you hear the greeting, then enter your
+// password"). No message is left.
+func (st *stepper) loginHere() {
+	d := st.s.Deposit
+	st.s.Deposit = nil
+	st.s.Mailbox = d.Mailbox
+	st.s.FixedMailbox = true
+	st.enter(MenuLoginPassword, nil)
+}
+
+// operator: '0' during the greeting or the review. A recorded message is
+// saved first (app_voicemail's vm-saveoper, option 1).
+func (st *stepper) operator() {
+	d := st.s.Deposit
+	if d != nil && d.Recorded && !d.Saved {
+		st.save("OPERATOR")
+		return
+	}
+	st.stopPrompt()
+	st.s.Phase = PhaseDone
+	st.emit(Cmd{Kind: CmdContinue, Status: "OPERATOR"})
 }
 
 func (st *stepper) promptDone(id string) {
@@ -254,11 +406,32 @@ func (st *stepper) promptDone(id string) {
 		return // an older prompt, already replaced or stopped
 	}
 	st.s.Playback = ""
+	playing := st.s.Playing
+	st.s.Playing = PlayPrompt
+	st.s.Paused = false
 	switch st.s.Phase {
 	case PhaseClosing:
 		st.s.Phase = PhaseDone
+		if st.s.CloseStatus != "" {
+			st.emit(Cmd{Kind: CmdContinue, Status: st.s.CloseStatus})
+			return
+		}
 		st.emit(Cmd{Kind: CmdHangup})
 	case PhasePrompting:
+		switch playing {
+		case PlayEnvelope:
+			st.playAudio()
+			return
+		case PlayMessage:
+			b := st.s.Box
+			b.Msgs[b.Cur].Heard = true
+			st.play(messageInstructions(&st.s), PhasePrompting)
+			return
+		}
+		if m := st.menu(); m.OnPromptDone.Kind != "" {
+			st.run(m.OnPromptDone, "")
+			return
+		}
 		st.s.Phase = PhaseCollecting
 		st.startTimer()
 	}
@@ -275,7 +448,7 @@ func (st *stepper) timeout(gen int) {
 	}
 	st.s.Repeats++
 	if st.s.Repeats >= m.MaxRepeats {
-		st.goodbye("vm-goodbye")
+		st.giveUp(m)
 		return
 	}
 	st.play(st.prompt(m), PhasePrompting)
@@ -284,6 +457,7 @@ func (st *stepper) timeout(gen int) {
 // goodbye plays media and hangs up after it.
 func (st *stepper) goodbye(media ...string) {
 	st.stopPrompt()
+	st.closeBox()
 	st.s.Pending = ""
 	st.s.Input = ""
 	st.play(media, PhaseClosing)

@@ -3,6 +3,7 @@ package menus
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,22 @@ func render(cmds []Cmd) string {
 			parts = append(parts, "auth("+c.Mailbox+","+c.PIN+")")
 		case CmdHangup:
 			parts = append(parts, "hangup")
+		case CmdContinue:
+			parts = append(parts, "continue("+c.Status+")")
+		case CmdRecord:
+			parts = append(parts, "record("+c.Name+")")
+		case CmdDiscard:
+			parts = append(parts, "discard("+c.Name+")")
+		case CmdSaveMessage:
+			parts = append(parts, "save("+c.Deposit.MessageID+","+strconv.Itoa(c.Duration)+")")
+		case CmdLoadFolder:
+			parts = append(parts, "load("+strconv.Itoa(c.Folder)+")")
+		case CmdCloseFolder:
+			parts = append(parts, "close("+strconv.Itoa(c.Folder)+",heard="+strings.Join(c.Heard, "+")+",deleted="+strings.Join(c.Deleted, "+")+")")
+		case CmdMove:
+			parts = append(parts, "move("+c.MsgID+","+strconv.Itoa(c.Folder)+")")
+		case CmdControl:
+			parts = append(parts, "control("+c.Op+")")
 		}
 	}
 	return strings.Join(parts, " ")
@@ -100,6 +117,17 @@ func loginOK(counts Counts) Event {
 
 var loginBad = Event{Kind: EvLogin, Login: &LoginResult{}}
 
+// login answers the password check and the loading of the starting folder.
+func (c *call) login(counts Counts, msgs ...MsgInfo) []Cmd {
+	c.t.Helper()
+	cmds := c.step(loginOK(counts))
+	want := "load(" + strconv.Itoa(startFolderIndex(counts)) + ")"
+	if r := render(cmds); r != want {
+		c.t.Fatalf("login ok: got %s, want %s", r, want)
+	}
+	return c.step(Event{Kind: EvFolder, Folder: &Box{Folder: startFolderIndex(counts), Msgs: msgs, Now: testNow.UnixMilli()}})
+}
+
 func TestLoginFixedMailbox(t *testing.T) {
 	c, cmds := newCall(t, "1001")
 	expect(t, "start", cmds, "play(vm-password)")
@@ -109,7 +137,7 @@ func TestLoginFixedMailbox(t *testing.T) {
 	if c.s.Phase != PhaseBusy || c.s.Input != "" {
 		t.Fatalf("after # want busy with no input kept, got %+v", c.s)
 	}
-	expect(t, "login ok", c.step(loginOK(Counts{New: 2, Old: 1})),
+	expect(t, "login ok", c.login(Counts{New: 2, Old: 1}, sampleMsgs(2)...),
 		"play(vm-youhave digits/2 vm-INBOX vm-and digits/1 vm-Old vm-message vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
 	if !c.s.Authenticated || c.s.Menu != MenuMain || c.s.Mailbox != "1001@default" {
 		t.Fatalf("want authenticated in main, got %+v", c.s)
@@ -142,13 +170,14 @@ func TestTypeAheadWhileBusyIsKept(t *testing.T) {
 	c.digits("1234#")
 	expect(t, "digit while checking", c.digits("#"), "")
 	// The intro is skipped: the kept '#' exits at once.
-	expect(t, "login ok", c.step(loginOK(Counts{})), "play(vm-goodbye)")
+	c.step(loginOK(Counts{}))
+	expect(t, "folder loaded", c.step(Event{Kind: EvFolder, Folder: &Box{}}), "play(vm-goodbye)")
 }
 
 func TestTypeAheadSkipsPromptsInMainMenu(t *testing.T) {
 	c, _ := newCall(t, "1001")
 	c.digits("1234#")
-	c.step(loginOK(Counts{}))
+	c.login(Counts{})
 	expect(t, "* during intro", c.digits("*"), "stop play(vm-opts vm-helpexit)")
 }
 
@@ -195,7 +224,7 @@ func TestInterDigitTimeoutCompletesEntry(t *testing.T) {
 func TestSilenceRepeatsThenGoodbye(t *testing.T) {
 	c, _ := newCall(t, "1001")
 	c.digits("1234#")
-	c.step(loginOK(Counts{}))
+	c.login(Counts{})
 	for i := 1; i <= 2; i++ {
 		expect(t, "prompt ends", c.finishPrompt(), "timer(6s)")
 		expect(t, "silence", c.step(Timeout(c.s.TimerGen)), "play(vm-opts vm-helpexit)")
@@ -220,11 +249,11 @@ func TestStaleTimerIgnored(t *testing.T) {
 func TestInvalidAndUnbuiltKeys(t *testing.T) {
 	c, _ := newCall(t, "1001")
 	c.digits("1234#")
-	c.step(loginOK(Counts{New: 1}))
+	c.login(Counts{New: 1}, sampleMsgs(1)...)
 	c.finishPrompt()
 	expect(t, "unknown key 8", c.digits("8"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
 	c.finishPrompt()
-	expect(t, "key 0 not built yet", c.digits("0"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+	expect(t, "key 3 not built yet", c.digits("3"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
 	c.finishPrompt()
 	expect(t, "help", c.digits("*"), "play(vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
 }

@@ -15,8 +15,19 @@ const (
 	EvTimeout EventKind = "timeout"
 	// EvLogin: the result of a [CmdAuthenticate], in Event.Login.
 	EvLogin EventKind = "login"
-	// EvHangup: the caller hung up or the channel left the app.
+	// EvHangup: the channel left the app; nothing more can be played.
 	EvHangup EventKind = "hangup"
+	// EvHangupRequest: the caller hung up; the channel is still in the app
+	// until its recording (if any) is finished.
+	EvHangupRequest EventKind = "hangup_request"
+	// EvRecorded: the recording of a CmdRecord ended, in Event.Recorded.
+	EvRecorded EventKind = "recorded"
+	// EvSaved: the result of a CmdSaveMessage, in Event.Saved.
+	EvSaved EventKind = "saved"
+	// EvFolder: the messages of a CmdLoadFolder, in Event.Folder.
+	EvFolder EventKind = "folder"
+	// EvMoved: the result of a CmdMove, in Event.Saved.
+	EvMoved EventKind = "moved"
 )
 
 // Mode is what the dialplan asked for (the first Stasis argument).
@@ -26,6 +37,8 @@ type Mode string
 const (
 	// ModeMain is VoiceMailMain: log in and manage a mailbox.
 	ModeMain Mode = "main"
+	// ModeDeposit is VoiceMail: leave a message.
+	ModeDeposit Mode = "deposit"
 )
 
 // Start describes a new call.
@@ -36,6 +49,8 @@ type Start struct {
 	Mailbox string
 	// Lang is the channel's language, used until a mailbox's own is known.
 	Lang string
+	// Deposit describes the message to leave, in ModeDeposit.
+	Deposit *Deposit
 }
 
 // LoginResult is the outcome of a password check.
@@ -60,6 +75,29 @@ type Event struct {
 	Gen   int
 	Start *Start
 	Login *LoginResult
+	// Recorded is the outcome of a recording (EvRecorded).
+	Recorded *Recorded
+	// Saved is the outcome of a save or a move (EvSaved, EvMoved).
+	Saved *Saved
+	// Folder is a loaded folder (EvFolder).
+	Folder *Box
+}
+
+// Recorded is the outcome of a recording.
+type Recorded struct {
+	// Name is the recording's name.
+	Name string
+	// Duration is its length in whole seconds.
+	Duration int
+	// Failed is set when Asterisk could not record.
+	Failed bool
+}
+
+// Saved is the outcome of a save or a move.
+type Saved struct {
+	OK bool
+	// Full is set when the target folder is full.
+	Full bool
 }
 
 // Digit returns the event of a key press.

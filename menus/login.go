@@ -41,10 +41,9 @@ func (st *stepper) loginResult(r *LoginResult) {
 			st.s.Lang = r.Lang
 		}
 		st.s.Counts = r.Counts
-		st.s.Menu = MenuMain
-		st.s.Repeats = 0
-		intro := append(messageIntro(st.s.Lang, st.s.Counts), mainInstructions(&st.s)...)
-		st.enter(MenuMain, intro)
+		st.s.Box = nil
+		// Open the starting folder; the intro plays once it is loaded.
+		st.loadFolder(startFolderIndex(r.Counts))
 		return
 	}
 	st.s.Failures++

@@ -36,7 +36,14 @@ func messageIntro(lang string, c Counts) []string {
 // "press star for help or pound to exit".
 func mainInstructions(s *State) []string {
 	var out []string
-	if box := startFolder(s.Counts); box != "" {
+	box := startFolder(s.Counts)
+	if s.Box != nil {
+		box = ""
+		if len(s.Box.Msgs) > 0 {
+			box = folderNames[s.Box.Folder]
+		}
+	}
+	if box != "" {
 		out = append(out, "vm-onefor")
 		if romance(s.Lang) {
 			out = append(out, "vm-messages", box)
@@ -45,6 +52,15 @@ func mainInstructions(s *State) []string {
 		}
 	}
 	return append(out, "vm-opts", "vm-helpexit")
+}
+
+// startFolderIndex is the folder a caller starts in: New when it has
+// messages, else Old when it has some, else New.
+func startFolderIndex(c Counts) int {
+	if c.New == 0 && c.Old > 0 {
+		return 1
+	}
+	return 0
 }
 
 // startFolder is the folder a caller starts in and its prompt: New when it

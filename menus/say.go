@@ -17,6 +17,8 @@ func SayNumber(lang string, n int) []string {
 
 func digit(n int) string { return "digits/" + strconv.Itoa(n) }
 
+func itoa(n int) string { return strconv.Itoa(n) }
+
 // sayEN follows ast_say_number_full_en.
 func sayEN(n int) []string {
 	if n == 0 {

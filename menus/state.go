@@ -16,8 +16,27 @@ const (
 	PhaseBusy Phase = "busy"
 	// PhaseClosing: the last prompt (goodbye) plays; the call ends after it.
 	PhaseClosing Phase = "closing"
+	// PhaseRecording: the caller is being recorded; the recording's end
+	// comes as EvRecorded.
+	PhaseRecording Phase = "recording"
 	// PhaseDone: the call is over for the engine.
 	PhaseDone Phase = "done"
+)
+
+// PlayKind says what the current playback is, which decides what a key does
+// while it plays.
+type PlayKind string
+
+// The kinds of playback.
+const (
+	// PlayPrompt: menu prompts; any key stops them and counts (type-ahead).
+	PlayPrompt PlayKind = ""
+	// PlayEnvelope: the number, date and sender of a message; 1 skips to the
+	// message, other keys stop it and count.
+	PlayEnvelope PlayKind = "envelope"
+	// PlayMessage: a message's audio; * rewinds, # fast-forwards, 0 pauses,
+	// other keys stop it and count (app_voicemail's ast_control_streamfile).
+	PlayMessage PlayKind = "message"
 )
 
 // Counts are the message counts announced after login.
@@ -60,11 +79,59 @@ type State struct {
 
 	// Playback is the id of the prompt playing now, "" if none.
 	Playback string `json:"playback,omitempty"`
+	// Playing is what that playback is.
+	Playing PlayKind `json:"playing,omitempty"`
+	// Paused is set while a message's audio is paused (key 0).
+	Paused bool `json:"paused,omitempty"`
+	// CloseStatus, when set, ends the call after the closing prompt by
+	// handing it back to the dialplan with VOICEMAIL_STATUS=CloseStatus
+	// instead of hanging up.
+	CloseStatus string `json:"close_status,omitempty"`
+	// HungUp is set once the caller hung up; pending work (a recording
+	// being saved) still finishes, nothing more is played.
+	HungUp bool `json:"hung_up,omitempty"`
+
+	// Deposit is the message being left, in deposit mode.
+	Deposit *Deposit `json:"deposit,omitempty"`
+
+	// Box is the folder being browsed, once loaded.
+	Box *Box `json:"box,omitempty"`
+	// FolderPurpose says why the folder menu was entered: "change" or
+	// "save".
+	FolderPurpose string `json:"folder_purpose,omitempty"`
 	// Seq numbers playbacks; ids are Channel + ":" + Seq.
 	Seq int `json:"seq"`
 	// TimerGen is the generation of the running timer; a timer event of an
 	// older generation is stale and ignored.
 	TimerGen int `json:"timer_gen"`
+}
+
+// Box is the folder a logged-in caller browses: its messages as loaded, with
+// what the caller did to each. Heard and deleted take effect when the caller
+// leaves the folder or hangs up, as in app_voicemail's close_mailbox.
+type Box struct {
+	Folder int       `json:"folder"`
+	Msgs   []MsgInfo `json:"msgs"`
+	// Cur is the index of the current message, -1 before the first.
+	Cur int `json:"cur"`
+	// Now is when the folder was loaded, for saying "today" or "yesterday".
+	Now int64 `json:"now"`
+}
+
+// MsgInfo is what the engine needs of one message.
+type MsgInfo struct {
+	ID         string `json:"id"`
+	Recording  string `json:"rec"`
+	CallerNum  string `json:"num,omitempty"`
+	CallerName string `json:"name,omitempty"`
+	// Received is the unix time in milliseconds.
+	Received int64 `json:"at"`
+	// Duration in seconds.
+	Duration int  `json:"dur"`
+	Heard    bool `json:"heard,omitempty"`
+	Deleted  bool `json:"deleted,omitempty"`
+	// Moved is set once the message was saved to another folder.
+	Moved bool `json:"moved,omitempty"`
 }
 
 // Persistable returns the state as it may be written to shared storage: a

@@ -15,7 +15,7 @@ func (t *Tree) KeyTable() string {
 	for _, m := range t.Menus() {
 		prompt := strings.Join(m.Prompt, " ")
 		if m.PromptFunc != nil {
-			prompt = strings.Join(m.PromptFunc(&State{Lang: "en", Counts: Counts{New: 1}}), " ")
+			prompt = strings.Join(m.PromptFunc(tableState(m.ID)), " ")
 		}
 		switch m.Input {
 		case InputDigits:
@@ -53,4 +53,16 @@ func keyOrder(k byte) int {
 		return 11
 	}
 	return 12
+}
+
+// tableState is the example call the table's prompts are rendered for: two
+// new messages, the second one current, in a mailbox with an operator.
+func tableState(id MenuID) *State {
+	s := &State{Lang: "en", Menu: id, Counts: Counts{New: 2}}
+	s.Box = &Box{Msgs: []MsgInfo{{ID: "a"}, {ID: "b"}}, Cur: 1}
+	if id == MenuMain {
+		s.Box.Cur = -1
+	}
+	s.Deposit = &Deposit{Number: "1001", Operator: true}
+	return s
 }

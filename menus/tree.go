@@ -48,6 +48,37 @@ const (
 	ActLoginMailbox ActionKind = "login_mailbox"
 	// ActLoginPassword checks the typed password.
 	ActLoginPassword ActionKind = "login_password"
+	// ActRecordNow skips the rest of the greeting and records.
+	ActRecordNow ActionKind = "record"
+	// ActLoginHere leaves the greeting for the owner's login ('*').
+	ActLoginHere ActionKind = "login_here"
+	// ActOperator reaches the operator: the call goes back to the dialplan
+	// with VOICEMAIL_STATUS=OPERATOR (a message being reviewed is saved).
+	ActOperator ActionKind = "operator"
+	// ActAccept saves the recorded message.
+	ActAccept ActionKind = "accept"
+	// ActListen plays the recording back.
+	ActListen ActionKind = "listen"
+	// ActRerecord records again.
+	ActRerecord ActionKind = "rerecord"
+	// ActFirst plays the first message of the folder.
+	ActFirst ActionKind = "first"
+	// ActRepeat plays the current message again.
+	ActRepeat ActionKind = "repeat"
+	// ActPrev plays the previous message.
+	ActPrev ActionKind = "prev"
+	// ActNext plays the next message.
+	ActNext ActionKind = "next"
+	// ActDelete marks the current message deleted, or undeletes it.
+	ActDelete ActionKind = "delete"
+	// ActSave asks for a folder and saves the current message there.
+	ActSave ActionKind = "save"
+	// ActChangeFolder asks for a folder and opens it.
+	ActChangeFolder ActionKind = "change_folder"
+	// ActFolder is a folder digit in the folder menu.
+	ActFolder ActionKind = "folder"
+	// ActCancel leaves the folder menu.
+	ActCancel ActionKind = "cancel"
 )
 
 // Action is what a key (or a completed entry) does.
@@ -56,6 +87,9 @@ type Action struct {
 	Target MenuID
 	// Doc says in a few words what the caller gets, for the README table.
 	Doc string
+	// Requires names a condition for the key to work: "operator" (an
+	// operator is configured). Without it the key is not there.
+	Requires string
 }
 
 // Menu is one node of the tree: what it says, how it reads the keypad, and
@@ -84,6 +118,15 @@ type Menu struct {
 	// Secret marks password entry: type-ahead is dropped on entry and the
 	// digits are never persisted.
 	Secret bool
+	// OnPromptDone, when set, runs as soon as the prompt ends instead of
+	// waiting for a key (the greeting goes on to the beep).
+	OnPromptDone Action
+	// OnGiveUp runs after MaxRepeats unanswered prompts; unset, the call ends
+	// with vm-goodbye.
+	OnGiveUp Action
+	// IgnoreInvalid makes keys the menu does not know do nothing (they do
+	// not even stop the prompt), as during app_voicemail's greeting.
+	IgnoreInvalid bool
 }
 
 // Tree is the menu tree. It is immutable once built.
@@ -152,12 +195,81 @@ func newTree(cfg Config) *Tree {
 			FirstDigit: cfg.MenuTimeout,
 			MaxRepeats: cfg.MaxRepeats,
 			Keys: map[byte]Action{
-				'1': {Kind: ActNotAvailable, Doc: "listen to messages"},
-				'2': {Kind: ActNotAvailable, Doc: "change folder"},
+				'1': {Kind: ActFirst, Doc: "listen to the first message of the folder"},
+				'2': {Kind: ActChangeFolder, Doc: "change folder"},
 				'3': {Kind: ActNotAvailable, Doc: "advanced options"},
 				'0': {Kind: ActNotAvailable, Doc: "mailbox options"},
 				'*': {Kind: ActHelp, Doc: "help: the options again"},
 				'#': {Kind: ActGoodbye, Doc: "exit"},
+			},
+		},
+		{
+			ID:         MenuMessage,
+			Doc:        "After a message (while it plays: `*` rewind, `#` fast-forward 3 s, `0` pause)",
+			PromptFunc: messageInstructions,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			Keys: map[byte]Action{
+				'1': {Kind: ActFirst, Doc: "first message"},
+				'2': {Kind: ActChangeFolder, Doc: "change folder"},
+				'3': {Kind: ActNotAvailable, Doc: "advanced options"},
+				'4': {Kind: ActPrev, Doc: "previous message"},
+				'5': {Kind: ActRepeat, Doc: "repeat the message"},
+				'6': {Kind: ActNext, Doc: "next message"},
+				'7': {Kind: ActDelete, Doc: "delete the message (again: undelete); it goes when you leave the folder"},
+				'8': {Kind: ActNotAvailable, Doc: "forward the message"},
+				'9': {Kind: ActSave, Doc: "save the message to a folder"},
+				'0': {Kind: ActNotAvailable, Doc: "mailbox options"},
+				'*': {Kind: ActHelp, Doc: "help: the options again"},
+				'#': {Kind: ActGoodbye, Doc: "exit"},
+			},
+		},
+		{
+			ID:         MenuFolder,
+			Doc:        "Choose a folder (after `2` or `9`)",
+			PromptFunc: folderMenuPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Kind: ActCancel},
+			Keys: map[byte]Action{
+				'0': {Kind: ActFolder, Doc: "New"},
+				'1': {Kind: ActFolder, Doc: "Old"},
+				'2': {Kind: ActFolder, Doc: "Work"},
+				'3': {Kind: ActFolder, Doc: "Family"},
+				'4': {Kind: ActFolder, Doc: "Friends"},
+				'#': {Kind: ActCancel, Doc: "cancel"},
+			},
+		},
+		{
+			ID:            MenuGreeting,
+			Doc:           "Greeting, when leaving a message",
+			PromptFunc:    greetingPrompt,
+			Input:         InputKey,
+			FirstDigit:    cfg.MenuTimeout,
+			MaxRepeats:    cfg.MaxRepeats,
+			IgnoreInvalid: true,
+			OnPromptDone:  Action{Kind: ActRecordNow},
+			Keys: map[byte]Action{
+				'#': {Kind: ActRecordNow, Doc: "skip the greeting: the beep, then record"},
+				'*': {Kind: ActLoginHere, Doc: "log in to this mailbox (the owner calling in)"},
+				'0': {Kind: ActOperator, Requires: "operator", Doc: "reach the operator (when configured)"},
+			},
+		},
+		{
+			ID:         MenuReview,
+			Doc:        "After recording a message (when review is on)",
+			PromptFunc: reviewPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Kind: ActAccept},
+			Keys: map[byte]Action{
+				'1': {Kind: ActAccept, Doc: "accept: the message is sent"},
+				'2': {Kind: ActListen, Doc: "listen to it"},
+				'3': {Kind: ActRerecord, Doc: "record it again"},
+				'0': {Kind: ActOperator, Requires: "operator", Doc: "save it and reach the operator (when configured)"},
 			},
 		},
 	}

@@ -1,0 +1,153 @@
+package menus
+
+import (
+	"strconv"
+	"testing"
+	"time"
+)
+
+var testNow = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
+
+func sampleMsgs(n int) []MsgInfo {
+	out := make([]MsgInfo, n)
+	for i := range out {
+		out[i] = MsgInfo{
+			ID:        "m" + strconv.Itoa(i+1),
+			Recording: "voicemail/default/1001/msg/m" + strconv.Itoa(i+1),
+			CallerNum: "2001",
+			Received:  testNow.Add(-time.Duration(n-i) * time.Hour).UnixMilli(),
+			Duration:  5,
+		}
+	}
+	return out
+}
+
+// loggedIn is a call logged in to 1001 with msgs in New, at the main menu
+// with its prompt ended.
+func loggedIn(t *testing.T, msgs ...MsgInfo) *call {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	c.login(Counts{New: len(msgs)}, msgs...)
+	c.finishPrompt()
+	return c
+}
+
+func TestListenToFirstMessage(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(2)...)
+	expect(t, "1", c.digits("1"),
+		"play(vm-first vm-message vm-received digits/today digits/at digits/1 digits/oclock digits/p-m vm-from-phonenumber digits/2 digits/0 digits/0 digits/1)")
+	if c.s.Playing != PlayEnvelope {
+		t.Fatalf("want the envelope playing, got %q", c.s.Playing)
+	}
+	expect(t, "envelope ends", c.finishPrompt(), "play(recording:voicemail/default/1001/msg/m1)")
+	expect(t, "rewind", c.digits("*"), "control(reverse)")
+	expect(t, "forward", c.digits("#"), "control(forward)")
+	expect(t, "pause", c.digits("0"), "control(pause)")
+	expect(t, "unpause", c.digits("0"), "control(unpause)")
+	expect(t, "message ends", c.finishPrompt(),
+		"play(vm-advopts vm-repeat vm-next vm-delete vm-toforward vm-savemessage vm-helpexit)")
+	if !c.s.Box.Msgs[0].Heard {
+		t.Fatal("a message played to its end is heard")
+	}
+	expect(t, "6 next", c.digits("6"), "stop play(vm-last vm-message vm-received digits/today digits/at digits/2 digits/oclock digits/p-m vm-from-phonenumber digits/2 digits/0 digits/0 digits/1)")
+	expect(t, "1 skips the envelope", c.digits("1"), "stop play(recording:voicemail/default/1001/msg/m2)")
+	// A key other than the controls stops the message and counts.
+	expect(t, "4 during the message", c.digits("4"), "stop play(vm-first vm-message vm-received digits/today digits/at digits/1 digits/oclock digits/p-m vm-from-phonenumber digits/2 digits/0 digits/0 digits/1)")
+	if !c.s.Box.Msgs[1].Heard {
+		t.Fatal("a message cut short by a key is heard")
+	}
+	c.finishPrompt()
+	c.finishPrompt()
+	expect(t, "4 at the first", c.digits("4"), "stop play(vm-nomore vm-advopts vm-repeat vm-next vm-delete vm-toforward vm-savemessage vm-helpexit)")
+	// Leaving moves the heard messages to Old (close_mailbox).
+	expect(t, "#", c.digits("#"), "stop close(0,heard=m1+m2,deleted=) play(vm-goodbye)")
+}
+
+func TestDeleteTakesEffectOnLeaving(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(2)...)
+	c.digits("1")
+	c.finishPrompt()
+	c.finishPrompt()
+	expect(t, "7", c.digits("7"), "stop play(vm-deleted vm-advopts vm-repeat vm-next vm-undelete vm-toforward vm-savemessage vm-helpexit)")
+	c.finishPrompt()
+	c.digits("7")
+	c.finishPrompt()
+	expect(t, "7 again", c.digits("7"), "play(vm-deleted vm-advopts vm-repeat vm-next vm-undelete vm-toforward vm-savemessage vm-helpexit)")
+	// Hanging up applies it too.
+	expect(t, "hangup", c.step(Event{Kind: EvHangup}), "close(0,heard=,deleted=m1)")
+}
+
+func TestSaveToFolder(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(1)...)
+	c.digits("1")
+	c.finishPrompt()
+	c.finishPrompt()
+	c.finishPrompt()
+	expect(t, "9", c.digits("9"), "play(vm-savefolder vm-press digits/0 vm-for vm-INBOX vm-messages digits/1 vm-for vm-Old vm-messages digits/2 vm-for vm-Work vm-messages digits/3 vm-for vm-Family vm-messages digits/4 vm-for vm-Friends vm-messages vm-tocancel)")
+	expect(t, "2", c.digits("2"), "stop move(m1,2)")
+	expect(t, "moved", c.step(Event{Kind: EvMoved, Saved: &Saved{OK: true}}),
+		"play(vm-message digits/1 vm-savedto vm-Work vm-messages vm-advopts vm-repeat vm-delete vm-toforward vm-savemessage vm-helpexit)")
+	// A saved message is not moved to Old on leaving.
+	expect(t, "#", c.digits("#"), "stop play(vm-goodbye)")
+}
+
+func TestFolderMenuCancelAndTimeout(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(1)...)
+	expect(t, "2", c.digits("2"), "play(vm-changeto vm-press digits/0 vm-for vm-INBOX vm-messages digits/1 vm-for vm-Old vm-messages digits/2 vm-for vm-Work vm-messages digits/3 vm-for vm-Family vm-messages digits/4 vm-for vm-Friends vm-messages vm-tocancel)")
+	expect(t, "# cancels", c.digits("#"), "stop play(vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+	c.finishPrompt()
+	c.digits("2")
+	for i := 0; i < 2; i++ {
+		c.finishPrompt()
+		c.step(Timeout(c.s.TimerGen))
+	}
+	c.finishPrompt()
+	expect(t, "silence gives up: back to the menu", c.step(Timeout(c.s.TimerGen)), "play(vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+}
+
+func TestChangeFolder(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(1)...)
+	c.digits("1")
+	c.finishPrompt()
+	c.finishPrompt() // message heard
+	c.digits("2")
+	expect(t, "2 Work", c.digits("2"), "stop close(0,heard=m1,deleted=) load(2)")
+	expect(t, "loaded", c.step(Event{Kind: EvFolder, Folder: &Box{Folder: 2, Now: testNow.UnixMilli()}}), "play(vm-Work vm-messages vm-opts vm-helpexit)")
+	c.finishPrompt()
+	expect(t, "1 in an empty folder", c.digits("1"), "play(vm-youhave vm-no vm-Work vm-messages vm-opts vm-helpexit)")
+}
+
+func TestEnvelopeDates(t *testing.T) {
+	loc := time.UTC
+	now := time.Date(2026, 11, 26, 15, 0, 0, 0, loc) // a Thursday
+	tests := []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 26, 9, 5, 0, 0, loc), "digits/today digits/at digits/9 digits/oh digits/5 digits/a-m"},
+		{time.Date(2026, 11, 25, 12, 30, 0, 0, loc), "digits/yesterday digits/at digits/12 digits/30 digits/p-m"},
+		{time.Date(2026, 11, 23, 0, 42, 0, 0, loc), "digits/day-1 digits/at digits/12 digits/40 digits/2 digits/a-m"},
+		{time.Date(2026, 10, 21, 18, 0, 0, 0, loc), "digits/day-3 digits/mon-9 digits/20 digits/h-1 digits/2 digits/thousand digits/20 digits/6 digits/at digits/6 digits/oclock digits/p-m"},
+	}
+	for _, tt := range tests {
+		got := sayWhen(loc, "en", tt.at, now)
+		if g := join(got); g != tt.want {
+			t.Errorf("sayWhen(%s) = %s, want %s", tt.at, g, tt.want)
+		}
+	}
+	long := envelope(loc, "en", MsgInfo{Received: now.UnixMilli(), Duration: 185}, now.UnixMilli())
+	if g := join(long); g != "vm-received digits/today digits/at digits/3 digits/oclock digits/p-m vm-unknown-caller vm-duration digits/3 vm-minutes" {
+		t.Errorf("long message envelope: %s", g)
+	}
+}
+
+func join(s []string) string {
+	out := ""
+	for i, x := range s {
+		if i > 0 {
+			out += " "
+		}
+		out += x
+	}
+	return out
+}

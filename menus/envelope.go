@@ -1,0 +1,83 @@
+package menus
+
+import (
+	"time"
+)
+
+// envelope is what app_voicemail says before a message's audio
+// (play_message_datetime, play_message_callerid, play_message_duration):
+// "received today at 9 42 a.m., from phone number 2 0 0 1", and the length
+// of long messages.
+func envelope(loc *time.Location, lang string, m MsgInfo, nowMS int64) []string {
+	out := []string{"vm-received"}
+	out = append(out, sayWhen(loc, lang, time.UnixMilli(m.Received), time.UnixMilli(nowMS))...)
+	if m.CallerNum == "" {
+		out = append(out, "vm-unknown-caller")
+	} else {
+		out = append(out, "vm-from-phonenumber")
+		out = append(out, sayDigits(m.CallerNum)...)
+	}
+	// sayduration with saydurationm=2: only messages of two minutes or more.
+	if mins := m.Duration / 60; mins >= 2 {
+		out = append(out, "vm-duration")
+		out = append(out, SayNumber(lang, mins)...)
+		out = append(out, "vm-minutes")
+	}
+	return out
+}
+
+// sayWhen says a time with app_voicemail's default English format
+// "q 'digits/at' IMp": today, yesterday, a weekday within the last week, or
+// the full date; then the hour, the minutes and a.m. or p.m.
+func sayWhen(loc *time.Location, lang string, t, now time.Time) []string {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t, now = t.In(loc), now.In(loc)
+	var out []string
+	day := func(x time.Time) time.Time { return time.Date(x.Year(), x.Month(), x.Day(), 0, 0, 0, 0, loc) }
+	days := int(day(now).Sub(day(t)).Hours()/24 + 0.5)
+	switch {
+	case days == 0:
+		out = append(out, "digits/today")
+	case days == 1:
+		out = append(out, "digits/yesterday")
+	case days > 1 && days < 7:
+		out = append(out, "digits/day-"+itoa(int(t.Weekday())))
+	default:
+		out = append(out, "digits/day-"+itoa(int(t.Weekday())), "digits/mon-"+itoa(int(t.Month())-1))
+		out = append(out, sayOrdinalEN(t.Day())...)
+		out = append(out, SayNumber(lang, t.Year())...)
+	}
+	out = append(out, "digits/at")
+	h := t.Hour() % 12
+	if h == 0 {
+		h = 12
+	}
+	out = append(out, "digits/"+itoa(h))
+	switch m := t.Minute(); {
+	case m == 0:
+		out = append(out, "digits/oclock")
+	case m < 10:
+		out = append(out, "digits/oh", "digits/"+itoa(m))
+	default:
+		out = append(out, SayNumber(lang, m)...)
+	}
+	if t.Hour() < 12 {
+		out = append(out, "digits/a-m")
+	} else {
+		out = append(out, "digits/p-m")
+	}
+	return out
+}
+
+// sayOrdinalEN says a day of the month: "digits/h-1" … "digits/h-20",
+// "digits/20" "digits/h-1" for the 21st, "digits/h-30".
+func sayOrdinalEN(d int) []string {
+	switch {
+	case d <= 20 || d%10 == 0:
+		return []string{"digits/h-" + itoa(d)}
+	default:
+		return []string{"digits/" + itoa(d/10*10), "digits/h-" + itoa(d%10)}
+	}
+}
