@@ -17,6 +17,9 @@ import (
 //	BenchmarkAuthenticate/cost=10           84 ms/op
 //	BenchmarkCounts                         33 µs/op
 //	BenchmarkSaveSession                    32 µs/op
+//	BenchmarkDeposit                        61 µs/op
+//	BenchmarkMessages (20 messages)        162 µs/op
+//	BenchmarkClaimMWI                       34 µs/op
 //	BenchmarkProvision/create/half-own-PINs   19.6 s (1000 mailboxes, -benchtime 1x)
 //	BenchmarkProvision/recheck/half-own-PINs  24.6 s
 //	BenchmarkProvision/create/default-PINs    0.13 s
@@ -121,4 +124,56 @@ func benchCtx(b *testing.B) context.Context {
 	ctx, cancel := context.WithTimeout(b.Context(), 10*time.Minute)
 	b.Cleanup(cancel)
 	return ctx
+}
+
+// BenchmarkDeposit deposits a fresh message each time: one script. The
+// folder is emptied (untimed) before it reaches Config.MaxMessages.
+func BenchmarkDeposit(b *testing.B) {
+	s, rdb := newTestStore(b, Config{MaxMessages: maxMaxMessages})
+	ctx := testCtx(b)
+	mb := mustID(b, "1001")
+	i := 0
+	for b.Loop() {
+		if i > 0 && i%maxMaxMessages == 0 {
+			b.StopTimer()
+			rdb.FlushAll(ctx)
+			b.StartTimer()
+		}
+		if _, err := s.Deposit(ctx, testMessage(mb, fmt.Sprint("m", i), int64(i))); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkMessages lists a folder of 20 messages: one ZRANGE and one
+// pipeline of 20 HGETALLs.
+func BenchmarkMessages(b *testing.B) {
+	s, _ := newTestStore(b, Config{})
+	ctx := testCtx(b)
+	mb := mustID(b, "1001")
+	for i := range 20 {
+		deposit(b, s, testMessage(mb, fmt.Sprint("m", i), int64(i)))
+	}
+	for b.Loop() {
+		msgs, err := s.Messages(ctx, mb, FolderNew)
+		if err != nil || len(msgs) != 20 {
+			b.Fatal(len(msgs), err)
+		}
+	}
+}
+
+// BenchmarkClaimMWI claims ever higher versions, so every claim wins and
+// writes: one script.
+func BenchmarkClaimMWI(b *testing.B) {
+	s, _ := newTestStore(b, Config{})
+	ctx := testCtx(b)
+	mb := mustID(b, "1001")
+	var v int64
+	for b.Loop() {
+		v++
+		if ok, err := s.ClaimMWI(ctx, mb, v); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
 }

@@ -52,3 +52,30 @@ var ErrStaleEpoch = errors.New("state: stale session epoch")
 // decoded. SaveSession refuses to overwrite such a record, because its epoch
 // is unknown; DeleteSession removes it.
 var ErrCorruptSession = errors.New("state: corrupt session record")
+
+// ErrMailboxFull is returned by Deposit when the New folder already holds
+// Config.MaxMessages messages, and by Move when the target folder does
+// (app_voicemail's maxmsg). Nothing has been written.
+var ErrMailboxFull = errors.New("state: mailbox full")
+
+// ErrMessageNotFound is returned when a mailbox has no message with the
+// given id (never deposited, or deleted).
+var ErrMessageNotFound = errors.New("state: message not found")
+
+// ErrInvalidMessage is returned by Deposit for a message that cannot be
+// stored as given: a bad mailbox, origin or recording name, a zero
+// received time, a negative duration, or a folder other than New. It is
+// checked before anything reaches Redis.
+var ErrInvalidMessage = errors.New("state: invalid message")
+
+// ErrInvalidMessageID is returned when a message id is not 1 to 64 of the
+// characters A-Z, a-z, 0-9 and '-' (see NewMessageID).
+var ErrInvalidMessageID = errors.New("state: invalid message id")
+
+// ErrCorruptMessage is returned by Message when the stored record of a
+// message cannot be decoded. Messages skips such records and logs them.
+var ErrCorruptMessage = errors.New("state: corrupt message record")
+
+// ErrInvalidGreeting is returned by SetGreeting and ClearGreeting for an
+// unknown greeting kind or a malformed recording name.
+var ErrInvalidGreeting = errors.New("state: invalid greeting")

@@ -11,14 +11,24 @@ import "strconv"
 //	                                   window; expires after FailureWindow
 //	vm:{1001@default}:f:<n>      ZSET  folder n (0 New … 4 Friends):
 //	                                   message id → deposit time, unix ms
+//	vm:{1001@default}:msg:<id>   HASH  one message's envelope (fields
+//	                                   below); exists exactly while the id
+//	                                   is in one folder ZSET
+//	vm:{1001@default}:ver        STRING version of the New/Old counts,
+//	                                   INCR by every change of a folder
+//	vm:{1001@default}:mwi:pub    STRING the highest version a message-
+//	                                   waiting publisher has claimed
+//	vm:{1001@default}:greetings  HASH  greeting kind → ARI stored
+//	                                   recording name of the active one
 //
 // A call's session has its own tag, the channel id:
 //
 //	vm:session:{1732634712.42}   HASH  session record (fields below);
 //	                                   expires SessionTTL after its last write
 //
-// Ids are validated before they get here (MailboxID.Validate and
-// validChannelID), so neither part can contain '{', '}' or ':'.
+// Ids are validated before they get here (MailboxID.Validate,
+// validChannelID and ValidateMessageID), so no part can contain '{', '}' or
+// ':'.
 const keyPrefix = "vm:"
 
 // Fields of the mailbox HASH.
@@ -50,6 +60,17 @@ const (
 	fieldSessUpdated  = "updated" // unix ms
 )
 
+// Fields of the message HASH.
+const (
+	fieldMsgFolder     = "folder"      // folder number, 0 to 4
+	fieldMsgRecording  = "recording"   // ARI stored recording name
+	fieldMsgCallerNum  = "caller_num"  // caller ID number
+	fieldMsgCallerName = "caller_name" // caller ID name
+	fieldMsgReceived   = "received"    // unix ms; also its folder score
+	fieldMsgDuration   = "duration"    // milliseconds
+	fieldMsgOrigin     = "origin"      // NUMBER@CONTEXT first left in
+)
+
 // mailboxTag is the hash tag shared by every key of one mailbox.
 func mailboxTag(id MailboxID) string {
 	return "{" + id.String() + "}"
@@ -74,4 +95,34 @@ func folderKey(id MailboxID, f Folder) string {
 // sessionKey is the HASH holding a call's session.
 func sessionKey(channelID string) string {
 	return keyPrefix + "session:{" + channelID + "}"
+}
+
+// messageKey is the HASH holding one message's envelope.
+func messageKey(id MailboxID, msgID string) string {
+	return keyPrefix + mailboxTag(id) + ":msg:" + msgID
+}
+
+// versionKey is the version of a mailbox's New and Old counts.
+func versionKey(id MailboxID) string {
+	return keyPrefix + mailboxTag(id) + ":ver"
+}
+
+// mwiPublishedKey is the highest version claimed by an MWI publisher.
+func mwiPublishedKey(id MailboxID) string {
+	return keyPrefix + mailboxTag(id) + ":mwi:pub"
+}
+
+// greetingsKey is the HASH of a mailbox's active greetings.
+func greetingsKey(id MailboxID) string {
+	return keyPrefix + mailboxTag(id) + ":greetings"
+}
+
+// folderKeys returns the ZSETs of every folder, in folder order: the first
+// KEYS of the scripts that may touch any folder.
+func folderKeys(id MailboxID) []string {
+	keys := make([]string, len(AllFolders))
+	for i, f := range AllFolders {
+		keys[i] = folderKey(id, f)
+	}
+	return keys
 }

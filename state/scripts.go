@@ -21,12 +21,27 @@ var (
 	authBeginSrc string
 	//go:embed lua/session_save.lua
 	sessionSaveSrc string
+	//go:embed lua/message_deposit.lua
+	messageDepositSrc string
+	//go:embed lua/message_move.lua
+	messageMoveSrc string
+	//go:embed lua/folder_close.lua
+	folderCloseSrc string
+	//go:embed lua/mwi_claim.lua
+	mwiClaimSrc string
+	//go:embed lua/greeting_swap.lua
+	greetingSwapSrc string
 )
 
 var (
-	mailboxCreateScript = redis.NewScript(mailboxCreateSrc)
-	mailboxUpdateScript = redis.NewScript(mailboxUpdateSrc)
-	pinSetScript        = redis.NewScript(pinSetSrc)
-	authBeginScript     = redis.NewScript(authBeginSrc)
-	sessionSaveScript   = redis.NewScript(sessionSaveSrc)
+	mailboxCreateScript  = redis.NewScript(mailboxCreateSrc)
+	mailboxUpdateScript  = redis.NewScript(mailboxUpdateSrc)
+	pinSetScript         = redis.NewScript(pinSetSrc)
+	authBeginScript      = redis.NewScript(authBeginSrc)
+	sessionSaveScript    = redis.NewScript(sessionSaveSrc)
+	messageDepositScript = redis.NewScript(messageDepositSrc)
+	messageMoveScript    = redis.NewScript(messageMoveSrc)
+	folderCloseScript    = redis.NewScript(folderCloseSrc)
+	mwiClaimScript       = redis.NewScript(mwiClaimSrc)
+	greetingSwapScript   = redis.NewScript(greetingSwapSrc)
 )

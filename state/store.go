@@ -1,7 +1,7 @@
 // Package state keeps the voicemail system's metadata and call state in
 // Redis, the only store shared by every instance: mailboxes and their PINs,
-// folder counts, and the sessions that let one instance resume another's
-// calls. Every change of more than one key is one Lua script, and every key
+// messages and their folders, greetings, message-waiting versions, and the
+// sessions that let one instance resume another's calls. Every change of more than one key is one Lua script, and every key
 // of one mailbox shares a hash tag, so single servers, Sentinel and Cluster
 // all work (see keys.go for the layout).
 package state
@@ -40,6 +40,12 @@ type Config struct {
 	// SessionTTL is how long a call's session record lives after its last
 	// write. At least 1ms. Default 4h.
 	SessionTTL time.Duration
+
+	// MaxMessages is the most messages one folder may hold, 1 to 9999:
+	// Deposit refuses a message when New is full, and Move when the target
+	// folder is (app_voicemail's maxmsg, whose default is also 100).
+	// Default 100.
+	MaxMessages int
 }
 
 // Defaults applied by New to zero Config fields.
@@ -49,7 +55,12 @@ const (
 	DefaultMaxFailures   = 10
 	DefaultFailureWindow = 15 * time.Minute
 	DefaultSessionTTL    = 4 * time.Hour
+	DefaultMaxMessages   = 100
 )
+
+// maxMaxMessages is the largest Config.MaxMessages, app_voicemail's
+// MAXMSGLIMIT.
+const maxMaxMessages = 9999
 
 // withDefaults returns cfg with every zero field set to its default.
 func (cfg Config) withDefaults() Config {
@@ -67,6 +78,9 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
+	}
+	if cfg.MaxMessages == 0 {
+		cfg.MaxMessages = DefaultMaxMessages
 	}
 	return cfg
 }
@@ -88,12 +102,16 @@ func (cfg Config) validate() error {
 	if cfg.SessionTTL < time.Millisecond {
 		return fmt.Errorf("%w: SessionTTL %v must be at least 1ms", ErrInvalidConfig, cfg.SessionTTL)
 	}
+	if cfg.MaxMessages < 1 || cfg.MaxMessages > maxMaxMessages {
+		return fmt.Errorf("%w: MaxMessages %d not in 1..%d", ErrInvalidConfig, cfg.MaxMessages, maxMaxMessages)
+	}
 	return nil
 }
 
-// Store keeps mailboxes, PINs, folder counts and call sessions in Redis. It
-// holds no state of its own besides its configuration, so any number of
-// instances may share one Redis. A Store is safe for concurrent use.
+// Store keeps mailboxes, PINs, messages, greetings, folder counts and call
+// sessions in Redis. It holds no state of its own besides its
+// configuration, so any number of instances may share one Redis. A Store is
+// safe for concurrent use.
 type Store struct {
 	cfg       Config
 	rdb       redis.UniversalClient

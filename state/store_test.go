@@ -28,6 +28,7 @@ func TestNewDefaults(t *testing.T) {
 		MaxFailures:   10,
 		FailureWindow: 15 * time.Minute,
 		SessionTTL:    4 * time.Hour,
+		MaxMessages:   100,
 	}
 	if got != want {
 		t.Errorf("Config() = %+v, want %+v", got, want)
@@ -53,6 +54,8 @@ func TestNewInvalid(t *testing.T) {
 		{"negative window", Config{FailureWindow: -time.Second}},
 		{"window under 1ms", Config{FailureWindow: time.Microsecond}},
 		{"negative TTL", Config{SessionTTL: -time.Second}},
+		{"negative max messages", Config{MaxMessages: -1}},
+		{"max messages over 9999", Config{MaxMessages: 10000}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,133 @@
+package state
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+)
+
+// GreetingKind names one of a mailbox's recorded greetings. The values are
+// app_voicemail's file names (apps/app_voicemail.c: unavail, busy, temp,
+// greet), and they appear in recording names (see package recordings).
+type GreetingKind string
+
+// The greetings a mailbox owner can record (mailbox options 1 to 4).
+const (
+	// GreetingUnavail is played to callers when the owner does not answer.
+	GreetingUnavail GreetingKind = "unavail"
+	// GreetingBusy is played to callers when the owner is on the phone.
+	GreetingBusy GreetingKind = "busy"
+	// GreetingTemp overrides both others while it exists.
+	GreetingTemp GreetingKind = "temp"
+	// GreetingName is the owner's recorded name, played in the default
+	// greetings and in directory listings.
+	GreetingName GreetingKind = "greet"
+)
+
+// AllGreetingKinds lists every greeting kind.
+var AllGreetingKinds = [...]GreetingKind{GreetingUnavail, GreetingBusy, GreetingTemp, GreetingName}
+
+// Validate reports whether k is one of AllGreetingKinds; the error wraps
+// ErrInvalidGreeting.
+func (k GreetingKind) Validate() error {
+	for _, known := range AllGreetingKinds {
+		if k == known {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: kind %q", ErrInvalidGreeting, clip(string(k)))
+}
+
+// Greetings returns the active greetings of a mailbox: kind → ARI stored
+// recording name. A kind that is absent has no greeting recorded, and the
+// caller plays the default (for the name: "the person at extension N").
+// Entries that are not a known kind with a well-formed name are left out
+// with a warning.
+func (s *Store) Greetings(ctx context.Context, id MailboxID) (map[GreetingKind]string, error) {
+	if err := id.Validate(); err != nil {
+		return nil, err
+	}
+	fields, err := s.rdb.HGetAll(ctx, greetingsKey(id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("state: greetings of %s: %w", id, err)
+	}
+	out := make(map[GreetingKind]string, len(fields))
+	for k, rec := range fields {
+		kind := GreetingKind(k)
+		if kind.Validate() != nil || !validRecordingName(rec) {
+			s.log.Warn("corrupt greeting entry: skipped", zap.Stringer("mailbox", id),
+				zap.String("kind", clip(k)), zap.String("recording", clip(rec)))
+			continue
+		}
+		out[kind] = rec
+	}
+	return out, nil
+}
+
+// SetGreeting makes recording the active greeting of its kind and returns
+// the recording it replaced, "" if none, for the caller to delete once the
+// new one is in place. Setting the recording that is already active
+// returns "", so that its audio is not deleted. Errors wrap
+// ErrInvalidGreeting for an unknown kind or a malformed recording name.
+func (s *Store) SetGreeting(ctx context.Context, id MailboxID, kind GreetingKind, recording string) (previous string, err error) {
+	if err := id.Validate(); err != nil {
+		return "", err
+	}
+	if err := kind.Validate(); err != nil {
+		return "", fmt.Errorf("state: set greeting of %s: %w", id, err)
+	}
+	if !validRecordingName(recording) {
+		return "", fmt.Errorf("state: set %s greeting of %s: %w: recording name %q", kind, id, ErrInvalidGreeting, clip(recording))
+	}
+	prev, err := s.swapGreeting(ctx, id, kind, recording)
+	if err != nil {
+		return "", fmt.Errorf("state: set %s greeting of %s: %w", kind, id, err)
+	}
+	if prev == recording {
+		return "", nil
+	}
+	s.log.Info("greeting set", zap.Stringer("mailbox", id), zap.String("kind", string(kind)))
+	return prev, nil
+}
+
+// ClearGreeting removes the greeting of a kind, so the default plays
+// again, and returns the recording it removed, "" if none, for the caller
+// to delete. Errors wrap ErrInvalidGreeting for an unknown kind.
+func (s *Store) ClearGreeting(ctx context.Context, id MailboxID, kind GreetingKind) (previous string, err error) {
+	if err := id.Validate(); err != nil {
+		return "", err
+	}
+	if err := kind.Validate(); err != nil {
+		return "", fmt.Errorf("state: clear greeting of %s: %w", id, err)
+	}
+	prev, err := s.swapGreeting(ctx, id, kind, "")
+	if err != nil {
+		return "", fmt.Errorf("state: clear %s greeting of %s: %w", kind, id, err)
+	}
+	if prev != "" {
+		s.log.Info("greeting cleared", zap.Stringer("mailbox", id), zap.String("kind", string(kind)))
+	}
+	return prev, nil
+}
+
+// swapGreeting sets (or, for "", clears) one greeting and returns the one
+// it replaced. A stored name that is not well formed is not returned, so
+// the caller never deletes audio by a name it did not validate.
+func (s *Store) swapGreeting(ctx context.Context, id MailboxID, kind GreetingKind, recording string) (string, error) {
+	prev, err := greetingSwapScript.Run(ctx, s.rdb, []string{greetingsKey(id)}, string(kind), recording).Text()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !validRecordingName(prev) {
+		s.log.Warn("corrupt greeting entry replaced", zap.Stringer("mailbox", id),
+			zap.String("kind", string(kind)), zap.String("recording", clip(prev)))
+		return "", nil
+	}
+	return prev, nil
+}

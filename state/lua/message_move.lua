@@ -1,0 +1,41 @@
+-- Move a message to another folder, keeping its received time as the score
+-- (app_voicemail's save_to_folder), unless that folder holds max messages
+-- (its maxmsg, ERROR_MAX_MSGS). The id is taken out of every other folder,
+-- so a message is never in two.
+-- KEYS[1..5] folder ZSETs 0 New … 4 Friends, KEYS[6] version,
+-- KEYS[7] message HASH
+-- ARGV message id, target folder number (0 to 4), max
+-- Returns {status, new, old, version}: status 1 moved (version
+-- incremented), 2 already in that folder, 0 no such message, -1 target
+-- folder full (nothing written but in the first case).
+local function current(status)
+  return {status, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]),
+    tonumber(redis.call('GET', KEYS[6]) or '0') or 0}
+end
+local id = ARGV[1]
+local to = tonumber(ARGV[2]) + 1
+local from = redis.call('HGET', KEYS[7], 'folder')
+if not from then
+  return current(0)
+end
+if tonumber(from) == to - 1 and redis.call('ZSCORE', KEYS[to], id) then
+  return current(2)
+end
+if redis.call('ZCARD', KEYS[to]) >= tonumber(ARGV[3]) then
+  return current(-1)
+end
+local score
+for i = 1, 5 do
+  local s = redis.call('ZSCORE', KEYS[i], id)
+  if s then
+    score = score or s
+    if i ~= to then
+      redis.call('ZREM', KEYS[i], id)
+    end
+  end
+end
+score = score or redis.call('HGET', KEYS[7], 'received') or '0'
+redis.call('ZADD', KEYS[to], score, id)
+redis.call('HSET', KEYS[7], 'folder', to - 1)
+local ver = redis.call('INCR', KEYS[6])
+return {1, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), ver}
