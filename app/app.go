@@ -16,6 +16,7 @@ import (
 
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/menus"
+	"github.com/clusterpbx/voicemail/recordings"
 	"github.com/clusterpbx/voicemail/state"
 )
 
@@ -27,6 +28,10 @@ type App struct {
 	rdb   redis.UniversalClient
 	store *state.Store
 	deps  *callDeps
+	mwi   *mwiPublisher
+	audio *recordings.Store
+	// review says whether a mailbox offers the review menu.
+	review map[state.MailboxID]bool
 
 	mu    sync.Mutex
 	calls map[string]*call
@@ -69,31 +74,52 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("app: state: %w", err)
 	}
+	loc, err := loadLocation(cfg.Voicemail.Timezone)
+	if err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("%w: voicemail.timezone: %v", ErrInvalidConfig, err)
+	}
 	engine, err := menus.New(menus.Config{
 		MaxLogins:       cfg.Voicemail.MaxLogins,
 		MaxRepeats:      cfg.Voicemail.MaxRepeats,
 		MenuTimeout:     cfg.Voicemail.MenuTimeout,
 		LoginFirstDigit: cfg.Voicemail.LoginFirstDigit,
 		LoginInterDigit: cfg.Voicemail.LoginInterDigit,
+		Location:        loc,
 	})
 	if err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("app: menus: %w", err)
 	}
+	review := make(map[state.MailboxID]bool, len(cfg.Mailboxes))
+	for _, m := range cfg.Mailboxes {
+		if id, err := state.ParseMailbox(m.Mailbox); err == nil && m.Review != nil {
+			review[id] = *m.Review
+		}
+	}
+	audio := recordings.New(client, log.Named("recordings"))
 	a := &App{
-		cfg:   cfg,
-		log:   log,
-		ari:   client,
-		rdb:   rdb,
-		store: store,
-		calls: make(map[string]*call),
+		cfg:    cfg,
+		log:    log,
+		ari:    client,
+		rdb:    rdb,
+		store:  store,
+		calls:  make(map[string]*call),
+		audio:  audio,
+		review: review,
+		mwi:    newMWIPublisher(store, client, cfg.Voicemail.MWIContext, log.Named("mwi")),
 	}
 	a.deps = &callDeps{
 		engine:   engine,
 		player:   client,
-		hanger:   client,
+		recorder: client,
+		channel:  client,
 		auth:     store,
 		sessions: store,
+		messages: store,
+		audio:    audio,
+		mwi:      a.mwi,
+		cfg:      cfg.Voicemail,
 		instance: cfg.Instance.ID,
 		app:      cfg.ARI.App,
 	}
@@ -115,6 +141,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	streamDone := make(chan error, 1)
 	go func() { streamDone <- stream.Run(ctx) }()
+	mwiDone := make(chan struct{})
+	go func() { defer close(mwiDone); a.mwi.Run(ctx) }()
+	defer func() { <-mwiDone }()
 
 	a.log.Info("voicemail running", zap.String("app", a.cfg.ARI.App), zap.String("ari", a.cfg.ARI.URL))
 	for ev := range stream.Events() {
@@ -179,6 +208,15 @@ func (a *App) dispatch(ctx context.Context, ev ari.Event) {
 		a.route(e.Channel.ID, menus.Digit(e.Digit[0]))
 	case *ari.PlaybackFinished:
 		a.route(channelOfTarget(e.Playback.TargetURI), menus.PromptDone(e.Playback.ID))
+	case *ari.RecordingFinished:
+		a.route(channelOfTarget(e.Recording.TargetURI), menus.Event{Kind: menus.EvRecorded,
+			Recorded: &menus.Recorded{Name: e.Recording.Name, Duration: e.Recording.Duration}})
+	case *ari.RecordingFailed:
+		a.log.Warn("recording failed", zap.String("recording", e.Recording.Name), zap.String("cause", e.Recording.Cause))
+		a.route(channelOfTarget(e.Recording.TargetURI), menus.Event{Kind: menus.EvRecorded,
+			Recorded: &menus.Recorded{Name: e.Recording.Name, Failed: true}})
+	case *ari.ChannelHangupRequest:
+		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangupRequest})
 	case *ari.StasisEnd:
 		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangup})
 	}
@@ -212,12 +250,23 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		a.leave(ctx, ch.ID, "FAILED")
 		return
 	}
+	start := &menus.Start{Mode: menus.ModeMain, Lang: ch.Language}
+	if req.HasMailbox {
+		start.Mailbox = req.Mailbox.String()
+	}
 	if req.Mode == "deposit" {
-		// Leaving messages is not built yet: hand the call back to the
-		// dialplan, which tells the caller.
-		log.Warn("deposit is not available yet", zap.Stringer("mailbox", req.Mailbox))
-		a.leave(ctx, ch.ID, "FAILED")
-		return
+		d, lang, err := prepareDeposit(ctx, a.store, a.cfg.Voicemail, a.reviewFor, req, ch.Caller, time.Now())
+		if err != nil {
+			// app_voicemail: an unknown mailbox fails with VMSTATUS=FAILED.
+			if isNotFound(err) {
+				log.Warn("deposit refused: unknown mailbox", zap.Stringer("mailbox", req.Mailbox))
+			} else {
+				log.Error("deposit refused", zap.Stringer("mailbox", req.Mailbox), zap.Error(err))
+			}
+			a.leave(ctx, ch.ID, "FAILED")
+			return
+		}
+		start = &menus.Start{Mode: menus.ModeDeposit, Lang: firstNonEmpty(lang, ch.Language), Deposit: d}
 	}
 	a.mu.Lock()
 	if _, dup := a.calls[ch.ID]; dup {
@@ -229,10 +278,6 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 	a.mu.Unlock()
 
 	log.Info("call started", zap.Strings("args", e.Args), zap.String("caller", ch.Caller.Number))
-	start := &menus.Start{Mode: menus.ModeMain, Lang: ch.Language}
-	if req.HasMailbox {
-		start.Mailbox = req.Mailbox.String()
-	}
 	c.in.push(item{fn: func(ctx context.Context) {
 		if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
 			c.log.Error("answer", zap.Error(err))
@@ -261,11 +306,35 @@ func (a *App) leave(ctx context.Context, channelID, status string) {
 	}
 }
 
+// reviewFor says whether mailbox id offers the review menu.
+func (a *App) reviewFor(id state.MailboxID) bool {
+	if r, ok := a.review[id]; ok {
+		return r
+	}
+	return a.cfg.Voicemail.Review
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
 // onConnect reconciles the calls this instance holds after the event stream
 // reconnects: events missed while it was down are gone, so a call whose
 // channel left meanwhile is ended, and a prompt that ended unseen is treated
 // as ended.
 func (a *App) onConnect(ctx context.Context, reconnect bool) {
+	// Asterisk keeps no message-waiting state across its restarts: publish
+	// every configured mailbox's counts whenever the stream (re)connects.
+	ids := make([]state.MailboxID, 0, len(a.cfg.Mailboxes))
+	for _, m := range a.cfg.Mailboxes {
+		if id, err := state.ParseMailbox(m.Mailbox); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	a.mwi.PublishAll(ctx, ids)
 	if !reconnect {
 		return
 	}

@@ -25,7 +25,7 @@ type harness struct {
 	caller *testenv.Caller
 }
 
-func startHarness(t *testing.T) *harness {
+func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 	t.Helper()
 	env := testenv.Require(t)
 	rdb := redistest.Start(t)
@@ -47,6 +47,9 @@ func startHarness(t *testing.T) *harness {
 	cfg.Mailboxes = []MailboxConfig{
 		{Mailbox: "1001", Name: "Alice"},
 		{Mailbox: "1002@default", Name: "Bob", PIN: "4321"},
+	}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
 	}
 	a, err := New(cfg, zaptest.NewLogger(t))
 	if err != nil {

@@ -10,18 +10,46 @@ import (
 
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/menus"
+	"github.com/clusterpbx/voicemail/recordings"
 	"github.com/clusterpbx/voicemail/state"
 )
 
-// player plays and stops prompts on a channel.
+// player plays, stops and steers prompts and messages on a channel.
 type player interface {
 	Play(ctx context.Context, channelID, playbackID string, media []string, lang string) (ari.Playback, error)
 	StopPlayback(ctx context.Context, playbackID string) error
+	ControlPlayback(ctx context.Context, playbackID string, op ari.PlaybackOperation) error
 }
 
-// hanger ends calls.
-type hanger interface {
+// recorder records the caller.
+type recorder interface {
+	Record(ctx context.Context, channelID string, opts ari.RecordOptions) (ari.LiveRecording, error)
+}
+
+// channelControl ends calls or hands them back to the dialplan.
+type channelControl interface {
 	Hangup(ctx context.Context, channelID, reason string) error
+	SetVariable(ctx context.Context, channelID, name, value string) error
+	Continue(ctx context.Context, channelID, dialplanContext, extension string, priority int, label string) error
+}
+
+// messageStore keeps messages and their folders.
+type messageStore interface {
+	Deposit(ctx context.Context, m state.Message) (state.MWI, error)
+	Messages(ctx context.Context, id state.MailboxID, f state.Folder) ([]state.Message, error)
+	Move(ctx context.Context, id state.MailboxID, msgID string, to state.Folder) (state.MWI, error)
+	CloseFolder(ctx context.Context, id state.MailboxID, f state.Folder, heard, deleted []string) ([]string, state.MWI, error)
+}
+
+// audioStore deletes and measures recorded audio.
+type audioStore interface {
+	Delete(ctx context.Context, names ...string) error
+	Seconds(ctx context.Context, name string) (int, error)
+}
+
+// mwiNotifier is told whenever a mailbox's New/Old counts may have changed.
+type mwiNotifier interface {
+	Changed(id state.MailboxID)
 }
 
 // authenticator checks passwords and reads the counts announced at login.
@@ -40,9 +68,14 @@ type sessionStore interface {
 type callDeps struct {
 	engine   *menus.Engine
 	player   player
-	hanger   hanger
+	recorder recorder
+	channel  channelControl
 	auth     authenticator
 	sessions sessionStore
+	messages messageStore
+	audio    audioStore
+	mwi      mwiNotifier
+	cfg      VoicemailConfig
 	instance string
 	app      string
 }
@@ -139,7 +172,7 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 	case menus.CmdPlay:
 		media := make([]string, len(cmd.Media))
 		for i, m := range cmd.Media {
-			media[i] = "sound:" + m
+			media[i] = mediaURI(m)
 		}
 		if _, err := c.deps.player.Play(ctx, c.id, cmd.ID, media, cmd.Lang); err != nil {
 			if ari.IsGone(err) {
@@ -161,10 +194,70 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 	case menus.CmdAuthenticate:
 		c.in.push(item{ev: menus.Event{Kind: menus.EvLogin, Login: c.authenticate(ctx, cmd.Mailbox, cmd.PIN)}})
 	case menus.CmdHangup:
-		if err := c.deps.hanger.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
+		if err := c.deps.channel.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
 			c.log.Warn("hangup", zap.Error(err))
 		}
+	case menus.CmdContinue:
+		c.leave(ctx, cmd.Status)
+	case menus.CmdControl:
+		err := c.deps.player.ControlPlayback(ctx, cmd.ID, ari.PlaybackOperation(cmd.Op))
+		if err != nil && !ari.IsGone(err) && !errors.Is(err, ari.ErrConflict) {
+			c.log.Warn("control playback", zap.String("op", cmd.Op), zap.Error(err))
+		}
+	case menus.CmdRecord:
+		c.record(ctx, cmd)
+	case menus.CmdDiscard:
+		sctx, cancel := storeCtx(ctx)
+		if err := c.deps.audio.Delete(sctx, cmd.Name); err != nil {
+			c.log.Warn("discard recording", zap.String("recording", cmd.Name), zap.Error(err))
+		}
+		cancel()
+	case menus.CmdSaveMessage:
+		c.in.push(item{ev: menus.Event{Kind: menus.EvSaved, Saved: c.saveMessage(ctx, cmd)}})
+	case menus.CmdLoadFolder:
+		c.in.push(item{ev: menus.Event{Kind: menus.EvFolder, Folder: c.loadFolder(ctx, cmd)}})
+	case menus.CmdCloseFolder:
+		c.closeFolder(ctx, cmd)
+	case menus.CmdMove:
+		c.in.push(item{ev: menus.Event{Kind: menus.EvMoved, Saved: c.move(ctx, cmd)}})
 	}
+}
+
+// leave hands the call back to the dialplan with VOICEMAIL_STATUS set, as
+// app_voicemail sets VMSTATUS.
+func (c *call) leave(ctx context.Context, status string) {
+	if err := c.deps.channel.SetVariable(ctx, c.id, "VOICEMAIL_STATUS", status); err != nil && !ari.IsGone(err) {
+		c.log.Warn("set VOICEMAIL_STATUS", zap.Error(err))
+	}
+	if err := c.deps.channel.Continue(ctx, c.id, "", "", 0, ""); err != nil && !ari.IsGone(err) {
+		c.log.Warn("continue", zap.Error(err))
+	}
+	c.log.Info("back to the dialplan", zap.String("status", status))
+}
+
+// record starts recording the caller, after a beep, until '#', silence or
+// the maximum length. A failure to start comes back to the engine as a
+// failed recording.
+func (c *call) record(ctx context.Context, cmd menus.Cmd) {
+	_, err := c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
+		Name:               cmd.Name,
+		Format:             recordings.Format,
+		MaxDurationSeconds: cmd.MaxSeconds,
+		MaxSilenceSeconds:  cmd.MaxSilence,
+		IfExists:           "overwrite",
+		Beep:               true,
+		TerminateOn:        "#",
+	})
+	if err == nil {
+		return
+	}
+	if ari.IsGone(err) {
+		// Hung up before the recording started: nothing was recorded.
+		c.in.push(item{ev: menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: cmd.Name}}})
+		return
+	}
+	c.log.Error("record", zap.String("recording", cmd.Name), zap.Error(err))
+	c.in.push(item{ev: menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: cmd.Name, Failed: true}}})
 }
 
 // authenticate checks a password. Every failure looks the same to the

@@ -102,6 +102,30 @@ type VoicemailConfig struct {
 	// SessionTTL is how long a call's session lives in Redis after its last
 	// change. Default 4h.
 	SessionTTL time.Duration `koanf:"session_ttl"`
+	// MinMessage is the shortest message kept; shorter ones are discarded
+	// (app_voicemail minsecs). Default 2s.
+	MinMessage time.Duration `koanf:"min_message"`
+	// MaxMessage is the longest recording (maxsecs). Default 5m.
+	MaxMessage time.Duration `koanf:"max_message"`
+	// MaxSilence ends a recording after this much silence (maxsilence); 0
+	// turns it off. Default 10s.
+	MaxSilence time.Duration `koanf:"max_silence"`
+	// MaxMessages is how many messages a folder holds (maxmsg). Default 100.
+	MaxMessages int `koanf:"max_messages"`
+	// Operator lets callers press 0 to reach the operator: the call goes
+	// back to the dialplan with VOICEMAIL_STATUS=OPERATOR. Default false.
+	Operator bool `koanf:"operator"`
+	// Review offers callers 1 accept, 2 listen, 3 re-record after leaving a
+	// message; a mailbox's own review setting overrides it. Default false.
+	Review bool `koanf:"review"`
+	// Timezone in which message times are spoken (an IANA name such as
+	// Europe/Paris). Default "": the host's local time.
+	Timezone string `koanf:"timezone"`
+	// MWIContext is the dialplan context that turns counts into
+	// message-waiting NOTIFYs with MinivmMWI, on Asterisk without ARI
+	// mailboxes (deploy/asterisk/extensions_voicemail.conf). Default
+	// voicemail-mwi.
+	MWIContext string `koanf:"mwi_context"`
 }
 
 // MailboxConfig is one mailbox to provision.
@@ -117,6 +141,8 @@ type MailboxConfig struct {
 	Email string `koanf:"email"`
 	// Language of the prompts (en, fr, …). Default en.
 	Language string `koanf:"language"`
+	// Review overrides voicemail.review for this mailbox when set.
+	Review *bool `koanf:"review"`
 }
 
 // DefaultConfig returns the defaults of every setting.
@@ -144,6 +170,11 @@ func DefaultConfig() Config {
 			LockoutFailures: 10,
 			LockoutWindow:   15 * time.Minute,
 			SessionTTL:      4 * time.Hour,
+			MinMessage:      2 * time.Second,
+			MaxMessage:      5 * time.Minute,
+			MaxSilence:      10 * time.Second,
+			MaxMessages:     100,
+			MWIContext:      "voicemail-mwi",
 		},
 	}
 }
@@ -238,6 +269,20 @@ func (c Config) Validate() error {
 	case c.Instance.ID == "":
 		return fmt.Errorf("%w: instance.id is empty", ErrInvalidConfig)
 	}
+	v := c.Voicemail
+	switch {
+	case v.MinMessage < 0 || v.MaxMessage < time.Second || v.MinMessage >= v.MaxMessage:
+		return fmt.Errorf("%w: voicemail.min_message %s and max_message %s: need 0 <= min < max, max >= 1s", ErrInvalidConfig, v.MinMessage, v.MaxMessage)
+	case v.MaxSilence < 0:
+		return fmt.Errorf("%w: voicemail.max_silence %s is negative", ErrInvalidConfig, v.MaxSilence)
+	case v.MaxMessages < 1 || v.MaxMessages > 9999:
+		return fmt.Errorf("%w: voicemail.max_messages %d not in 1..9999", ErrInvalidConfig, v.MaxMessages)
+	case !validAppName(v.MWIContext):
+		return fmt.Errorf("%w: voicemail.mwi_context %q", ErrInvalidConfig, v.MWIContext)
+	}
+	if _, err := loadLocation(v.Timezone); err != nil {
+		return fmt.Errorf("%w: voicemail.timezone %q: %v", ErrInvalidConfig, v.Timezone, err)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -261,4 +306,12 @@ func validAppName(s string) bool {
 		}
 	}
 	return true
+}
+
+// loadLocation returns the time zone name, "" meaning the host's.
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" {
+		return time.Local, nil
+	}
+	return time.LoadLocation(name)
 }

@@ -284,3 +284,28 @@ func randomID() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Play plays media (ARI media URIs, e.g. "sound:tt-monkeys") from the
+// caller's side, as if the caller spoke; the voicemail side records it.
+func (call *Call) Play(ctx context.Context, media ...string) error {
+	if _, err := call.c.Client.Play(ctx, call.A, "", media, ""); err != nil {
+		return fmt.Errorf("testenv: play %v: %w", media, err)
+	}
+	return nil
+}
+
+// Talk plays speech from the caller's side for about d, then hangs up: a
+// caller leaving a message of that length. Asterisk's ARI recording needs
+// media frames to flow, which the sound provides.
+func (call *Call) Talk(ctx context.Context, d time.Duration) error {
+	// vm-opts and vm-intro are long prompts (about 7 and 5 s).
+	if err := call.Play(ctx, "sound:vm-opts", "sound:vm-intro", "sound:vm-opts"); err != nil {
+		return err
+	}
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return call.Hangup(ctx)
+}

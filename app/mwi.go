@@ -1,0 +1,163 @@
+package app
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/state"
+)
+
+// mwiState reads a mailbox's counts and orders publications.
+type mwiState interface {
+	MWIState(ctx context.Context, id state.MailboxID) (state.MWI, error)
+	ClaimMWI(ctx context.Context, id state.MailboxID, v int64) (bool, error)
+}
+
+// originator starts the Local channel that publishes counts.
+type originator interface {
+	Originate(ctx context.Context, r ari.OriginateRequest) (ari.Channel, error)
+}
+
+// mwiSettle is how long after a mailbox's last change its counts are
+// published once more, unconditionally: Asterisk runs each publishing Local
+// channel on its own thread, so two publications issued a few milliseconds
+// apart may reach the phones in either order. The settling publication,
+// made after both have run, carries the latest counts, so a phone never
+// keeps stale numbers.
+const mwiSettle = 1500 * time.Millisecond
+
+// mwiPublisher turns changes of New/Old counts into message-summary NOTIFYs.
+// Stock Asterisk has no ARI /mailboxes (res_mwi_external is not built), so
+// it originates Local/NUMBER@<mwi_context> with the counts as variables, and
+// the shipped dialplan runs MinivmMWI(NUMBER@CONTEXT,0,NEW,OLD): every PJSIP
+// endpoint with mailboxes=NUMBER@CONTEXT gets a NOTIFY.
+type mwiPublisher struct {
+	store   mwiState
+	orig    originator
+	context string
+	log     *zap.Logger
+
+	mu      sync.Mutex
+	dirty   map[state.MailboxID]bool
+	settle  map[state.MailboxID]time.Time
+	kick    chan struct{}
+	publish func(ctx context.Context, id state.MailboxID, m state.MWI) error // replaced in tests
+}
+
+func newMWIPublisher(store mwiState, orig originator, dialplanContext string, log *zap.Logger) *mwiPublisher {
+	p := &mwiPublisher{
+		store:   store,
+		orig:    orig,
+		context: dialplanContext,
+		log:     log,
+		dirty:   map[state.MailboxID]bool{},
+		settle:  map[state.MailboxID]time.Time{},
+		kick:    make(chan struct{}, 1),
+	}
+	p.publish = p.originate
+	return p
+}
+
+// Changed notes that id's counts may have changed; it never blocks.
+func (p *mwiPublisher) Changed(id state.MailboxID) {
+	p.mu.Lock()
+	p.dirty[id] = true
+	p.mu.Unlock()
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// PublishAll publishes the counts of ids unconditionally, after Asterisk
+// (re)connects: a restarted Asterisk has forgotten them.
+func (p *mwiPublisher) PublishAll(ctx context.Context, ids []state.MailboxID) {
+	for _, id := range ids {
+		p.publishLatest(ctx, id, true)
+	}
+}
+
+// Run publishes until ctx ends.
+func (p *mwiPublisher) Run(ctx context.Context) {
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.kick:
+		case <-tick.C:
+		}
+		now := time.Now()
+		p.mu.Lock()
+		dirty := p.dirty
+		p.dirty = map[state.MailboxID]bool{}
+		var due []state.MailboxID
+		for id, at := range p.settle {
+			if !now.Before(at) && !dirty[id] {
+				due = append(due, id)
+				delete(p.settle, id)
+			}
+		}
+		for id := range dirty {
+			p.settle[id] = now.Add(mwiSettle)
+		}
+		p.mu.Unlock()
+		for id := range dirty {
+			p.publishLatest(ctx, id, false)
+		}
+		for _, id := range due {
+			p.publishLatest(ctx, id, true)
+		}
+	}
+}
+
+// publishLatest reads id's current counts and publishes them: when force
+// is set, or when no publication of this version or a later one happened
+// yet on any instance (ClaimMWI).
+func (p *mwiPublisher) publishLatest(ctx context.Context, id state.MailboxID, force bool) {
+	m, err := p.store.MWIState(ctx, id)
+	if err != nil {
+		p.log.Warn("mwi: read counts", zap.Stringer("mailbox", id), zap.Error(err))
+		return
+	}
+	if !force {
+		ok, err := p.store.ClaimMWI(ctx, id, m.Version)
+		if err != nil {
+			p.log.Warn("mwi: claim", zap.Stringer("mailbox", id), zap.Error(err))
+			return
+		}
+		if !ok {
+			return // this version or a newer one is out already
+		}
+	}
+	if err := p.publish(ctx, id, m); err != nil {
+		p.log.Warn("mwi: publish", zap.Stringer("mailbox", id), zap.Error(err))
+		return
+	}
+	p.log.Debug("mwi published", zap.Stringer("mailbox", id), zap.Int("new", m.New), zap.Int("old", m.Old),
+		zap.Int64("version", m.Version), zap.Bool("settle", force))
+}
+
+func (p *mwiPublisher) originate(ctx context.Context, id state.MailboxID, m state.MWI) error {
+	_, err := p.orig.Originate(ctx, ari.OriginateRequest{
+		Endpoint:  "Local/" + id.Number + "@" + p.context,
+		Context:   p.context,
+		Extension: "done",
+		Priority:  1,
+		Timeout:   5,
+		Variables: map[string]string{
+			// Inherited (__) so that the dialplan half of the Local channel
+			// sees them.
+			"__NEW":        strconv.Itoa(m.New),
+			"__OLD":        strconv.Itoa(m.Old),
+			"__VM_CONTEXT": id.Context,
+		},
+	})
+	return err
+}
