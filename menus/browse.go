@@ -74,7 +74,15 @@ func (st *stepper) folderLoaded(b *Box) {
 	box.Cur = -1
 	st.s.Box = &box
 	if st.s.Menu == MenuLoginPassword {
-		intro := append(messageIntro(st.s.Lang, st.s.Counts), mainInstructions(&st.s)...)
+		intro := append([]string(nil), st.s.Prefix...)
+		st.s.Prefix = nil
+		if st.s.Greetings[GreetTemp] {
+			// The owner is reminded that callers hear the temporary
+			// greeting (app_voicemail tempgreetwarn).
+			intro = append(intro, "vm-tempgreetactive")
+		}
+		intro = append(intro, messageIntro(st.s.Lang, st.s.Counts)...)
+		intro = append(intro, mainInstructions(&st.s)...)
 		st.s.Repeats = 0
 		st.enter(MenuMain, intro)
 		return

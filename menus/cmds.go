@@ -39,6 +39,23 @@ const (
 	CmdCloseFolder CmdKind = "close_folder"
 	// CmdMove: move message Cmd.MsgID to folder Cmd.Folder; EvMoved follows.
 	CmdMove CmdKind = "move"
+	// CmdRecordGreeting: record the caller (beep first, '#' ends) as a new
+	// take of greeting Cmd.Greeting; the app names it; EvRecorded follows.
+	CmdRecordGreeting CmdKind = "record_greeting"
+	// CmdSetGreeting: make recording Cmd.Name the mailbox's greeting
+	// Cmd.Greeting (the one it replaces is deleted); EvDone follows.
+	CmdSetGreeting CmdKind = "set_greeting"
+	// CmdClearGreeting: remove greeting Cmd.Greeting; EvDone follows.
+	CmdClearGreeting CmdKind = "clear_greeting"
+	// CmdSetPIN: change the mailbox's password to Cmd.PIN; EvDone follows.
+	CmdSetPIN CmdKind = "set_pin"
+	// CmdPrepareDeposit: look up mailbox Cmd.Name (NUMBER, in the caller's
+	// context) to leave a message in it; EvMailbox follows.
+	CmdPrepareDeposit CmdKind = "prepare_deposit"
+	// CmdForward: copy message Cmd.MsgID to the mailboxes Cmd.To, with the
+	// introduction recording Cmd.Name first when set; EvDone follows (not
+	// OK when a mailbox does not exist).
+	CmdForward CmdKind = "forward"
 	// CmdControl: apply Cmd.Op (reverse, forward, pause, unpause) to
 	// playback Cmd.ID.
 	CmdControl CmdKind = "control"
@@ -66,4 +83,6 @@ type Cmd struct {
 	Heard      []string
 	Deleted    []string
 	Op         string
+	Greeting   string
+	To         []string
 }

@@ -30,6 +30,13 @@ type Config struct {
 	// Location is the time zone in which message times are spoken. Default
 	// UTC.
 	Location *time.Location
+	// MinPasswordLength is the shortest new password accepted. Default 4.
+	MinPasswordLength int
+	// DefaultPIN is the password new mailboxes get; it is refused as a new
+	// password. Default 1234.
+	DefaultPIN string
+	// MaxGreetingSeconds bounds a greeting or name recording. Default 60.
+	MaxGreetingSeconds int
 }
 
 func (c *Config) setDefaults() {
@@ -51,6 +58,15 @@ func (c *Config) setDefaults() {
 	if c.Location == nil {
 		c.Location = time.UTC
 	}
+	if c.MinPasswordLength == 0 {
+		c.MinPasswordLength = 4
+	}
+	if c.DefaultPIN == "" {
+		c.DefaultPIN = "1234"
+	}
+	if c.MaxGreetingSeconds == 0 {
+		c.MaxGreetingSeconds = 60
+	}
 }
 
 func (c Config) validate() error {
@@ -63,6 +79,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("%w: menu timeout %s not in 1s..1m", ErrInvalidConfig, c.MenuTimeout)
 	case c.LoginFirstDigit < time.Second || c.LoginFirstDigit > time.Minute:
 		return fmt.Errorf("%w: login first-digit timeout %s not in 1s..1m", ErrInvalidConfig, c.LoginFirstDigit)
+	case c.MinPasswordLength < 1 || c.MinPasswordLength > 20:
+		return fmt.Errorf("%w: min password length %d not in 1..20", ErrInvalidConfig, c.MinPasswordLength)
+	case c.MaxGreetingSeconds < 5 || c.MaxGreetingSeconds > 600:
+		return fmt.Errorf("%w: max greeting length %ds not in 5..600", ErrInvalidConfig, c.MaxGreetingSeconds)
 	case c.LoginInterDigit < 500*time.Millisecond || c.LoginInterDigit > 30*time.Second:
 		return fmt.Errorf("%w: login inter-digit timeout %s not in 0.5s..30s", ErrInvalidConfig, c.LoginInterDigit)
 	}

@@ -122,6 +122,16 @@ func (st *stepper) record() {
 // message; one shorter than the minimum is discarded (vm-tooshort); with
 // review on, the review menu follows; else the message is saved.
 func (st *stepper) recorded(r *Recorded) {
+	if r != nil && st.s.Phase == PhaseRecording {
+		switch {
+		case st.s.Take != nil:
+			st.takeRecorded(r)
+			return
+		case st.s.Forward != nil && st.s.Forward.Recording:
+			st.introRecorded(r)
+			return
+		}
+	}
 	d := st.s.Deposit
 	if r == nil || d == nil || st.s.Phase != PhaseRecording || r.Name != d.Recording {
 		return
@@ -136,6 +146,10 @@ func (st *stepper) recorded(r *Recorded) {
 		st.emit(Cmd{Kind: CmdDiscard, Name: d.Recording})
 		if st.s.HungUp {
 			st.s.Phase = PhaseDone
+			return
+		}
+		if d.Then == "return" {
+			st.returnFromDeposit([]string{"vm-tooshort"})
 			return
 		}
 		st.s.CloseStatus = "FAILED"
@@ -157,7 +171,9 @@ func (st *stepper) save(then string) {
 	st.stopPrompt()
 	st.s.Phase = PhaseBusy
 	st.s.TimerGen++
-	d.Then = then
+	if then != "" {
+		d.Then = then
+	}
 	st.s.Input = ""
 	st.s.Pending = ""
 	st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: d.Duration})
@@ -176,15 +192,23 @@ func (st *stepper) saved(r *Saved) {
 		return
 	}
 	if !r.OK {
-		st.s.CloseStatus = "FAILED"
 		media := []string{"vm-sorry"}
 		if r.Full {
 			media = []string{"vm-mailboxfull"}
 		}
+		if then == "return" {
+			st.returnFromDeposit(media)
+			return
+		}
+		st.s.CloseStatus = "FAILED"
 		st.play(media, PhaseClosing)
 		return
 	}
 	d.Saved = true
+	if then == "return" {
+		st.returnFromDeposit([]string{"vm-msgsaved"})
+		return
+	}
 	if then == "OPERATOR" {
 		st.s.Phase = PhaseDone
 		st.emit(Cmd{Kind: CmdContinue, Status: "OPERATOR"})

@@ -77,6 +77,10 @@ func (st *stepper) apply(ev Event) {
 		st.folderLoaded(ev.Folder)
 	case EvMoved:
 		st.moved(ev.Saved)
+	case EvDone:
+		st.changeDone(ev.Saved)
+	case EvMailbox:
+		st.targetReady(ev.Target)
 	case EvHangupRequest:
 		st.s.HungUp = true
 		st.depositHangupRequest()
@@ -94,6 +98,12 @@ func (st *stepper) hangup() {
 		st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: -1})
 	}
 	st.closeBox()
+	// A greeting take that was not accepted is not kept (the old one
+	// stays), nor is an introduction that was never sent.
+	st.dropTake()
+	if f := st.s.Forward; f != nil && f.Intro != "" {
+		st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
+	}
 	st.s.Phase = PhaseDone
 	st.s.Playback = ""
 	st.s.Playing = PlayPrompt
@@ -289,7 +299,7 @@ func (st *stepper) take(d byte) {
 			st.complete(m)
 			return
 		}
-		if d == '*' {
+		if d == '*' && !m.StarInInput {
 			// '*' is no digit of a number: app_voicemail jumps to the 'a'
 			// extension here. Without one, treat the entry as wrong.
 			st.s.Input += "*"
@@ -343,9 +353,6 @@ func (st *stepper) run(a Action, input string) {
 		st.play(st.prompt(st.menu()), PhasePrompting)
 	case ActGoodbye:
 		st.goodbye("vm-goodbye")
-	case ActNotAvailable:
-		st.s.Pending = ""
-		st.play(append([]string{"vm-sorry"}, st.prompt(st.menu())...), PhasePrompting)
 	case ActLoginMailbox:
 		st.loginMailbox(input)
 	case ActLoginPassword:
@@ -374,7 +381,72 @@ func (st *stepper) run(a Action, input string) {
 		}
 	case ActCancel:
 		st.folderCancelled()
+	case ActOptions:
+		st.s.Take = nil
+		st.enter(MenuOptions, nil)
+	case ActMain:
+		st.s.Forward = nil
+		st.backToBrowsing(nil)
+	case ActRecordGreeting:
+		st.recordGreeting(a.Arg)
+	case ActTempGreeting:
+		st.tempGreeting()
+	case ActDeleteTemp:
+		st.deleteTemp()
+	case ActChangePassword:
+		st.enter(MenuNewPassword, nil)
+	case ActNewPassword:
+		st.newPassword(input)
+	case ActReenterPassword:
+		st.reenterPassword(input)
+	case ActStartTake:
+		st.startTake()
+	case ActAcceptTake:
+		st.acceptTake()
+	case ActListenTake:
+		st.play(append([]string{"recording:" + st.s.Take.Recording}, st.prompt(st.menu())...), PhasePrompting)
+	case ActRerecordTake:
+		kind := st.takeKind()
+		st.dropTake()
+		st.recordGreeting(kind)
+	case ActDropTake:
+		st.dropTake()
+		if st.s.Setup {
+			st.goodbye("vm-goodbye")
+			return
+		}
+		st.enter(MenuOptions, nil)
+	case ActAdvanced:
+		st.enter(MenuAdvanced, nil)
+	case ActReply:
+		st.reply()
+	case ActEnvelope:
+		st.hearEnvelope()
+	case ActSendMessage:
+		st.enter(MenuSendTo, nil)
+	case ActSendTo:
+		st.sendTo(input)
+	case ActForward:
+		if current(&st.s) == nil {
+			st.play(append([]string{"vm-sorry"}, st.prompt(st.menu())...), PhasePrompting)
+			return
+		}
+		st.enter(MenuForwardTo, nil)
+	case ActForwardTo:
+		st.forwardTo(input)
+	case ActForwardPlain:
+		st.forwardNow()
+	case ActForwardIntro:
+		st.recordIntro()
 	}
+}
+
+// takeKind is the kind of the greeting being recorded.
+func (st *stepper) takeKind() string {
+	if st.s.Take != nil {
+		return st.s.Take.Kind
+	}
+	return GreetUnavail
 }
 
 // loginHere: '*' during the greeting lets the owner log in to this mailbox
@@ -383,6 +455,12 @@ func (st *stepper) run(a Action, input string) {
 func (st *stepper) loginHere() {
 	d := st.s.Deposit
 	st.s.Deposit = nil
+	if st.s.Authenticated {
+		// Leaving a message from inside the mailbox: '*' cancels it.
+		st.stopPrompt()
+		st.backToBrowsing(nil)
+		return
+	}
 	st.s.Mailbox = d.Mailbox
 	st.s.FixedMailbox = true
 	st.enter(MenuLoginPassword, nil)

@@ -99,6 +99,18 @@ func render(cmds []Cmd) string {
 			parts = append(parts, "move("+c.MsgID+","+strconv.Itoa(c.Folder)+")")
 		case CmdControl:
 			parts = append(parts, "control("+c.Op+")")
+		case CmdRecordGreeting:
+			parts = append(parts, "record_greeting("+c.Greeting+")")
+		case CmdSetGreeting:
+			parts = append(parts, "set_greeting("+c.Greeting+","+c.Name+")")
+		case CmdClearGreeting:
+			parts = append(parts, "clear_greeting("+c.Greeting+")")
+		case CmdSetPIN:
+			parts = append(parts, "set_pin("+c.PIN+")")
+		case CmdPrepareDeposit:
+			parts = append(parts, "prepare("+c.Name+")")
+		case CmdForward:
+			parts = append(parts, "forward("+c.MsgID+","+strings.Join(c.To, "+")+","+c.Name+")")
 		}
 	}
 	return strings.Join(parts, " ")
@@ -246,14 +258,12 @@ func TestStaleTimerIgnored(t *testing.T) {
 	}
 }
 
-func TestInvalidAndUnbuiltKeys(t *testing.T) {
+func TestInvalidKeyAndHelp(t *testing.T) {
 	c, _ := newCall(t, "1001")
 	c.digits("1234#")
 	c.login(Counts{New: 1}, sampleMsgs(1)...)
 	c.finishPrompt()
 	expect(t, "unknown key 8", c.digits("8"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
-	c.finishPrompt()
-	expect(t, "key 3 not built yet", c.digits("3"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
 	c.finishPrompt()
 	expect(t, "help", c.digits("*"), "play(vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
 }

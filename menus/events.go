@@ -28,6 +28,11 @@ const (
 	EvFolder EventKind = "folder"
 	// EvMoved: the result of a CmdMove, in Event.Saved.
 	EvMoved EventKind = "moved"
+	// EvDone: the result of a mailbox change (CmdSetGreeting,
+	// CmdClearGreeting, CmdSetPIN, CmdForward), in Event.Saved.
+	EvDone EventKind = "done"
+	// EvMailbox: the result of a CmdPrepareDeposit, in Event.Target.
+	EvMailbox EventKind = "mailbox"
 )
 
 // Mode is what the dialplan asked for (the first Stasis argument).
@@ -63,6 +68,11 @@ type LoginResult struct {
 	Lang string
 	// Counts are the mailbox's message counts.
 	Counts Counts
+	// Greetings says which recordings the mailbox has (see State.Greetings).
+	Greetings map[string]bool
+	// NeedsSetup is set while the mailbox is still on the default password:
+	// the first-login walk-through runs.
+	NeedsSetup bool
 }
 
 // Event is one input to [Engine.Step].
@@ -81,6 +91,9 @@ type Event struct {
 	Saved *Saved
 	// Folder is a loaded folder (EvFolder).
 	Folder *Box
+	// Target is a mailbox looked up (EvMailbox): the deposit to make into
+	// it, nil when it does not exist.
+	Target *Deposit
 }
 
 // Recorded is the outcome of a recording.

@@ -41,7 +41,17 @@ func (st *stepper) loginResult(r *LoginResult) {
 			st.s.Lang = r.Lang
 		}
 		st.s.Counts = r.Counts
+		st.s.Greetings = r.Greetings
 		st.s.Box = nil
+		if r.NeedsSetup {
+			// First login, still on the default password: record the name
+			// (the guide: mandatory), then choose a password
+			// (vm_newuser_setup). Until the password is changed, every
+			// login starts here again.
+			st.s.Setup = true
+			st.recordGreeting(GreetName, "vm-newuser")
+			return
+		}
 		// Open the starting folder; the intro plays once it is loaded.
 		st.loadFolder(startFolderIndex(r.Counts))
 		return

@@ -99,6 +99,21 @@ type State struct {
 	// FolderPurpose says why the folder menu was entered: "change" or
 	// "save".
 	FolderPurpose string `json:"folder_purpose,omitempty"`
+
+	// Greetings says which of the mailbox's recordings exist: "unavail",
+	// "busy", "temp", "greet" (the name).
+	Greetings map[string]bool `json:"greetings,omitempty"`
+	// Setup is set during the first-login walk-through.
+	Setup bool `json:"setup,omitempty"`
+	// Take is a greeting or name being recorded.
+	Take *Take `json:"take,omitempty"`
+	// NewPIN holds the first entry of a new password until it is typed
+	// again. Never persisted.
+	NewPIN string `json:"new_pin,omitempty"`
+	// Forward is a forward being set up.
+	Forward *Forward `json:"forward,omitempty"`
+	// Prefix is said before the intro once the starting folder is loaded.
+	Prefix []string `json:"prefix,omitempty"`
 	// Seq numbers playbacks; ids are Channel + ":" + Seq.
 	Seq int `json:"seq"`
 	// TimerGen is the generation of the running timer; a timer event of an
@@ -141,5 +156,6 @@ func (s State) Persistable(t *Tree) State {
 		s.Input = ""
 		s.Pending = ""
 	}
+	s.NewPIN = ""
 	return s
 }

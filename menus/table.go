@@ -32,9 +32,6 @@ func (t *Tree) KeyTable() string {
 					name, p = "", ""
 				}
 				doc := m.Keys[k].Doc
-				if m.Keys[k].Kind == ActNotAvailable {
-					doc += " (not yet: `vm-sorry`)"
-				}
 				fmt.Fprintf(&b, "| %s | %s | `%c` | %s |\n", name, p, k, doc)
 			}
 		}

@@ -41,9 +41,6 @@ const (
 	ActHelp ActionKind = "help"
 	// ActGoodbye says vm-goodbye and hangs up.
 	ActGoodbye ActionKind = "goodbye"
-	// ActNotAvailable says the feature is not available here (vm-sorry)
-	// and stays in the menu.
-	ActNotAvailable ActionKind = "not_available"
 	// ActLoginMailbox takes the typed mailbox number and asks for its password.
 	ActLoginMailbox ActionKind = "login_mailbox"
 	// ActLoginPassword checks the typed password.
@@ -79,6 +76,51 @@ const (
 	ActFolder ActionKind = "folder"
 	// ActCancel leaves the folder menu.
 	ActCancel ActionKind = "cancel"
+	// ActOptions opens the mailbox options.
+	ActOptions ActionKind = "options"
+	// ActRecordGreeting records greeting Action.Arg.
+	ActRecordGreeting ActionKind = "record_greeting"
+	// ActTempGreeting records the temporary greeting, or offers to
+	// re-record or delete it.
+	ActTempGreeting ActionKind = "temp_greeting"
+	// ActDeleteTemp deletes the temporary greeting.
+	ActDeleteTemp ActionKind = "delete_temp"
+	// ActChangePassword asks for a new password.
+	ActChangePassword ActionKind = "change_password"
+	// ActNewPassword takes the first entry of a new password.
+	ActNewPassword ActionKind = "new_password"
+	// ActReenterPassword takes the second entry.
+	ActReenterPassword ActionKind = "reenter_password"
+	// ActMain goes back to the main menu.
+	ActMain ActionKind = "main"
+	// ActStartTake starts recording a greeting once its prompt ended.
+	ActStartTake ActionKind = "start_take"
+	// ActAcceptTake keeps the new greeting.
+	ActAcceptTake ActionKind = "accept_take"
+	// ActListenTake plays the new greeting back.
+	ActListenTake ActionKind = "listen_take"
+	// ActRerecordTake records the greeting again.
+	ActRerecordTake ActionKind = "rerecord_take"
+	// ActDropTake keeps the old greeting and forgets the new take.
+	ActDropTake ActionKind = "drop_take"
+	// ActAdvanced opens the advanced options.
+	ActAdvanced ActionKind = "advanced"
+	// ActReply leaves a message for the sender of the current message.
+	ActReply ActionKind = "reply"
+	// ActEnvelope plays the current message's envelope.
+	ActEnvelope ActionKind = "envelope"
+	// ActSendMessage asks for a mailbox to leave a message in.
+	ActSendMessage ActionKind = "send_message"
+	// ActSendTo takes that mailbox number.
+	ActSendTo ActionKind = "send_to"
+	// ActForward asks for the mailboxes to forward the message to.
+	ActForward ActionKind = "forward"
+	// ActForwardTo takes those mailbox numbers.
+	ActForwardTo ActionKind = "forward_to"
+	// ActForwardPlain forwards without an introduction.
+	ActForwardPlain ActionKind = "forward_plain"
+	// ActForwardIntro records an introduction, then forwards.
+	ActForwardIntro ActionKind = "forward_intro"
 )
 
 // Action is what a key (or a completed entry) does.
@@ -90,6 +132,8 @@ type Action struct {
 	// Requires names a condition for the key to work: "operator" (an
 	// operator is configured). Without it the key is not there.
 	Requires string
+	// Arg parameterises the action (the greeting a key records).
+	Arg string
 }
 
 // Menu is one node of the tree: what it says, how it reads the keypad, and
@@ -115,6 +159,9 @@ type Menu struct {
 	Keys map[byte]Action
 	// OnInput is run with the completed entry (InputDigits menus).
 	OnInput Action
+	// StarInInput makes '*' part of an InputDigits entry (a separator
+	// between mailbox numbers) instead of ending it.
+	StarInInput bool
 	// Secret marks password entry: type-ahead is dropped on entry and the
 	// digits are never persisted.
 	Secret bool
@@ -197,8 +244,8 @@ func newTree(cfg Config) *Tree {
 			Keys: map[byte]Action{
 				'1': {Kind: ActFirst, Doc: "listen to the first message of the folder"},
 				'2': {Kind: ActChangeFolder, Doc: "change folder"},
-				'3': {Kind: ActNotAvailable, Doc: "advanced options"},
-				'0': {Kind: ActNotAvailable, Doc: "mailbox options"},
+				'3': {Kind: ActAdvanced, Doc: "advanced options"},
+				'0': {Kind: ActOptions, Doc: "mailbox options"},
 				'*': {Kind: ActHelp, Doc: "help: the options again"},
 				'#': {Kind: ActGoodbye, Doc: "exit"},
 			},
@@ -213,14 +260,14 @@ func newTree(cfg Config) *Tree {
 			Keys: map[byte]Action{
 				'1': {Kind: ActFirst, Doc: "first message"},
 				'2': {Kind: ActChangeFolder, Doc: "change folder"},
-				'3': {Kind: ActNotAvailable, Doc: "advanced options"},
+				'3': {Kind: ActAdvanced, Doc: "advanced options"},
 				'4': {Kind: ActPrev, Doc: "previous message"},
 				'5': {Kind: ActRepeat, Doc: "repeat the message"},
 				'6': {Kind: ActNext, Doc: "next message"},
 				'7': {Kind: ActDelete, Doc: "delete the message (again: undelete); it goes when you leave the folder"},
-				'8': {Kind: ActNotAvailable, Doc: "forward the message"},
+				'8': {Kind: ActForward, Doc: "forward the message to other mailboxes"},
 				'9': {Kind: ActSave, Doc: "save the message to a folder"},
-				'0': {Kind: ActNotAvailable, Doc: "mailbox options"},
+				'0': {Kind: ActOptions, Doc: "mailbox options"},
 				'*': {Kind: ActHelp, Doc: "help: the options again"},
 				'#': {Kind: ActGoodbye, Doc: "exit"},
 			},
@@ -270,6 +317,138 @@ func newTree(cfg Config) *Tree {
 				'2': {Kind: ActListen, Doc: "listen to it"},
 				'3': {Kind: ActRerecord, Doc: "record it again"},
 				'0': {Kind: ActOperator, Requires: "operator", Doc: "save it and reach the operator (when configured)"},
+			},
+		},
+		{
+			ID:         MenuOptions,
+			Doc:        "Mailbox options",
+			PromptFunc: optionsPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			Keys: map[byte]Action{
+				'1': {Kind: ActRecordGreeting, Arg: GreetUnavail, Doc: "record your unavailable greeting (`vm-rec-unv`, then # to end)"},
+				'2': {Kind: ActRecordGreeting, Arg: GreetBusy, Doc: "record your busy greeting (`vm-rec-busy`)"},
+				'3': {Kind: ActRecordGreeting, Arg: GreetName, Doc: "record your name (`vm-rec-name`)"},
+				'4': {Kind: ActTempGreeting, Doc: "temporary greeting: record one (`vm-rec-temp`), or manage it when one exists"},
+				'5': {Kind: ActChangePassword, Doc: "change your password (`vm-newpassword`, then `vm-reenterpassword`)"},
+				'*': {Kind: ActMain, Doc: "back to the main menu"},
+			},
+		},
+		{
+			ID:         MenuTemp,
+			Doc:        "Temporary greeting (when one exists)",
+			PromptFunc: tempPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Kind: ActOptions},
+			Keys: map[byte]Action{
+				'1': {Kind: ActRecordGreeting, Arg: GreetTemp, Doc: "record it again"},
+				'2': {Kind: ActDeleteTemp, Doc: "delete it (`vm-tempremoved`): callers hear your usual greetings again"},
+				'*': {Kind: ActOptions, Doc: "back to the options"},
+			},
+		},
+		{
+			ID:           MenuGreetingRecord,
+			Doc:          "Recording a greeting or your name",
+			Prompt:       []string{"vm-rec-unv"},
+			Input:        InputKey,
+			FirstDigit:   cfg.MenuTimeout,
+			MaxRepeats:   cfg.MaxRepeats,
+			OnPromptDone: Action{Kind: ActStartTake},
+			Keys: map[byte]Action{
+				'#': {Kind: ActStartTake, Doc: "skip the prompt: the beep, then speak; # ends the recording"},
+			},
+			IgnoreInvalid: true,
+		},
+		{
+			ID:         MenuGreetingReview,
+			Doc:        "After recording a greeting or your name",
+			Prompt:     []string{"vm-review"},
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Kind: ActDropTake},
+			Keys: map[byte]Action{
+				'1': {Kind: ActAcceptTake, Doc: "accept (`vm-msgsaved`)"},
+				'2': {Kind: ActListenTake, Doc: "listen to it"},
+				'3': {Kind: ActRerecordTake, Doc: "record it again"},
+			},
+		},
+		{
+			ID:         MenuNewPassword,
+			Doc:        "New password",
+			Prompt:     []string{"vm-newpassword"},
+			Input:      InputDigits,
+			MaxDigits:  20,
+			FirstDigit: cfg.LoginFirstDigit,
+			InterDigit: cfg.LoginInterDigit,
+			MaxRepeats: cfg.MaxRepeats,
+			OnInput:    Action{Kind: ActNewPassword, Doc: "the new password, then # (at least the minimum length; not 1234, the mailbox number or one digit repeated: `vm-invalid-password`)"},
+			Secret:     true,
+		},
+		{
+			ID:         MenuReenterPassword,
+			Doc:        "New password again",
+			Prompt:     []string{"vm-reenterpassword"},
+			Input:      InputDigits,
+			MaxDigits:  20,
+			FirstDigit: cfg.LoginFirstDigit,
+			InterDigit: cfg.LoginInterDigit,
+			MaxRepeats: cfg.MaxRepeats,
+			OnInput:    Action{Kind: ActReenterPassword, Doc: "the same password, then # (`vm-passchanged`, or `vm-mismatch`)"},
+			Secret:     true,
+		},
+		{
+			ID:         MenuAdvanced,
+			Doc:        "Advanced options",
+			PromptFunc: advancedPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Kind: ActMain},
+			Keys: map[byte]Action{
+				'1': {Kind: ActReply, Doc: "reply: leave a message for the sender (when the sender has a mailbox)"},
+				'3': {Kind: ActEnvelope, Doc: "hear the message's envelope"},
+				'5': {Kind: ActSendMessage, Doc: "leave a message in another mailbox"},
+				'*': {Kind: ActMain, Doc: "back to the main menu"},
+			},
+		},
+		{
+			ID:         MenuSendTo,
+			Doc:        "Mailbox to leave a message in",
+			Prompt:     []string{"vm-extension"},
+			Input:      InputDigits,
+			MaxDigits:  20,
+			FirstDigit: cfg.LoginFirstDigit,
+			InterDigit: cfg.LoginInterDigit,
+			MaxRepeats: cfg.MaxRepeats,
+			OnInput:    Action{Kind: ActSendTo, Doc: "the mailbox number, then #: `vm-intro`, the beep, your message"},
+		},
+		{
+			ID:          MenuForwardTo,
+			Doc:         "Forward to",
+			Prompt:      []string{"vm-extension"},
+			Input:       InputDigits,
+			MaxDigits:   64,
+			FirstDigit:  cfg.LoginFirstDigit,
+			InterDigit:  cfg.LoginInterDigit,
+			MaxRepeats:  cfg.MaxRepeats,
+			OnInput:     Action{Kind: ActForwardTo, Doc: "the mailbox number (several: separated by *), then #"},
+			StarInInput: true,
+		},
+		{
+			ID:         MenuForwardOptions,
+			Doc:        "How to forward",
+			Prompt:     []string{"vm-forwardoptions"},
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Kind: ActForwardPlain},
+			Keys: map[byte]Action{
+				'1': {Kind: ActForwardIntro, Doc: "record an introduction first (`vm-record-prepend`), then forward"},
+				'2': {Kind: ActForwardPlain, Doc: "forward it as it is (`vm-msgforwarded`)"},
 			},
 		},
 	}
