@@ -41,9 +41,10 @@ type messageStore interface {
 	CloseFolder(ctx context.Context, id state.MailboxID, f state.Folder, heard, deleted []string) ([]string, state.MWI, error)
 }
 
-// audioStore deletes and measures recorded audio.
+// audioStore deletes, copies and measures recorded audio.
 type audioStore interface {
 	Delete(ctx context.Context, names ...string) error
+	Copy(ctx context.Context, from, to string) error
 	Seconds(ctx context.Context, name string) (int, error)
 }
 
@@ -52,10 +53,23 @@ type mwiNotifier interface {
 	Changed(id state.MailboxID)
 }
 
-// authenticator checks passwords and reads the counts announced at login.
+// authenticator checks passwords and reads what login announces.
 type authenticator interface {
 	Authenticate(ctx context.Context, id state.MailboxID, pin string) (state.Mailbox, error)
 	Counts(ctx context.Context, id state.MailboxID) (state.Counts, error)
+	Greetings(ctx context.Context, id state.MailboxID) (map[state.GreetingKind]string, error)
+}
+
+// ownerStore makes the mailbox owner's changes.
+type ownerStore interface {
+	SetGreeting(ctx context.Context, id state.MailboxID, kind state.GreetingKind, recording string) (string, error)
+	ClearGreeting(ctx context.Context, id state.MailboxID, kind state.GreetingKind) (string, error)
+	SetPIN(ctx context.Context, id state.MailboxID, pin string) error
+}
+
+// messageReader reads one message (to forward it).
+type messageReader interface {
+	Message(ctx context.Context, id state.MailboxID, msgID string) (state.Message, error)
 }
 
 // sessionStore keeps the state another instance needs to resume a call.
@@ -73,6 +87,9 @@ type callDeps struct {
 	auth     authenticator
 	sessions sessionStore
 	messages messageStore
+	reader   messageReader
+	owner    ownerStore
+	lookup   depositLookup
 	audio    audioStore
 	mwi      mwiNotifier
 	cfg      VoicemailConfig
@@ -220,6 +237,14 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 		c.closeFolder(ctx, cmd)
 	case menus.CmdMove:
 		c.in.push(item{ev: menus.Event{Kind: menus.EvMoved, Saved: c.move(ctx, cmd)}})
+	case menus.CmdRecordGreeting:
+		c.recordGreeting(ctx, cmd)
+	case menus.CmdSetGreeting, menus.CmdClearGreeting, menus.CmdSetPIN:
+		c.in.push(item{ev: menus.Event{Kind: menus.EvDone, Saved: c.ownerChange(ctx, cmd)}})
+	case menus.CmdPrepareDeposit:
+		c.in.push(item{ev: menus.Event{Kind: menus.EvMailbox, Target: c.prepareTarget(ctx, cmd)}})
+	case menus.CmdForward:
+		c.in.push(item{ev: menus.Event{Kind: menus.EvDone, Saved: c.forward(ctx, cmd)}})
 	}
 }
 
@@ -287,12 +312,28 @@ func (c *call) authenticate(ctx context.Context, mailbox, pin string) *menus.Log
 	if err != nil {
 		c.log.Error("read counts", zap.Stringer("mailbox", id), zap.Error(err))
 	}
-	c.log.Info("login", zap.Stringer("mailbox", id), zap.Int("new", counts.New), zap.Int("old", counts.Old))
+	greetings, err := c.deps.auth.Greetings(ctx, id)
+	if err != nil {
+		c.log.Error("read greetings", zap.Stringer("mailbox", id), zap.Error(err))
+	}
+	has := make(map[string]bool, len(greetings))
+	for kind, rec := range greetings {
+		if rec != "" {
+			has[string(kind)] = true
+		}
+	}
+	if len(has) == 0 {
+		has = nil
+	}
+	c.log.Info("login", zap.Stringer("mailbox", id), zap.Int("new", counts.New), zap.Int("old", counts.Old),
+		zap.Bool("first_login", mb.PINIsDefault))
 	return &menus.LoginResult{
-		OK:      true,
-		Mailbox: id.String(),
-		Lang:    mb.Language,
-		Counts:  menus.Counts{New: counts.New, Old: counts.Old},
+		OK:         true,
+		Mailbox:    id.String(),
+		Lang:       mb.Language,
+		Counts:     menus.Counts{New: counts.New, Old: counts.Old},
+		Greetings:  has,
+		NeedsSetup: mb.PINIsDefault,
 	}
 }
 

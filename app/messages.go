@@ -108,6 +108,7 @@ func (c *call) loadFolder(ctx context.Context, cmd menus.Cmd) *menus.Box {
 			CallerName: m.CallerName,
 			Received:   m.Received.UnixMilli(),
 			Duration:   int(m.Duration / time.Second),
+			Intro:      m.Intro,
 		})
 	}
 	return box

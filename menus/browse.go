@@ -110,7 +110,11 @@ func (st *stepper) playCurrent() {
 func (st *stepper) playAudio() {
 	b := st.s.Box
 	m := b.Msgs[b.Cur]
-	st.play([]string{"recording:" + m.Recording}, PhasePrompting)
+	media := []string{"recording:" + m.Recording}
+	if m.Intro != "" {
+		media = append([]string{"recording:" + m.Intro}, media...)
+	}
+	st.play(media, PhasePrompting)
 	st.s.Playing = PlayMessage
 	st.s.Paused = false
 }

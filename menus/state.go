@@ -142,9 +142,11 @@ type MsgInfo struct {
 	// Received is the unix time in milliseconds.
 	Received int64 `json:"at"`
 	// Duration in seconds.
-	Duration int  `json:"dur"`
-	Heard    bool `json:"heard,omitempty"`
-	Deleted  bool `json:"deleted,omitempty"`
+	Duration int `json:"dur"`
+	// Intro is the introduction a forwarding owner recorded, played first.
+	Intro   string `json:"intro,omitempty"`
+	Heard   bool   `json:"heard,omitempty"`
+	Deleted bool   `json:"deleted,omitempty"`
 	// Moved is set once the message was saved to another folder.
 	Moved bool `json:"moved,omitempty"`
 }

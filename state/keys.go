@@ -69,6 +69,7 @@ const (
 	fieldMsgReceived   = "received"    // unix ms; also its folder score
 	fieldMsgDuration   = "duration"    // milliseconds
 	fieldMsgOrigin     = "origin"      // NUMBER@CONTEXT first left in
+	fieldMsgIntro      = "intro"       // recording of a forward's introduction, optional
 )
 
 // mailboxTag is the hash tag shared by every key of one mailbox.

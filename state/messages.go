@@ -48,6 +48,9 @@ type Message struct {
 	// "NUMBER@CONTEXT"; a forwarded copy keeps it. Deposit sets it to
 	// Mailbox when empty.
 	Origin string
+	// Intro is the recording of an introduction that a forwarding owner
+	// recorded for this copy, played before the message; "" for none.
+	Intro string
 }
 
 // prepareMessage checks m and returns it as it will be stored: caller ID
@@ -63,6 +66,9 @@ func prepareMessage(m Message) (Message, error) {
 	}
 	if m.Folder != FolderNew {
 		return Message{}, fmt.Errorf("%w: deposited into %v; deposits go to New", ErrInvalidMessage, m.Folder)
+	}
+	if m.Intro != "" && !validRecordingName(m.Intro) {
+		return Message{}, fmt.Errorf("%w: introduction recording name %q", ErrInvalidMessage, clip(m.Intro))
 	}
 	if !validRecordingName(m.Recording) {
 		return Message{}, fmt.Errorf("%w: recording name %q", ErrInvalidMessage, clip(m.Recording))
@@ -157,6 +163,10 @@ func decodeMessage(mb MailboxID, msgID string, f map[string]string) (Message, er
 	if err != nil {
 		return Message{}, fmt.Errorf("origin: %w", err)
 	}
+	intro := f[fieldMsgIntro]
+	if intro != "" && !validRecordingName(intro) {
+		return Message{}, fmt.Errorf("intro %q", clip(intro))
+	}
 	return Message{
 		ID:         msgID,
 		Mailbox:    mb,
@@ -167,6 +177,7 @@ func decodeMessage(mb MailboxID, msgID string, f map[string]string) (Message, er
 		Received:   time.UnixMilli(received),
 		Duration:   time.Duration(duration) * time.Millisecond,
 		Origin:     origin.String(),
+		Intro:      intro,
 	}, nil
 }
 
@@ -203,7 +214,7 @@ func (s *Store) Deposit(ctx context.Context, m Message) (MWI, error) {
 	res, err := messageDepositScript.Run(ctx, s.rdb,
 		[]string{messageKey(mb, m.ID), folderKey(mb, FolderNew), folderKey(mb, FolderOld), versionKey(mb)},
 		m.ID, s.cfg.MaxMessages, m.Received.UnixMilli(), m.Recording, m.CallerNum, m.CallerName,
-		m.Duration.Milliseconds(), m.Origin).Slice()
+		m.Duration.Milliseconds(), m.Origin, m.Intro).Slice()
 	if err != nil {
 		return MWI{}, fmt.Errorf("state: deposit %s in %s: %w", m.ID, mb, err)
 	}

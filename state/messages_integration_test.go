@@ -585,3 +585,28 @@ func (h *roundTripHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redi
 		return next(ctx, cmds)
 	}
 }
+
+func TestDepositKeepsIntroAndCloseReturnsIt(t *testing.T) {
+	s, _ := newTestStore(t, Config{PINHashCost: 4})
+	ctx := context.Background()
+	mb := MailboxID{Number: "1001", Context: "default"}
+	m := Message{ID: NewMessageID(time.Now()), Mailbox: mb, Folder: FolderNew, Recording: "voicemail/default/1001/msg/a",
+		Intro: "voicemail/default/1001/msg/i", Received: time.Now()}
+	if _, err := s.Deposit(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Message(ctx, mb, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Intro != m.Intro {
+		t.Fatalf("intro %q, want %q", got.Intro, m.Intro)
+	}
+	removed, _, err := s.CloseFolder(ctx, mb, FolderNew, nil, []string{m.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 2 || removed[0] != m.Recording || removed[1] != m.Intro {
+		t.Fatalf("removed %v, want the audio and the introduction", removed)
+	}
+}

@@ -11,7 +11,8 @@
 --      the h heard ids, then the deleted ids
 -- Returns {new, old, version, kept, recording…}: version is incremented
 -- once if anything changed; kept counts heard messages left in New because
--- Old was full; the recordings are those of the deleted messages.
+-- Old was full; the recordings are those of the deleted messages (audio and
+-- any introduction).
 local h = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
 local n = #ARGV - 3
@@ -20,6 +21,7 @@ local removed = {}
 for j = h + 1, n do
   local id, key = ARGV[3 + j], KEYS[6 + j]
   local rec = redis.call('HGET', key, 'recording')
+  local intro = redis.call('HGET', key, 'intro')
   for i = 1, 5 do
     if redis.call('ZREM', KEYS[i], id) == 1 then
       changed = true
@@ -30,6 +32,9 @@ for j = h + 1, n do
   end
   if rec and rec ~= '' then
     removed[#removed + 1] = rec
+  end
+  if intro and intro ~= '' then
+    removed[#removed + 1] = intro
   end
 end
 local kept = 0

@@ -5,7 +5,7 @@
 -- KEYS[1] message HASH, KEYS[2] New folder ZSET, KEYS[3] Old folder ZSET,
 -- KEYS[4] version
 -- ARGV message id, max, received_ms, recording, caller_num, caller_name,
---      duration_ms, origin
+--      duration_ms, origin, intro ("" for none)
 -- Returns {status, new, old, version}: status 1 deposited (version
 -- incremented), 0 already deposited, -1 New folder full (nothing written
 -- in either case).
@@ -23,6 +23,9 @@ redis.call('HSET', KEYS[1],
   'folder', 0, 'recording', ARGV[4], 'caller_num', ARGV[5],
   'caller_name', ARGV[6], 'received', ARGV[3], 'duration', ARGV[7],
   'origin', ARGV[8])
+if ARGV[9] and ARGV[9] ~= '' then
+  redis.call('HSET', KEYS[1], 'intro', ARGV[9])
+end
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 local ver = redis.call('INCR', KEYS[4])
 return {1, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3]), ver}
