@@ -44,9 +44,13 @@ func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 	cfg.Redis.Addrs = []string{rdb.Options().Addr}
 	cfg.Instance.ID = "it-" + t.Name()
 	cfg.Voicemail.PINHashCost = 4 // bcrypt.MinCost: the tests check logic, not hashing cost
+	// 1001 and 1002 are set up (their PINs are not the default), so login
+	// goes straight to the mailbox; 1003 is new.
+	cfg.Voicemail.DefaultPIN = "0000"
 	cfg.Mailboxes = []MailboxConfig{
-		{Mailbox: "1001", Name: "Alice"},
+		{Mailbox: "1001", Name: "Alice", PIN: "1234"},
 		{Mailbox: "1002@default", Name: "Bob", PIN: "4321"},
+		{Mailbox: "1003", Name: "Carol"},
 	}
 	for _, tweak := range tweaks {
 		tweak(&cfg)

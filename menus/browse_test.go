@@ -135,6 +135,9 @@ func TestEnvelopeDates(t *testing.T) {
 			t.Errorf("sayWhen(%s) = %s, want %s", tt.at, g, tt.want)
 		}
 	}
+	if g := join(sayWhen(loc, "fr", time.Date(2026, 10, 21, 14, 5, 0, 0, loc), now)); g != "digits/day-3 digits/20 digits/et digits/1 digits/mon-9 digits/2 digits/thousand digits/20 digits/6 digits/at digits/14 digits/oclock digits/5" {
+		t.Errorf("fr date: %s", g)
+	}
 	long := envelope(loc, "en", MsgInfo{Received: now.UnixMilli(), Duration: 185}, now.UnixMilli())
 	if g := join(long); g != "vm-received digits/today digits/at digits/3 digits/oclock digits/p-m vm-unknown-caller vm-duration digits/3 vm-minutes" {
 		t.Errorf("long message envelope: %s", g)

@@ -44,12 +44,27 @@ func sayWhen(loc *time.Location, lang string, t, now time.Time) []string {
 		out = append(out, "digits/yesterday")
 	case days > 1 && days < 7:
 		out = append(out, "digits/day-"+itoa(int(t.Weekday())))
+	case french(lang):
+		// "jeudi 21 octobre 2026": day, number, month, year.
+		out = append(out, "digits/day-"+itoa(int(t.Weekday())))
+		out = append(out, SayNumber(lang, t.Day())...)
+		out = append(out, "digits/mon-"+itoa(int(t.Month())-1))
+		out = append(out, SayNumber(lang, t.Year())...)
 	default:
 		out = append(out, "digits/day-"+itoa(int(t.Weekday())), "digits/mon-"+itoa(int(t.Month())-1))
 		out = append(out, sayOrdinalEN(t.Day())...)
 		out = append(out, SayNumber(lang, t.Year())...)
 	}
 	out = append(out, "digits/at")
+	if french(lang) {
+		// 24-hour clock: "à 14 heures 5".
+		out = append(out, SayNumber(lang, t.Hour())...)
+		out = append(out, "digits/oclock")
+		if m := t.Minute(); m > 0 {
+			out = append(out, SayNumber(lang, m)...)
+		}
+		return out
+	}
 	h := t.Hour() % 12
 	if h == 0 {
 		h = 12
@@ -80,4 +95,8 @@ func sayOrdinalEN(d int) []string {
 	default:
 		return []string{"digits/" + itoa(d/10*10), "digits/h-" + itoa(d%10)}
 	}
+}
+
+func french(lang string) bool {
+	return len(lang) >= 2 && (lang[:2] == "fr" || lang[:2] == "FR")
 }

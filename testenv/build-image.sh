@@ -51,6 +51,9 @@ build_rootfs() {
 	# Debian's package does not create the ARI recording directory; without it
 	# every ARI recording fails with 500.
 	chroot "$tmp" install -d -o asterisk -g asterisk /var/spool/asterisk/recording
+	# Debian installs the French prompts as fr_CA_f_June without the "fr"
+	# directory that a channel or playback language of "fr" looks for.
+	[ -e "$tmp/usr/share/asterisk/sounds/fr" ] || ln -s fr_CA_f_June "$tmp/usr/share/asterisk/sounds/fr"
 	chroot "$tmp" apt-get clean >>"$buildlog" 2>&1
 	rm -rf "$tmp/var/lib/apt/lists/"*
 	chroot "$tmp" dpkg-query -W -f='${Package} ${Version}\n' asterisk >>"$buildlog"

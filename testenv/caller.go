@@ -114,6 +114,8 @@ type Prompt struct {
 	Name string
 	// At is when Asterisk started it (its event's timestamp).
 	At time.Time
+	// Lang is the language Asterisk played it in.
+	Lang string
 }
 
 // Call is one call placed by a Caller.
@@ -144,7 +146,7 @@ func (call *Call) observe(ev ari.Event, channel string) {
 		// playback (PlaybackContinuing, between them, names the item that
 		// ended).
 		if channel == call.B {
-			call.hear(e.Playback.MediaURI, e.Timestamp.Time)
+			call.hear(e.Playback.MediaURI, e.Playback.Language, e.Timestamp.Time)
 		}
 	case *ari.ChannelDtmfReceived:
 		if channel == call.B {
@@ -159,9 +161,9 @@ func (call *Call) observe(ev ari.Event, channel string) {
 	call.changed = make(chan struct{})
 }
 
-func (call *Call) hear(uri string, at time.Time) {
+func (call *Call) hear(uri, lang string, at time.Time) {
 	name, _ := strings.CutPrefix(uri, "sound:")
-	call.heard = append(call.heard, Prompt{Name: name, At: at})
+	call.heard = append(call.heard, Prompt{Name: name, At: at, Lang: lang})
 }
 
 // wait blocks until cond (called under the lock) holds or ctx ends.
