@@ -51,6 +51,7 @@ func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 		{Mailbox: "1001", Name: "Alice", PIN: "1234"},
 		{Mailbox: "1002@default", Name: "Bob", PIN: "4321"},
 		{Mailbox: "1003", Name: "Carol"},
+		{Mailbox: "1004", Name: "Denise", PIN: "1234", Language: "fr"},
 	}
 	for _, tweak := range tweaks {
 		tweak(&cfg)

@@ -22,6 +22,11 @@ mkdir -p "$TESTENV_CACHE"
 
 runtime=${TESTENV_RUNTIME:-docker}
 
+# One build at a time on a machine: a second caller waits, then finds the
+# image built.
+exec 8>"$TESTENV_CACHE/build.lock"
+flock -w 600 8 || fail "asterisk image" "" "another build held the lock for 10 minutes"
+
 if [ "$runtime" = docker ] && docker image inspect "$image" >/dev/null 2>&1; then
 	echo "$image"
 	exit 0
