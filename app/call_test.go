@@ -67,7 +67,7 @@ func (f *fakeStore) Counts(context.Context, state.MailboxID) (state.Counts, erro
 func (f *fakeStore) Greetings(context.Context, state.MailboxID) (map[state.GreetingKind]string, error) {
 	return nil, nil
 }
-func (f *fakeStore) Copy(context.Context, string, string) error { return nil }
+func (f *fakeStore) Copy(context.Context, string, string) error       { return nil }
 func (f *fakeStore) SaveSession(context.Context, state.Session) error { return nil }
 func (f *fakeStore) DeleteSession(context.Context, string) error      { return nil }
 func (f *fakeStore) Deposit(_ context.Context, m state.Message) (state.MWI, error) {
