@@ -11,6 +11,7 @@ import (
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/state"
 	"github.com/clusterpbx/voicemail/testenv"
+	"github.com/clusterpbx/voicemail/testenv/sipp"
 )
 
 // leaveMessage calls extension 1001 in vm-test (nobody answers), skips the
@@ -238,6 +239,7 @@ func TestIntegrationConcurrentDeposits(t *testing.T) {
 	h := startHarness(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
+	light := h.watch(ctx, "1001")
 	const n = 20
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -283,5 +285,14 @@ func TestIntegrationConcurrentDeposits(t *testing.T) {
 	}
 	if c := h.counts(ctx); c.New != n {
 		t.Errorf("counts %+v, want New %d", c, n)
+	}
+	// The phone ends on 20: wait for a NOTIFY of 20, then for the settling
+	// publication, and check nothing older came after it.
+	if _, err := light.WaitFor(ctx, func(s sipp.Summary) bool { return s.New == n }); err != nil {
+		t.Fatalf("no NOTIFY %d/0: %v", n, err)
+	}
+	time.Sleep(2 * mwiSettle)
+	if last, _ := light.Last(); last.New != n || last.Old != 0 {
+		t.Errorf("last NOTIFY %v, want %d/0", last, n)
 	}
 }
