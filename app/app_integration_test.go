@@ -2,13 +2,16 @@ package app
 
 import (
 	"context"
+	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap/zaptest"
 
+	"github.com/clusterpbx/voicemail/state"
 	"github.com/clusterpbx/voicemail/state/redistest"
 	"github.com/clusterpbx/voicemail/testenv"
 )
@@ -16,6 +19,40 @@ import (
 // These tests place calls through the real Asterisk of testenv (testenv/up)
 // into the shipped dialplan (*97, *98), with a real Redis, and check what
 // the caller hears from ARI's PlaybackStarted events.
+
+// The test caller (an ARI app subscribed to every event) is shared by the
+// whole package and leaves only after every test: Asterisk 22.10.1
+// deadlocks its Stasis application registry when a subscribeAll app
+// unregisters while another app does (stasis_app_unregister joins the
+// device-state subscription, whose callback waits on the other session),
+// after which every ARI application request hangs. The app itself never
+// subscribes to everything, so production is not exposed.
+var (
+	callerOnce sync.Once
+	callerErr  error
+	theCaller  *testenv.Caller
+)
+
+func sharedCaller(t *testing.T, env testenv.Env) *testenv.Caller {
+	t.Helper()
+	callerOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		theCaller, callerErr = testenv.NewCaller(ctx, env, nil)
+	})
+	if callerErr != nil {
+		t.Fatal(callerErr)
+	}
+	return theCaller
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if theCaller != nil {
+		theCaller.Close()
+	}
+	os.Exit(code)
+}
 
 // harness runs one voicemail instance against testenv and a private Redis.
 type harness struct {
@@ -29,16 +66,7 @@ func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 	t.Helper()
 	env := testenv.Require(t)
 	rdb := redistest.Start(t)
-	// The caller connects first and leaves last: Asterisk 22.10 can wedge
-	// its application registry when a subscribeAll app and another app
-	// disconnect at the same instant, so the two never close together.
-	connectCtx, connectCancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer connectCancel()
-	caller, err := testenv.NewCaller(connectCtx, env, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(caller.Close)
+	caller := sharedCaller(t, env)
 	cfg := DefaultConfig()
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = env.ARIURL, env.ARIUser, env.ARIPass
 	cfg.Redis.Addrs = []string{rdb.Options().Addr}
@@ -107,7 +135,7 @@ func (h *harness) dial(ctx context.Context, exten, callerID string) *testenv.Cal
 }
 
 func callCtx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -122,9 +150,18 @@ func must(t *testing.T, err error) {
 func TestIntegrationStar97RightPIN(t *testing.T) {
 	h := startHarness(t)
 	ctx := callCtx(t)
-	// Two new messages and one old, as the counts read from Redis.
-	must(t, h.rdb.ZAdd(ctx, "vm:{1001@default}:f:0", redis.Z{Score: 1, Member: "m1"}, redis.Z{Score: 2, Member: "m2"}).Err())
-	must(t, h.rdb.ZAdd(ctx, "vm:{1001@default}:f:1", redis.Z{Score: 3, Member: "m3"}).Err())
+	// Two new messages and one old, stored as deposits store them.
+	st := h.store()
+	for i := 0; i < 3; i++ {
+		id := state.NewMessageID(time.Now())
+		_, err := st.Deposit(ctx, state.Message{ID: id, Mailbox: box("1001"), Folder: state.FolderNew,
+			Recording: "voicemail/default/1001/msg/" + id, CallerNum: "2001", Received: time.Now()})
+		must(t, err)
+		if i == 2 {
+			_, _, err := st.CloseFolder(ctx, box("1001"), state.FolderNew, []string{id}, nil)
+			must(t, err)
+		}
+	}
 
 	call := h.dial(ctx, "*97", "Alice <1001>")
 	must(t, call.Expect(ctx, "vm-password"))

@@ -224,6 +224,7 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 	case menus.CmdRecord:
 		c.record(ctx, cmd)
 	case menus.CmdDiscard:
+		c.log.Info("recording discarded", zap.String("recording", cmd.Name))
 		sctx, cancel := storeCtx(ctx)
 		if err := c.deps.audio.Delete(sctx, cmd.Name); err != nil {
 			c.log.Warn("discard recording", zap.String("recording", cmd.Name), zap.Error(err))

@@ -121,8 +121,8 @@ func TestIntegrationDepositListenAndFile(t *testing.T) {
 func TestIntegrationHeardMessageMovesToOldAndDeleteRemovesAudio(t *testing.T) {
 	h := startHarness(t)
 	ctx := callCtx(t)
-	h.leaveMessage(ctx, "1001", "Carol <2001>", 3*time.Second)
-	h.leaveMessage(ctx, "1001", "Dave <2002>", 3*time.Second)
+	h.leaveMessage(ctx, "1001", "Carol <2001>", 4*time.Second)
+	h.leaveMessage(ctx, "1001", "Dave <2002>", 4*time.Second)
 	msgs := h.waitMessages(ctx, state.FolderNew, 2)
 
 	owner := h.dial(ctx, "*97", "Alice <1001>")
@@ -226,7 +226,7 @@ func TestIntegrationBusyGreeting(t *testing.T) {
 func TestIntegrationFullMailbox(t *testing.T) {
 	h := startHarness(t, func(c *Config) { c.Voicemail.MaxMessages = 1 })
 	ctx := callCtx(t)
-	h.leaveMessage(ctx, "1001", "Carol <2001>", 3*time.Second)
+	h.leaveMessage(ctx, "1001", "Carol <2001>", 4*time.Second)
 	h.waitMessages(ctx, state.FolderNew, 1)
 	call := h.dial(ctx, "1001", "Dave <2002>")
 	must(t, call.Expect(ctx, "vm-mailboxfull"))
@@ -237,7 +237,7 @@ func TestIntegrationFullMailbox(t *testing.T) {
 
 func TestIntegrationConcurrentDeposits(t *testing.T) {
 	h := startHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	light := h.watch(ctx, "1001")
 	const n = 20
@@ -261,7 +261,8 @@ func TestIntegrationConcurrentDeposits(t *testing.T) {
 				errs <- err
 				return
 			}
-			if err := call.Talk(ctx, 3*time.Second); err != nil {
+			// Well above the 2 s minimum, even when 20 calls start at once.
+			if err := call.Talk(ctx, 5*time.Second); err != nil {
 				errs <- err
 				return
 			}

@@ -201,7 +201,7 @@ func TestIntegrationForwardToAnotherMailbox(t *testing.T) {
 	h := startHarness(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	h.leaveMessage(ctx, "1001", "Carol <2001>", 3*time.Second)
+	h.leaveMessage(ctx, "1001", "Carol <2001>", 4*time.Second)
 	orig := h.waitMessages(ctx, state.FolderNew, 1)[0]
 
 	call := h.login(ctx, "1001", "1234")
