@@ -93,6 +93,9 @@ func (st *stepper) targetReady(d *Deposit) {
 	if st.s.Phase != PhaseBusy {
 		return
 	}
+	// Keys typed during the lookup would land in the greeting, which
+	// ignores them.
+	st.s.Pending = ""
 	if st.s.Forward != nil {
 		st.forwardTargetsChecked(d != nil)
 		return

@@ -254,6 +254,9 @@ func (st *stepper) folderChosen(digit byte) {
 		st.s.Phase = PhaseBusy
 		st.s.TimerGen++
 		st.s.FolderPurpose = "save:" + strconv.Itoa(f)
+		// Marked moved before the move runs: a hangup while it runs must
+		// not close the folder over it (delete or mark it heard).
+		b.Msgs[b.Cur].Moved = true
 		st.emit(Cmd{Kind: CmdMove, Mailbox: st.s.Mailbox, MsgID: m.ID, Folder: f})
 		return
 	}
@@ -287,7 +290,9 @@ func (st *stepper) moved(r *Saved) {
 	}
 	f, _ := strconv.Atoi(st.s.FolderPurpose[5:])
 	st.s.FolderPurpose = ""
+	b := st.s.Box
 	if !r.OK {
+		b.Msgs[b.Cur].Moved = false
 		media := []string{"vm-sorry"}
 		if r.Full {
 			media = []string{"vm-mailboxfull"}
@@ -295,8 +300,6 @@ func (st *stepper) moved(r *Saved) {
 		st.backToBrowsing(media)
 		return
 	}
-	b := st.s.Box
-	b.Msgs[b.Cur].Moved = true
 	st.sayMoved(f)
 }
 

@@ -142,3 +142,12 @@ func TestDepositSaveFails(t *testing.T) {
 	expect(t, "full at save time", c.step(Event{Kind: EvSaved, Saved: &Saved{Full: true}}), "play(vm-mailboxfull)")
 	expect(t, "then", c.finishPrompt(), "continue(FAILED)")
 }
+
+func TestDepositHangupInReviewWithoutRequestKeepsMessage(t *testing.T) {
+	// The channel leaves (StasisEnd) with no ChannelHangupRequest seen, as
+	// after an event stream outage: the reviewed message is still kept.
+	c, _ := depositCall(t, Deposit{Review: true})
+	c.finishPrompt()
+	c.step(recorded(7))
+	expect(t, "hangup in review", c.step(Event{Kind: EvHangup}), "save(m1,7)")
+}

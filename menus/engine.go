@@ -94,13 +94,24 @@ func (st *stepper) apply(ev Event) {
 // heard and deleted messages take effect, as app_voicemail does on hangup.
 func (st *stepper) hangup() {
 	st.s.HungUp = true
-	if d := st.s.Deposit; d != nil && st.s.Phase == PhaseRecording && !d.Saved {
-		st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: -1})
+	if d := st.s.Deposit; d != nil && !d.Saved && st.s.Phase != PhaseBusy {
+		switch {
+		case st.s.Phase == PhaseRecording:
+			// The recording's end was not seen: the app measures it.
+			st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: -1})
+		case d.Recorded:
+			// Hung up in the review menu: the message is kept
+			// (play_record_review).
+			st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: d.Duration})
+		}
 	}
 	st.closeBox()
 	// A greeting take that was not accepted is not kept (the old one
-	// stays), nor is an introduction that was never sent.
-	st.dropTake()
+	// stays), nor is an introduction that was never sent. A take whose
+	// acceptance is being stored (busy) is the mailbox's greeting now.
+	if st.s.Phase != PhaseBusy {
+		st.dropTake()
+	}
 	if f := st.s.Forward; f != nil && f.Intro != "" {
 		st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
 	}

@@ -73,6 +73,9 @@ type LoginResult struct {
 	// NeedsSetup is set while the mailbox is still on the default password:
 	// the first-login walk-through runs.
 	NeedsSetup bool
+	// Unavailable is set when the password could not be checked at all
+	// (storage unreachable): the caller is told sorry, no try is counted.
+	Unavailable bool
 }
 
 // Event is one input to [Engine.Step].

@@ -56,7 +56,16 @@ func (st *stepper) loginResult(r *LoginResult) {
 		st.loadFolder(startFolderIndex(r.Counts))
 		return
 	}
+	if r.Unavailable {
+		// The password could not be checked (storage down): say sorry
+		// rather than "incorrect", and count no try.
+		st.s.Pending = ""
+		st.goodbye("vm-sorry", "vm-goodbye")
+		return
+	}
 	st.s.Failures++
+	// Keys typed during the check belong to the wrong password.
+	st.s.Pending = ""
 	if st.s.Failures >= st.e.cfg.MaxLogins {
 		st.s.Pending = ""
 		st.goodbye("vm-incorrect", "vm-goodbye")

@@ -215,3 +215,44 @@ func TestHelpInOptions(t *testing.T) {
 	c.finishPrompt()
 	expect(t, "unknown key", c.digits("9"), "play(vm-sorry vm-options)")
 }
+
+func TestHangupWhileAcceptingKeepsTheTake(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.loginWith(LoginResult{})
+	c.digits("01")
+	c.finishPrompt()
+	c.step(greetingRecorded("g1", 4))
+	c.digits("1") // accept: set_greeting in flight
+	expect(t, "hangup before the result", c.step(Event{Kind: EvHangup}), "")
+}
+
+func TestHangupWhileMovingDoesNotCloseOverIt(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(1)...)
+	c.digits("1")
+	c.finishPrompt()
+	c.finishPrompt() // heard
+	c.finishPrompt()
+	c.digits("9")
+	c.digits("2") // move in flight
+	expect(t, "hangup", c.step(Event{Kind: EvHangup}), "")
+}
+
+func TestLoginStorageDown(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	expect(t, "unavailable", c.step(Event{Kind: EvLogin, Login: &LoginResult{Unavailable: true}}), "play(vm-sorry vm-goodbye)")
+	if c.s.Failures != 0 {
+		t.Fatal("a storage failure counted as a wrong password")
+	}
+}
+
+func TestTypeAheadAfterWrongPasswordDropped(t *testing.T) {
+	c, _ := newCall(t, "")
+	c.digits("1002#")
+	c.digits("12#")
+	c.digits("34#") // typed during the check
+	expect(t, "wrong", c.step(loginBad), "play(vm-incorrect-mailbox)")
+	if c.s.Pending != "" || c.s.Mailbox != "" {
+		t.Fatalf("digits of the wrong password kept: %+v", c.s)
+	}
+}
