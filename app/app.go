@@ -36,6 +36,9 @@ type App struct {
 	mu    sync.Mutex
 	calls map[string]*call
 	wg    sync.WaitGroup
+
+	// ops holds the metrics and serves /healthz, /readyz, /metrics (ops.go).
+	ops *opsServer
 }
 
 // New builds an instance from cfg. It does no I/O: Run connects.
@@ -69,6 +72,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		MaxFailures:   cfg.Voicemail.LockoutFailures,
 		FailureWindow: cfg.Voicemail.LockoutWindow,
 		SessionTTL:    cfg.Voicemail.SessionTTL,
+		MaxMessages:   cfg.Voicemail.MaxMessages,
 	}, rdb, state.WithLogger(log.Named("state")))
 	if err != nil {
 		_ = rdb.Close()
@@ -80,12 +84,15 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		return nil, fmt.Errorf("%w: voicemail.timezone: %v", ErrInvalidConfig, err)
 	}
 	engine, err := menus.New(menus.Config{
-		MaxLogins:       cfg.Voicemail.MaxLogins,
-		MaxRepeats:      cfg.Voicemail.MaxRepeats,
-		MenuTimeout:     cfg.Voicemail.MenuTimeout,
-		LoginFirstDigit: cfg.Voicemail.LoginFirstDigit,
-		LoginInterDigit: cfg.Voicemail.LoginInterDigit,
-		Location:        loc,
+		MaxLogins:          cfg.Voicemail.MaxLogins,
+		MaxRepeats:         cfg.Voicemail.MaxRepeats,
+		MenuTimeout:        cfg.Voicemail.MenuTimeout,
+		LoginFirstDigit:    cfg.Voicemail.LoginFirstDigit,
+		LoginInterDigit:    cfg.Voicemail.LoginInterDigit,
+		Location:           loc,
+		DefaultPIN:         cfg.Voicemail.DefaultPIN,
+		MinPasswordLength:  cfg.Voicemail.MinPassword,
+		MaxGreetingSeconds: int(cfg.Voicemail.MaxGreeting / time.Second),
 	})
 	if err != nil {
 		_ = rdb.Close()
@@ -126,6 +133,8 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		instance: cfg.Instance.ID,
 		app:      cfg.ARI.App,
 	}
+	a.ops = newOpsServer(cfg.Ops, rdb, a.liveCalls, log.Named("ops"))
+	a.ops.metrics.instrument(a.deps, a.mwi)
 	return a, nil
 }
 
@@ -134,6 +143,8 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 // so the instance can start before them.
 func (a *App) Run(ctx context.Context) error {
 	defer a.rdb.Close()
+	stopOps := a.ops.start(ctx)
+	defer stopOps()
 	if err := a.provision(ctx); err != nil {
 		return err
 	}
@@ -142,6 +153,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("app: event stream: %w", err)
 	}
+	a.ops.watch(stream)
 	streamDone := make(chan error, 1)
 	go func() { streamDone <- stream.Run(ctx) }()
 	mwiDone := make(chan struct{})
@@ -189,6 +201,7 @@ func (a *App) provision(ctx context.Context) error {
 			return fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 		}
 		a.log.Warn("provisioning mailboxes, will retry", zap.Error(err), zap.Duration("backoff", backoff))
+		a.ops.metrics.failed(opRedisProvis)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -216,10 +229,16 @@ func (a *App) dispatch(ctx context.Context, ev ari.Event) {
 			Recorded: &menus.Recorded{Name: e.Recording.Name, Duration: e.Recording.Duration}})
 	case *ari.RecordingFailed:
 		a.log.Warn("recording failed", zap.String("recording", e.Recording.Name), zap.String("cause", e.Recording.Cause))
+		a.ops.metrics.failed(opARIRecFailed)
 		a.route(channelOfTarget(e.Recording.TargetURI), menus.Event{Kind: menus.EvRecorded,
 			Recorded: &menus.Recorded{Name: e.Recording.Name, Failed: true}})
 	case *ari.ChannelHangupRequest:
 		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangupRequest})
+	case *ari.ApplicationReplaced:
+		// Another connection took this app name: this instance gets no
+		// more events. Each instance needs an app name of its own.
+		a.log.Error("another instance connected with the same ari.app and took over its calls; give each instance its own app name",
+			zap.String("app", a.cfg.ARI.App))
 	case *ari.StasisEnd:
 		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangup})
 	}
@@ -242,34 +261,28 @@ func (a *App) route(channelID string, ev menus.Event) {
 	}
 }
 
-// start takes a new call: checks the Stasis arguments, answers, and starts
-// the call's goroutine.
+// start takes a new call: checks the Stasis arguments and starts the
+// call's goroutine, which answers and looks up what it needs. Nothing here
+// waits on Redis or ARI: the dispatcher must never block, or Asterisk drops
+// the event stream of every call.
 func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 	ch := e.Channel
 	log := a.log.With(zap.String("channel", ch.ID))
 	req, err := ParseArgs(e.Args)
+	if err != nil && len(e.Args) > 0 && strings.EqualFold(strings.TrimSpace(e.Args[0]), "main") {
+		// *97 from a phone whose caller ID is no mailbox number: ask for
+		// the mailbox, as *98 does, rather than drop the caller.
+		log.Warn("mailbox argument unusable; asking the caller for it", zap.Strings("args", e.Args), zap.Error(err))
+		req, err = Request{Mode: "main"}, nil
+	}
 	if err != nil {
 		log.Warn("refusing call: bad stasis arguments", zap.Strings("args", e.Args), zap.Error(err))
-		a.leave(ctx, ch.ID, "FAILED")
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.leave(context.WithoutCancel(ctx), ch.ID, "FAILED")
+		}()
 		return
-	}
-	start := &menus.Start{Mode: menus.ModeMain, Lang: ch.Language}
-	if req.HasMailbox {
-		start.Mailbox = req.Mailbox.String()
-	}
-	if req.Mode == "deposit" {
-		d, lang, err := prepareDeposit(ctx, a.store, a.cfg.Voicemail, a.reviewFor, req, ch.Caller, time.Now())
-		if err != nil {
-			// app_voicemail: an unknown mailbox fails with VMSTATUS=FAILED.
-			if isNotFound(err) {
-				log.Warn("deposit refused: unknown mailbox", zap.Stringer("mailbox", req.Mailbox))
-			} else {
-				log.Error("deposit refused", zap.Stringer("mailbox", req.Mailbox), zap.Error(err))
-			}
-			a.leave(ctx, ch.ID, "FAILED")
-			return
-		}
-		start = &menus.Start{Mode: menus.ModeDeposit, Lang: firstNonEmpty(lang, ch.Language), Deposit: d}
 	}
 	a.mu.Lock()
 	if _, dup := a.calls[ch.ID]; dup {
@@ -282,31 +295,65 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 
 	log.Info("call started", zap.Strings("args", e.Args), zap.String("caller", ch.Caller.Number))
 	c.in.push(item{fn: func(ctx context.Context) {
+		if req.Mode == "deposit" {
+			// app_voicemail answers only once it takes the message; an
+			// unknown mailbox goes back unanswered.
+			if !a.startDeposit(ctx, c, req, ch) {
+				return
+			}
+		}
 		if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
 			c.log.Error("answer", zap.Error(err))
+			a.ops.metrics.failed(opARIChannel)
+		}
+		if req.Mode != "deposit" {
+			start := &menus.Start{Mode: menus.ModeMain, Lang: validLang(ch.Language)}
+			if req.HasMailbox {
+				start.Mailbox = req.Mailbox.String()
+			}
+			c.step(ctx, menus.Event{Kind: menus.EvStart, Start: start})
 		}
 	}})
-	c.in.push(item{ev: menus.Event{Kind: menus.EvStart, Start: start}})
 
+	// A call's goroutine outlives a shutdown of the app until it has
+	// finished its work (shutdown ends it with a hangup, then cancels).
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	c.cancel = cancel
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		c.run(ctx)
+		defer cancel()
+		c.run(cctx)
 		a.mu.Lock()
 		delete(a.calls, ch.ID)
 		a.mu.Unlock()
 	}()
 }
 
-// leave sends a channel back to the dialplan with VOICEMAIL_STATUS set, as
-// app_voicemail sets VMSTATUS.
-func (a *App) leave(ctx context.Context, channelID, status string) {
-	if err := a.ari.SetVariable(ctx, channelID, "VOICEMAIL_STATUS", status); err != nil && !ari.IsGone(err) {
-		a.log.Warn("set VOICEMAIL_STATUS", zap.String("channel", channelID), zap.Error(err))
+// startDeposit prepares a deposit on the call's goroutine and starts it; an
+// unknown mailbox or a lookup failure sends the call back to the dialplan
+// with VOICEMAIL_STATUS=FAILED. It reports whether the deposit started.
+func (a *App) startDeposit(ctx context.Context, c *call, req Request, ch ari.Channel) bool {
+	d, lang, err := prepareDeposit(ctx, a.store, a.cfg.Voicemail, a.reviewFor, req, ch.Caller, time.Now())
+	if err != nil {
+		// app_voicemail: an unknown mailbox fails with VMSTATUS=FAILED.
+		if isNotFound(err) {
+			c.log.Warn("deposit refused: unknown mailbox", zap.Stringer("mailbox", req.Mailbox))
+		} else {
+			c.log.Error("deposit refused", zap.Stringer("mailbox", req.Mailbox), zap.Error(err))
+			a.ops.metrics.failed(opRedisMailbox)
+		}
+		c.leave(ctx, "FAILED")
+		c.s.Phase = menus.PhaseDone
+		return false
 	}
-	if err := a.ari.Continue(ctx, channelID, "", "", 0, ""); err != nil && !ari.IsGone(err) {
-		a.log.Warn("continue", zap.String("channel", channelID), zap.Error(err))
+	if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
+		c.log.Error("answer", zap.Error(err))
+		a.ops.metrics.failed(opARIChannel)
 	}
+	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit,
+		Lang: firstNonEmpty(validLang(lang), validLang(ch.Language)), Deposit: d}})
+	return true
 }
 
 // reviewFor says whether mailbox id offers the review menu.
@@ -353,32 +400,58 @@ func (a *App) onConnect(ctx context.Context, reconnect bool) {
 	}
 }
 
-// shutdown ends the calls still held: each is hung up after a goodbye is
-// not possible any more (the stream is closed), so they are hung up at once
-// and their sessions removed. Bounded by 5 s.
+// shutdown ends the calls still held without losing their work: each
+// channel is hung up, then its call is told so, which saves a message being
+// recorded (its audio is kept by Asterisk when the channel hangs up) and
+// applies what the owner did in the folder they were browsing. Bounded by
+// 10 s; calls still busy then are cancelled.
 func (a *App) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.mu.Lock()
-	ids := make([]string, 0, len(a.calls))
-	for id := range a.calls {
-		ids = append(ids, id)
+	calls := make([]*call, 0, len(a.calls))
+	for _, c := range a.calls {
+		calls = append(calls, c)
 	}
 	a.mu.Unlock()
-	for _, id := range ids {
-		if err := a.ari.Hangup(ctx, id, "normal"); err != nil && !ari.IsGone(err) {
-			a.log.Warn("hangup at shutdown", zap.String("channel", id), zap.Error(err))
+	for _, c := range calls {
+		if err := a.ari.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
+			a.log.Warn("hangup at shutdown", zap.String("channel", c.id), zap.Error(err))
 		}
-		if err := a.store.DeleteSession(ctx, id); err != nil {
-			a.log.Warn("delete session at shutdown", zap.String("channel", id), zap.Error(err))
-		}
+		c.in.push(item{ev: menus.Event{Kind: menus.EvHangup}})
 	}
 	done := make(chan struct{})
 	go func() { a.wg.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
-		a.log.Warn("calls still running at shutdown")
+		a.log.Warn("calls still running at shutdown; cancelling them")
+		for _, c := range calls {
+			if c.cancel != nil {
+				c.cancel()
+			}
+		}
+		<-done
 	}
-	a.log.Info("voicemail stopped", zap.Int("calls_ended", len(ids)))
+	a.log.Info("voicemail stopped", zap.Int("calls_ended", len(calls)))
+}
+
+// validLang keeps a language code that is safe to hand to ARI and store
+// ("en", "fr_CA"); anything else becomes "" (the default).
+func validLang(l string) string {
+	if l == "" || len(l) > 16 {
+		return ""
+	}
+	for _, r := range l {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_' || r == '-') {
+			return ""
+		}
+	}
+	return l
+}
+
+// leave sends a channel that has no call back to the dialplan with
+// VOICEMAIL_STATUS set.
+func (a *App) leave(ctx context.Context, channelID, status string) {
+	leaveChannel(ctx, a.ari, channelID, status, a.log)
 }

@@ -71,6 +71,7 @@ func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = env.ARIURL, env.ARIUser, env.ARIPass
 	cfg.Redis.Addrs = []string{rdb.Options().Addr}
 	cfg.Instance.ID = "it-" + t.Name()
+	cfg.Ops.Listen = ""           // tests run many instances; no ops port
 	cfg.Voicemail.PINHashCost = 4 // bcrypt.MinCost: the tests check logic, not hashing cost
 	// 1001 and 1002 are set up (their PINs are not the default), so login
 	// goes straight to the mailbox; 1003 is new.

@@ -95,6 +95,7 @@ type callDeps struct {
 	cfg      VoicemailConfig
 	instance string
 	app      string
+	metrics  *metrics // nil counts nothing (metrics.go)
 }
 
 // call is one caller in the app: a goroutine that owns the menu state and
@@ -107,6 +108,12 @@ type call struct {
 	s       menus.State
 	timer   *time.Timer
 	created time.Time
+	// cancel ends the call's goroutine (set by the app when it starts it).
+	cancel context.CancelFunc
+	// recordStarted is when the current recording was started: the time a
+	// message is received.
+	recordStarted time.Time
+	obs           callMetrics // DTMF-to-prompt clock, deposit outcome (metrics.go)
 }
 
 func newCall(id string, deps *callDeps, log *zap.Logger) *call {
@@ -131,9 +138,9 @@ func (c *call) run(ctx context.Context) {
 		}
 		if it.fn != nil {
 			it.fn(ctx)
-			continue
+		} else {
+			c.step(ctx, it.ev)
 		}
-		c.step(ctx, it.ev)
 		if c.s.Phase == menus.PhaseDone {
 			if err := c.deps.sessions.DeleteSession(context.WithoutCancel(ctx), c.id); err != nil {
 				c.log.Warn("delete session", zap.Error(err))
@@ -146,11 +153,16 @@ func (c *call) run(ctx context.Context) {
 
 // step applies ev, saves the new state and carries out the commands.
 func (c *call) step(ctx context.Context, ev menus.Event) {
+	c.observeEvent(ev)
 	before := c.s
 	next, cmds := c.deps.engine.Step(c.s, ev)
 	c.s = next
 	if ev.Kind == menus.EvDigit {
-		c.log.Debug("dtmf", zap.String("digit", string(ev.Digit)), zap.String("menu", string(c.s.Menu)))
+		digit := string(ev.Digit)
+		if m, ok := c.deps.engine.Tree().Menu(before.Menu); ok && m.Secret {
+			digit = "*" // a password digit: never logged
+		}
+		c.log.Debug("dtmf", zap.String("digit", digit), zap.String("menu", string(c.s.Menu)))
 	}
 	if before.Menu != c.s.Menu {
 		c.log.Info("menu", zap.String("from", string(before.Menu)), zap.String("to", string(c.s.Menu)))
@@ -178,6 +190,9 @@ func (c *call) save(ctx context.Context) {
 	if c.s.Authenticated {
 		sess.Mailbox = c.s.Mailbox
 	}
+	// Bounded: a slow Redis must not hold the next prompt back.
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
 	if err := c.deps.sessions.SaveSession(ctx, sess); err != nil {
 		// The call goes on: the record only matters if this instance dies.
 		c.log.Warn("save session", zap.Error(err))
@@ -185,6 +200,7 @@ func (c *call) save(ctx context.Context) {
 }
 
 func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
+	c.observeCmd(cmd)
 	switch cmd.Kind {
 	case menus.CmdPlay:
 		media := make([]string, len(cmd.Media))
@@ -250,21 +266,35 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 }
 
 // leave hands the call back to the dialplan with VOICEMAIL_STATUS set, as
-// app_voicemail sets VMSTATUS.
+// app_voicemail sets VMSTATUS. A channel that cannot be continued is hung
+// up rather than left in the app with nobody serving it.
 func (c *call) leave(ctx context.Context, status string) {
-	if err := c.deps.channel.SetVariable(ctx, c.id, "VOICEMAIL_STATUS", status); err != nil && !ari.IsGone(err) {
-		c.log.Warn("set VOICEMAIL_STATUS", zap.Error(err))
+	leaveChannel(ctx, c.deps.channel, c.id, status, c.log)
+}
+
+// leaveChannel is leave for a channel that has no call (bad arguments).
+func leaveChannel(ctx context.Context, ch channelControl, id, status string, log *zap.Logger) {
+	if err := ch.SetVariable(ctx, id, "VOICEMAIL_STATUS", status); err != nil && !ari.IsGone(err) {
+		log.Warn("set VOICEMAIL_STATUS", zap.String("channel", id), zap.Error(err))
 	}
-	if err := c.deps.channel.Continue(ctx, c.id, "", "", 0, ""); err != nil && !ari.IsGone(err) {
-		c.log.Warn("continue", zap.Error(err))
+	err := ch.Continue(ctx, id, "", "", 0, "")
+	switch {
+	case err == nil:
+		log.Info("back to the dialplan", zap.String("channel", id), zap.String("status", status))
+	case ari.IsGone(err):
+	default:
+		log.Error("continue failed; hanging up", zap.String("channel", id), zap.Error(err))
+		if err := ch.Hangup(ctx, id, "normal"); err != nil && !ari.IsGone(err) {
+			log.Error("hangup", zap.String("channel", id), zap.Error(err))
+		}
 	}
-	c.log.Info("back to the dialplan", zap.String("status", status))
 }
 
 // record starts recording the caller, after a beep, until '#', silence or
 // the maximum length. A failure to start comes back to the engine as a
 // failed recording.
 func (c *call) record(ctx context.Context, cmd menus.Cmd) {
+	c.recordStarted = time.Now()
 	_, err := c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
 		Name:               cmd.Name,
 		Format:             recordings.Format,
@@ -306,8 +336,8 @@ func (c *call) authenticate(ctx context.Context, mailbox, pin string) *menus.Log
 		c.log.Warn("login refused: mailbox locked after repeated failures", zap.Stringer("mailbox", id))
 		return &menus.LoginResult{}
 	case err != nil:
-		c.log.Error("login failed", zap.Stringer("mailbox", id), zap.Error(err))
-		return &menus.LoginResult{}
+		c.log.Error("login failed: password could not be checked", zap.Stringer("mailbox", id), zap.Error(err))
+		return &menus.LoginResult{Unavailable: true}
 	}
 	counts, err := c.deps.auth.Counts(ctx, id)
 	if err != nil {

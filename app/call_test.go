@@ -54,6 +54,8 @@ type fakeStore struct {
 	mu        sync.Mutex
 	deposited []state.Message
 	depErr    error
+	// failures makes the next Deposit calls fail as if Redis were down.
+	failures int
 	deleted   []string
 	seconds   int
 }
@@ -75,6 +77,10 @@ func (f *fakeStore) Deposit(_ context.Context, m state.Message) (state.MWI, erro
 	defer f.mu.Unlock()
 	if f.depErr != nil {
 		return state.MWI{}, f.depErr
+	}
+	if f.failures > 0 {
+		f.failures--
+		return state.MWI{}, errors.New("redis: connection refused")
 	}
 	f.deposited = append(f.deposited, m)
 	return state.MWI{New: len(f.deposited), Version: int64(len(f.deposited))}, nil
@@ -219,16 +225,19 @@ func TestCallFullMailboxAtSaveDiscardsAudio(t *testing.T) {
 	}
 }
 
-func TestCallStoreErrorKeepsAudio(t *testing.T) {
+func TestCallRetriesDepositWhileRedisIsDown(t *testing.T) {
 	c, _, fs, _ := newTestCall(t)
-	fs.depErr = errors.New("redis down")
+	fs.failures = 3
 	ctx := context.Background()
 	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit, Deposit: testDeposit()}})
 	c.step(ctx, menus.Digit('#'))
 	c.step(ctx, menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: "voicemail/default/1001/msg/m1", Duration: 6}})
 	drain(t, c)
+	if len(fs.deposited) != 1 {
+		t.Fatalf("deposited %d messages after Redis came back, want 1", len(fs.deposited))
+	}
 	if len(fs.deleted) != 0 {
-		t.Errorf("audio deleted although the message could not be stored: %v", fs.deleted)
+		t.Errorf("audio deleted: %v", fs.deleted)
 	}
 }
 

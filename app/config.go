@@ -30,6 +30,7 @@ type Config struct {
 	Instance  InstanceConfig  `koanf:"instance"`
 	Log       LogConfig       `koanf:"log"`
 	Voicemail VoicemailConfig `koanf:"voicemail"`
+	Ops       OpsConfig       `koanf:"ops"`
 	// Mailboxes are provisioned into Redis at start-up.
 	Mailboxes []MailboxConfig `koanf:"mailboxes"`
 }
@@ -74,6 +75,14 @@ type LogConfig struct {
 	Level string `koanf:"level"`
 	// Format is json or console. Default json.
 	Format string `koanf:"format"`
+}
+
+// OpsConfig is the operations HTTP server: /healthz, /readyz and /metrics
+// (ops.go).
+type OpsConfig struct {
+	// Listen is the server's host:port; "" turns it off. Default
+	// 127.0.0.1:9090.
+	Listen string `koanf:"listen"`
 }
 
 // VoicemailConfig holds the caller-facing behaviour.
@@ -121,6 +130,10 @@ type VoicemailConfig struct {
 	// Timezone in which message times are spoken (an IANA name such as
 	// Europe/Paris). Default "": the host's local time.
 	Timezone string `koanf:"timezone"`
+	// MinPassword is the shortest password an owner may choose. Default 4.
+	MinPassword int `koanf:"min_password"`
+	// MaxGreeting bounds a greeting or name recording. Default 1m.
+	MaxGreeting time.Duration `koanf:"max_greeting"`
 	// MWIContext is the dialplan context that turns counts into
 	// message-waiting NOTIFYs with MinivmMWI, on Asterisk without ARI
 	// mailboxes (deploy/asterisk/extensions_voicemail.conf). Default
@@ -174,8 +187,11 @@ func DefaultConfig() Config {
 			MaxMessage:      5 * time.Minute,
 			MaxSilence:      10 * time.Second,
 			MaxMessages:     100,
+			MinPassword:     4,
+			MaxGreeting:     time.Minute,
 			MWIContext:      "voicemail-mwi",
 		},
+		Ops: OpsConfig{Listen: "127.0.0.1:9090"},
 	}
 }
 
@@ -268,17 +284,28 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: redis.addrs is empty", ErrInvalidConfig)
 	case c.Instance.ID == "":
 		return fmt.Errorf("%w: instance.id is empty", ErrInvalidConfig)
+	case !validListen(c.Ops.Listen):
+		return fmt.Errorf("%w: ops.listen %q: use host:port, or \"\" to turn it off", ErrInvalidConfig, c.Ops.Listen)
 	}
 	v := c.Voicemail
 	switch {
 	case v.MinMessage < 0 || v.MaxMessage < time.Second || v.MinMessage >= v.MaxMessage:
 		return fmt.Errorf("%w: voicemail.min_message %s and max_message %s: need 0 <= min < max, max >= 1s", ErrInvalidConfig, v.MinMessage, v.MaxMessage)
-	case v.MaxSilence < 0:
-		return fmt.Errorf("%w: voicemail.max_silence %s is negative", ErrInvalidConfig, v.MaxSilence)
+	case v.MaxSilence < 0 || (v.MaxSilence > 0 && v.MaxSilence < time.Second):
+		return fmt.Errorf("%w: voicemail.max_silence %s: use 0 (off) or at least 1s", ErrInvalidConfig, v.MaxSilence)
+	case v.MinPassword < 1 || v.MinPassword > 20:
+		return fmt.Errorf("%w: voicemail.min_password %d not in 1..20", ErrInvalidConfig, v.MinPassword)
+	case v.MaxGreeting < 5*time.Second || v.MaxGreeting > 10*time.Minute:
+		return fmt.Errorf("%w: voicemail.max_greeting %s not in 5s..10m", ErrInvalidConfig, v.MaxGreeting)
 	case v.MaxMessages < 1 || v.MaxMessages > 9999:
 		return fmt.Errorf("%w: voicemail.max_messages %d not in 1..9999", ErrInvalidConfig, v.MaxMessages)
 	case !validAppName(v.MWIContext):
 		return fmt.Errorf("%w: voicemail.mwi_context %q", ErrInvalidConfig, v.MWIContext)
+	}
+	for _, m := range c.Mailboxes {
+		if m.Language != "" && validLang(m.Language) == "" {
+			return fmt.Errorf("%w: mailbox %s: language %q: use a code such as en or fr_CA", ErrInvalidConfig, m.Mailbox, m.Language)
+		}
 	}
 	if _, err := loadLocation(v.Timezone); err != nil {
 		return fmt.Errorf("%w: voicemail.timezone %q: %v", ErrInvalidConfig, v.Timezone, err)

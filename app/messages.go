@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func mediaURI(name string) string {
 // storeCtx bounds work that must finish even when the call or the app is
 // ending: a message being saved, a folder being closed.
 func storeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	return context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 }
 
 // saveMessage stores a recorded message and tells MWI. A duration of -1
@@ -38,6 +39,7 @@ func (c *call) saveMessage(ctx context.Context, cmd menus.Cmd) *menus.Saved {
 	id, err := state.ParseMailbox(d.Mailbox)
 	if err != nil {
 		c.log.Error("save message: bad mailbox", zap.String("mailbox", d.Mailbox), zap.Error(err))
+		c.deps.metrics.deposit(depositFailed)
 		return &menus.Saved{}
 	}
 	secs := cmd.Duration
@@ -45,10 +47,12 @@ func (c *call) saveMessage(ctx context.Context, cmd menus.Cmd) *menus.Saved {
 		secs, err = c.deps.audio.Seconds(ctx, d.Recording)
 		if err != nil {
 			c.log.Error("save message: measure recording", zap.String("recording", d.Recording), zap.Error(err))
+			c.deps.metrics.deposit(depositFailed)
 			return &menus.Saved{}
 		}
 		if secs < d.MinSeconds || secs == 0 {
 			c.log.Info("message too short, discarded", zap.Int("seconds", secs))
+			c.deps.metrics.deposit(depositTooShort)
 			if err := c.deps.audio.Delete(ctx, d.Recording); err != nil {
 				c.log.Warn("discard recording", zap.Error(err))
 			}
@@ -62,14 +66,15 @@ func (c *call) saveMessage(ctx context.Context, cmd menus.Cmd) *menus.Saved {
 		Recording:  d.Recording,
 		CallerNum:  d.CallerNum,
 		CallerName: d.CallerName,
-		Received:   time.Now(),
+		Received:   c.receivedAt(),
 		Duration:   time.Duration(secs) * time.Second,
 		Origin:     id.String(),
 	}
-	mwi, err := c.deps.messages.Deposit(ctx, msg)
+	mwi, err := c.depositWithRetry(ctx, msg)
 	switch {
 	case errors.Is(err, state.ErrMailboxFull):
 		c.log.Warn("mailbox full, message discarded", zap.Stringer("mailbox", id))
+		c.deps.metrics.deposit(depositFull)
 		if err := c.deps.audio.Delete(ctx, d.Recording); err != nil {
 			c.log.Warn("discard recording", zap.Error(err))
 		}
@@ -78,11 +83,13 @@ func (c *call) saveMessage(ctx context.Context, cmd menus.Cmd) *menus.Saved {
 		// The audio stays: an operator can recover it from the recording
 		// directory; the log names it.
 		c.log.Error("save message", zap.Stringer("mailbox", id), zap.String("recording", d.Recording), zap.Error(err))
+		c.deps.metrics.deposit(depositFailed)
 		return &menus.Saved{}
 	}
 	c.log.Info("message saved", zap.Stringer("mailbox", id), zap.String("message", d.MessageID),
 		zap.Int("seconds", secs), zap.Int("new", mwi.New), zap.Int("old", mwi.Old))
 	c.deps.mwi.Changed(id)
+	c.deps.metrics.deposit(depositSaved)
 	return &menus.Saved{OK: true}
 }
 
@@ -160,4 +167,32 @@ func (c *call) move(ctx context.Context, cmd menus.Cmd) *menus.Saved {
 		zap.Int("folder", cmd.Folder), zap.Int("new", mwi.New), zap.Int("old", mwi.Old))
 	c.deps.mwi.Changed(id)
 	return &menus.Saved{OK: true}
+}
+
+// receivedAt is when the message was left: when its recording started.
+func (c *call) receivedAt() time.Time {
+	if c.recordStarted.IsZero() {
+		return time.Now()
+	}
+	return c.recordStarted
+}
+
+// depositWithRetry stores a message, retrying with backoff while Redis is
+// unreachable (a restart, a failover): the deposit is idempotent on the
+// message id, so a retry never doubles it. It gives up when ctx ends.
+func (c *call) depositWithRetry(ctx context.Context, msg state.Message) (state.MWI, error) {
+	backoff := 100 * time.Millisecond
+	for {
+		mwi, err := c.deps.messages.Deposit(ctx, msg)
+		if err == nil || errors.Is(err, state.ErrMailboxFull) || errors.Is(err, state.ErrInvalidMessage) {
+			return mwi, err
+		}
+		c.log.Warn("save message failed, retrying", zap.String("message", msg.ID), zap.Duration("backoff", backoff), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return mwi, fmt.Errorf("%w (gave up: %v)", err, ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
 }

@@ -71,7 +71,7 @@ need_pkgs() {
 debian_mirror() {
 	local uri=""
 	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
-		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }' /etc/apt/sources.list.d/debian.sources)
+		uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/ && $i ~ /^(http|https|file):/) { print $i; exit } }' /etc/apt/sources.list.d/debian.sources)
 	fi
 	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
 		uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^(http|https|file):/) { print $i; exit } }' /etc/apt/sources.list)

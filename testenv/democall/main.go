@@ -20,17 +20,18 @@ func main() {
 	exten := flag.String("exten", "*97", "extension to call")
 	dpContext := flag.String("context", "vm-test", "dialplan context")
 	callerID := flag.String("callerid", "Alice <1001>", "caller ID of the calling phone")
-	keys := flag.String("keys", "1234#,#", "comma-separated key presses; each is sent after the prompt before it has started and the caller has waited -think")
+	keys := flag.String("keys", "1234#,#", "comma-separated key presses, each sent after the caller has listened for -think (or for D with KEYS@D, e.g. #@12s)")
 	think := flag.Duration("think", 1500*time.Millisecond, "how long the caller listens before pressing the next keys")
 	timeout := flag.Duration("timeout", 60*time.Second, "bound on the whole call")
+	talk := flag.Duration("talk", 0, "after the last keys, speak for this long and hang up (leaving a message)")
 	flag.Parse()
-	if err := run(*exten, *dpContext, *callerID, *keys, *think, *timeout); err != nil {
+	if err := run(*exten, *dpContext, *callerID, *keys, *think, *talk, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "democall:", err)
 		os.Exit(1)
 	}
 }
 
-func run(exten, dpContext, callerID, keys string, think, timeout time.Duration) error {
+func run(exten, dpContext, callerID, keys string, think, talk, timeout time.Duration) error {
 	env, err := testenv.Load()
 	if err != nil {
 		return err
@@ -64,8 +65,16 @@ func run(exten, dpContext, callerID, keys string, think, timeout time.Duration) 
 		if k == "" {
 			continue
 		}
+		wait := think
+		if i := strings.IndexByte(k, '@'); i >= 0 {
+			d, err := time.ParseDuration(k[i+1:])
+			if err != nil {
+				return fmt.Errorf("keys %q: %w", k, err)
+			}
+			k, wait = k[:i], d
+		}
 		// Listen for a while, as a person would, then press.
-		deadline := time.After(think)
+		deadline := time.After(wait)
 		waiting := true
 		for waiting {
 			select {
@@ -82,6 +91,15 @@ func run(exten, dpContext, callerID, keys string, think, timeout time.Duration) 
 		if err := call.Press(ctx, k); err != nil {
 			return err
 		}
+	}
+	if talk > 0 {
+		fmt.Printf("  %6.2fs  speak  for %s, then hang up\n", time.Since(start).Seconds(), talk)
+		if err := call.Talk(ctx, talk); err != nil {
+			return err
+		}
+		show()
+		fmt.Printf("  %6.2fs  caller hung up\n", time.Since(start).Seconds())
+		return nil
 	}
 	if err := call.WaitEnded(ctx); err != nil {
 		show()

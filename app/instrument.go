@@ -1,0 +1,260 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/state"
+)
+
+// instrument makes every call count its ARI and Redis failures into
+// voicemail_errors_total, and the MWI publisher its publications, by
+// wrapping their dependencies; the code that uses them is unchanged. Each
+// wrapper embeds the interface it wraps, so a method added to that
+// interface later passes through uncounted rather than breaking the build.
+func (m *metrics) instrument(deps *callDeps, mwi *mwiPublisher) {
+	deps.metrics = m
+	deps.player = countingPlayer{deps.player, m}
+	deps.recorder = countingRecorder{deps.recorder, m}
+	deps.channel = countingChannel{deps.channel, m}
+	deps.sessions = countingSessions{deps.sessions, m}
+	deps.messages = countingMessages{deps.messages, m}
+	deps.auth = countingAuth{deps.auth, m}
+	deps.owner = countingOwner{deps.owner, m}
+	deps.audio = countingAudio{deps.audio, m}
+	mwi.store = countingMWIState{mwi.store, m}
+	publish := mwi.publish
+	mwi.publish = func(ctx context.Context, id state.MailboxID, v state.MWI) error {
+		err := publish(ctx, id, v)
+		if err == nil {
+			m.mwiPublication()
+		}
+		m.count(opARIMWI, err)
+		return err
+	}
+}
+
+// count counts err as a failure of op unless it is an outcome rather than a
+// failure: the caller hung up (the channel or playback is gone, the call's
+// context ended), a playback had already finished, or Redis gave a
+// refusal the caller hears about (unknown mailbox, wrong PIN, locked, full).
+func (m *metrics) count(op string, err error) {
+	if err == nil || benign(err) {
+		return
+	}
+	m.failed(op)
+}
+
+func benign(err error) bool {
+	return ari.IsGone(err) ||
+		errors.Is(err, context.Canceled) ||
+		errors.Is(err, ari.ErrConflict) ||
+		errors.Is(err, state.ErrMailboxNotFound) ||
+		errors.Is(err, state.ErrWrongPIN) ||
+		errors.Is(err, state.ErrLocked) ||
+		errors.Is(err, state.ErrMailboxFull) ||
+		errors.Is(err, state.ErrMessageNotFound)
+}
+
+type countingPlayer struct {
+	player
+	m *metrics
+}
+
+func (p countingPlayer) Play(ctx context.Context, channelID, playbackID string, media []string, lang string) (ari.Playback, error) {
+	pb, err := p.player.Play(ctx, channelID, playbackID, media, lang)
+	p.m.count(opARIPlayback, err)
+	return pb, err
+}
+
+func (p countingPlayer) StopPlayback(ctx context.Context, playbackID string) error {
+	err := p.player.StopPlayback(ctx, playbackID)
+	p.m.count(opARIPlayback, err)
+	return err
+}
+
+func (p countingPlayer) ControlPlayback(ctx context.Context, playbackID string, op ari.PlaybackOperation) error {
+	err := p.player.ControlPlayback(ctx, playbackID, op)
+	p.m.count(opARIPlayback, err)
+	return err
+}
+
+type countingRecorder struct {
+	recorder
+	m *metrics
+}
+
+func (r countingRecorder) Record(ctx context.Context, channelID string, opts ari.RecordOptions) (ari.LiveRecording, error) {
+	rec, err := r.recorder.Record(ctx, channelID, opts)
+	r.m.count(opARIRecord, err)
+	return rec, err
+}
+
+type countingChannel struct {
+	channelControl
+	m *metrics
+}
+
+func (c countingChannel) Hangup(ctx context.Context, channelID, reason string) error {
+	err := c.channelControl.Hangup(ctx, channelID, reason)
+	c.m.count(opARIChannel, err)
+	return err
+}
+
+func (c countingChannel) SetVariable(ctx context.Context, channelID, name, value string) error {
+	err := c.channelControl.SetVariable(ctx, channelID, name, value)
+	c.m.count(opARIChannel, err)
+	return err
+}
+
+func (c countingChannel) Continue(ctx context.Context, channelID, dialplanContext, extension string, priority int, label string) error {
+	err := c.channelControl.Continue(ctx, channelID, dialplanContext, extension, priority, label)
+	c.m.count(opARIChannel, err)
+	return err
+}
+
+type countingSessions struct {
+	sessionStore
+	m *metrics
+}
+
+func (s countingSessions) SaveSession(ctx context.Context, sess state.Session) error {
+	err := s.sessionStore.SaveSession(ctx, sess)
+	s.m.count(opRedisSession, err)
+	return err
+}
+
+func (s countingSessions) DeleteSession(ctx context.Context, channelID string) error {
+	err := s.sessionStore.DeleteSession(ctx, channelID)
+	s.m.count(opRedisSession, err)
+	return err
+}
+
+type countingMessages struct {
+	messageStore
+	m *metrics
+}
+
+func (s countingMessages) Deposit(ctx context.Context, msg state.Message) (state.MWI, error) {
+	v, err := s.messageStore.Deposit(ctx, msg)
+	s.m.count(opRedisMessages, err)
+	return v, err
+}
+
+func (s countingMessages) Messages(ctx context.Context, id state.MailboxID, f state.Folder) ([]state.Message, error) {
+	msgs, err := s.messageStore.Messages(ctx, id, f)
+	s.m.count(opRedisMessages, err)
+	return msgs, err
+}
+
+func (s countingMessages) Move(ctx context.Context, id state.MailboxID, msgID string, to state.Folder) (state.MWI, error) {
+	v, err := s.messageStore.Move(ctx, id, msgID, to)
+	s.m.count(opRedisMessages, err)
+	return v, err
+}
+
+func (s countingMessages) CloseFolder(ctx context.Context, id state.MailboxID, f state.Folder, heard, deleted []string) ([]string, state.MWI, error) {
+	removed, v, err := s.messageStore.CloseFolder(ctx, id, f, heard, deleted)
+	s.m.count(opRedisMessages, err)
+	return removed, v, err
+}
+
+type countingAuth struct {
+	authenticator
+	m *metrics
+}
+
+func (a countingAuth) Authenticate(ctx context.Context, id state.MailboxID, pin string) (state.Mailbox, error) {
+	mb, err := a.authenticator.Authenticate(ctx, id, pin)
+	a.m.count(opRedisMailbox, err)
+	return mb, err
+}
+
+func (a countingAuth) Counts(ctx context.Context, id state.MailboxID) (state.Counts, error) {
+	c, err := a.authenticator.Counts(ctx, id)
+	a.m.count(opRedisMailbox, err)
+	return c, err
+}
+
+func (a countingAuth) Greetings(ctx context.Context, id state.MailboxID) (map[state.GreetingKind]string, error) {
+	g, err := a.authenticator.Greetings(ctx, id)
+	a.m.count(opRedisMailbox, err)
+	return g, err
+}
+
+type countingOwner struct {
+	ownerStore
+	m *metrics
+}
+
+func (o countingOwner) SetGreeting(ctx context.Context, id state.MailboxID, kind state.GreetingKind, recording string) (string, error) {
+	old, err := o.ownerStore.SetGreeting(ctx, id, kind, recording)
+	o.m.count(opRedisMailbox, err)
+	return old, err
+}
+
+func (o countingOwner) ClearGreeting(ctx context.Context, id state.MailboxID, kind state.GreetingKind) (string, error) {
+	old, err := o.ownerStore.ClearGreeting(ctx, id, kind)
+	o.m.count(opRedisMailbox, err)
+	return old, err
+}
+
+func (o countingOwner) SetPIN(ctx context.Context, id state.MailboxID, pin string) error {
+	err := o.ownerStore.SetPIN(ctx, id, pin)
+	o.m.count(opRedisMailbox, err)
+	return err
+}
+
+type countingAudio struct {
+	audioStore
+	m *metrics
+}
+
+func (a countingAudio) Delete(ctx context.Context, names ...string) error {
+	err := a.audioStore.Delete(ctx, names...)
+	a.m.count(opARIRecordings, err)
+	return err
+}
+
+func (a countingAudio) Copy(ctx context.Context, from, to string) error {
+	err := a.audioStore.Copy(ctx, from, to)
+	a.m.count(opARIRecordings, err)
+	return err
+}
+
+func (a countingAudio) Seconds(ctx context.Context, name string) (int, error) {
+	s, err := a.audioStore.Seconds(ctx, name)
+	a.m.count(opARIRecordings, err)
+	return s, err
+}
+
+type countingMWIState struct {
+	mwiState
+	m *metrics
+}
+
+func (s countingMWIState) MWIState(ctx context.Context, id state.MailboxID) (state.MWI, error) {
+	v, err := s.mwiState.MWIState(ctx, id)
+	s.m.count(opRedisMWI, err)
+	return v, err
+}
+
+func (s countingMWIState) ClaimMWI(ctx context.Context, id state.MailboxID, v int64) (bool, error) {
+	ok, err := s.mwiState.ClaimMWI(ctx, id, v)
+	s.m.count(opRedisMWI, err)
+	return ok, err
+}
+
+// Compile-time checks that each wrapper still satisfies its interface.
+var (
+	_ player         = countingPlayer{}
+	_ recorder       = countingRecorder{}
+	_ channelControl = countingChannel{}
+	_ sessionStore   = countingSessions{}
+	_ messageStore   = countingMessages{}
+	_ authenticator  = countingAuth{}
+	_ ownerStore     = countingOwner{}
+	_ audioStore     = countingAudio{}
+	_ mwiState       = countingMWIState{}
+)
