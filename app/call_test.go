@@ -56,8 +56,8 @@ type fakeStore struct {
 	depErr    error
 	// failures makes the next Deposit calls fail as if Redis were down.
 	failures int
-	deleted   []string
-	seconds   int
+	deleted  []string
+	seconds  int
 }
 
 func (f *fakeStore) Authenticate(context.Context, state.MailboxID, string) (state.Mailbox, error) {
