@@ -113,6 +113,8 @@ type call struct {
 	// recordStarted is when the current recording was started: the time a
 	// message is received.
 	recordStarted time.Time
+	// recording is the name of the current or last recording started.
+	recording string
 	obs           callMetrics // DTMF-to-prompt clock, deposit outcome (metrics.go)
 }
 
@@ -295,6 +297,7 @@ func leaveChannel(ctx context.Context, ch channelControl, id, status string, log
 // failed recording.
 func (c *call) record(ctx context.Context, cmd menus.Cmd) {
 	c.recordStarted = time.Now()
+	c.recording = cmd.Name
 	_, err := c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
 		Name:               cmd.Name,
 		Format:             recordings.Format,

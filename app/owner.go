@@ -35,6 +35,7 @@ func (c *call) recordGreeting(ctx context.Context, cmd menus.Cmd) {
 		c.in.push(item{ev: menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Failed: true}}})
 		return
 	}
+	c.recording = name
 	_, err = c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
 		Name:               name,
 		Format:             recordings.Format,

@@ -13,6 +13,7 @@ import (
 type channelChecker interface {
 	GetChannel(ctx context.Context, id string) (ari.Channel, error)
 	GetPlayback(ctx context.Context, id string) (ari.Playback, error)
+	GetLiveRecording(ctx context.Context, name string) (ari.LiveRecording, error)
 }
 
 // reconcile runs on the call's goroutine after the event stream reconnected.
@@ -29,6 +30,19 @@ func (c *call) reconcile(ctx context.Context, client channelChecker) {
 	if pb := c.s.Playback; pb != "" {
 		if _, err := client.GetPlayback(ctx, pb); ari.IsGone(err) {
 			c.step(ctx, menus.PromptDone(pb))
+		}
+	}
+	// A recording that ended while the stream was down: its
+	// RecordingFinished is lost, so measure what was stored and go on.
+	if c.s.Phase == menus.PhaseRecording && c.recording != "" {
+		if _, err := client.GetLiveRecording(ctx, c.recording); ari.IsGone(err) {
+			secs, err := c.deps.audio.Seconds(ctx, c.recording)
+			rec := &menus.Recorded{Name: c.recording, Duration: secs}
+			if err != nil {
+				c.log.Warn("reconcile: measure recording", zap.String("recording", c.recording), zap.Error(err))
+				rec.Duration = 0
+			}
+			c.step(ctx, menus.Event{Kind: menus.EvRecorded, Recorded: rec})
 		}
 	}
 }
