@@ -115,7 +115,7 @@ type call struct {
 	recordStarted time.Time
 	// recording is the name of the current or last recording started.
 	recording string
-	obs           callMetrics // DTMF-to-prompt clock, deposit outcome (metrics.go)
+	obs       callMetrics // DTMF-to-prompt clock, deposit outcome (metrics.go)
 }
 
 func newCall(id string, deps *callDeps, log *zap.Logger) *call {
