@@ -1,0 +1,63 @@
+// Command vmappprof is the voicemail command (cmd/voicemail) with
+// profiling, for load runs: vmload -app-profile builds and runs it instead
+// of cmd/voicemail. It takes the same flags and configuration. On SIGUSR1
+// it starts a CPU profile into $VMLOAD_CPUPROFILE (so that start-up, with
+// its bcrypt hashing of provisioned PINs, stays out of it); when it stops it
+// ends that profile and writes a heap profile into $VMLOAD_MEMPROFILE.
+// The variables are not VOICEMAIL_*: the app reads those as settings.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+
+	"github.com/clusterpbx/voicemail/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	cpuPath, memPath := os.Getenv("VMLOAD_CPUPROFILE"), os.Getenv("VMLOAD_MEMPROFILE")
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	profiling := make(chan *os.File, 1)
+	go func() {
+		<-usr1
+		if cpuPath == "" {
+			profiling <- nil
+			return
+		}
+		f, err := os.Create(cpuPath)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "vmappprof: cpu profile:", err)
+			f = nil
+		}
+		profiling <- f
+	}()
+
+	code := app.Main(ctx, os.Args[1:], os.Stderr)
+	stop()
+	select {
+	case f := <-profiling:
+		if f != nil {
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		}
+	default:
+	}
+	if memPath != "" {
+		if f, err := os.Create(memPath); err == nil {
+			runtime.GC()
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			_ = f.Close()
+		}
+	}
+	os.Exit(code)
+}

@@ -1,0 +1,110 @@
+// Command vmload drives concurrent voicemail calls through the testenv
+// Asterisk (testenv/up) and prints what they cost: success rate,
+// DTMF-to-prompt latency, the app's CPU and memory per live call, Redis
+// commands per call, and the highest concurrency without a failed call.
+//
+//	eval "$(testenv/where)"
+//	go run ./bench/cmd/vmload -flow listen -steps 1,10,20
+//
+// It only ever talks to loopback addresses. See BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"go.uber.org/zap"
+
+	"github.com/clusterpbx/voicemail/bench/load"
+	"github.com/clusterpbx/voicemail/testenv"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+func run() int {
+	var o load.Options
+	fs := flag.NewFlagSet("vmload", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: go run ./bench/cmd/vmload [flags]\n\n"+
+			"Runs the voicemail app (Stasis app voicemail-load) against the testenv Asterisk\n"+
+			"and drives calls into the [vm-load] dialplan context, one concurrency step at a\n"+
+			"time; stops after the first step with a failed call. Needs testenv/up and the\n"+
+			"environment that testenv/where prints (eval \"$(testenv/where)\").\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	steps := fs.String("steps", "", "concurrency levels, comma-separated (default 1,10,20,… up to -max)")
+	fs.IntVar(&o.MaxConcurrency, "max", 50, "highest concurrency of the default steps, and bound of -steps")
+	fs.StringVar(&o.Flow, "flow", load.FlowListen, "listen (*97, PIN, 1, 9 2, #), deposit (leave a message) or mixed")
+	fs.IntVar(&o.Rounds, "rounds", 1, "calls each concurrent slot places one after another per step")
+	fs.DurationVar(&o.Ramp, "ramp", 0, "spread the slots' first calls over this span (default 2s)")
+	fs.DurationVar(&o.Think, "think", 0, "wait after a prompt starts before pressing keys (default 300ms)")
+	fs.DurationVar(&o.Listen, "listen", 0, "how long the message plays before 9 (default 1s)")
+	fs.StringVar(&o.ListenEnd, "listen-end", "save", "save (9 2: to Work, then #) or exit (the message to its end, then #)")
+	fs.DurationVar(&o.Talk, "talk", 0, "how long a deposit's caller speaks (default 10s)")
+	fs.DurationVar(&o.CallTimeout, "call-timeout", 0, "bound of each call (default 90s)")
+	fs.DurationVar(&o.Settle, "settle", 0, "wait after a step before the after-readings (default 3s)")
+	fs.BoolVar(&o.KeepGoing, "keep-going", false, "run every step even after a step with failures")
+	fs.StringVar(&o.Redis, "redis", "", "host:port of the Redis for the app (default: a private redis-server); its -redis-db is flushed")
+	fs.IntVar(&o.RedisDB, "redis-db", 0, "Redis database with -redis (default 7)")
+	fs.StringVar(&o.AppBinary, "app-bin", "", "a built voicemail command (default: go build ./cmd/voicemail)")
+	fs.StringVar(&o.ModuleDir, "module", ".", "module root to build the app from")
+	fs.StringVar(&o.AppProfile, "app-profile", "", "run the app with profiling (bench/cmd/vmappprof): CPU profile of the steps in PREFIX.cpu, allocations in PREFIX.mem")
+	fs.StringVar(&o.AppLogLevel, "app-log-level", "info", "the app's log.level")
+	fs.IntVar(&o.PINHashCost, "pin-cost", 10, "the app's voicemail.pin_hash_cost (bcrypt cost of each login)")
+	fs.StringVar(&o.App, "app", "voicemail-load", "Stasis app name of the app under test (never voicemail)")
+	fs.StringVar(&o.DialplanContext, "context", "vm-load", "dialplan context with *97, depNUMBER and talk")
+	fs.BoolVar(&o.KeepTemp, "keep", false, "keep the temporary directory (app config and log)")
+	verbose := fs.Bool("v", false, "log progress to stderr")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *steps != "" {
+		for f := range strings.SplitSeq(*steps, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "vmload: -steps: %q is not a number\n", f)
+				return 2
+			}
+			o.Steps = append(o.Steps, n)
+		}
+	}
+	env, err := testenv.Load()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vmload:", err)
+		return 2
+	}
+	o.ARIURL, o.ARIUser, o.ARIPass = env.ARIURL, env.ARIUser, env.ARIPass
+	o.Out = os.Stdout
+	o.Log = zap.NewNop()
+	if *verbose {
+		cfg := zap.NewDevelopmentConfig()
+		cfg.DisableStacktrace = true
+		if l, err := cfg.Build(); err == nil {
+			o.Log = l
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	rep, err := load.Run(ctx, o)
+	if rep != nil {
+		rep.Print(os.Stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vmload:", err)
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,233 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// ErrInvalidOptions is wrapped by every error about Options.
+var ErrInvalidOptions = errors.New("load: invalid options")
+
+// The flows a load run can drive.
+const (
+	// FlowListen: *97 as the mailbox, PIN, 1, the message audio starts, 9
+	// 2 (save to Work; or # to leave, see Options.ListenEnd), #, goodbye.
+	FlowListen = "listen"
+	// FlowDeposit: a message left after the greeting: #, Options.Talk of
+	// speech, # to end the recording, "message saved".
+	FlowDeposit = "deposit"
+	// FlowMixed alternates the two, slot by slot.
+	FlowMixed = "mixed"
+)
+
+// Options configure a load run. Zero fields take the defaults named on each;
+// [Run] validates them.
+type Options struct {
+	// ARIURL, ARIUser and ARIPass reach the testenv Asterisk. The host must
+	// be a loopback address: load is never sent anywhere else.
+	ARIURL, ARIUser, ARIPass string
+	// App is the Stasis application the voicemail instance under test
+	// registers. Default "voicemail-load"; "voicemail" is refused (the
+	// integration tests own it).
+	App string
+	// DialplanContext holds *97, depNUMBER and talk, routed to App. Default
+	// "vm-load" (testenv/asterisk/extensions.conf).
+	DialplanContext string
+	// MailboxContext is the voicemail context of the mailboxes the run
+	// provisions. It must match the dialplan. Default "vmload".
+	MailboxContext string
+
+	// Redis is host:port of the Redis the app uses; "" starts a private
+	// redis-server (the default, so that INFO commandstats counts the
+	// app's commands only). A given Redis must be on loopback; its DB
+	// RedisDB is flushed at the start and at the end.
+	Redis string
+	// RedisDB is the database number on Redis. Default 7 when Redis is set.
+	RedisDB int
+
+	// AppBinary is a built voicemail command; "" builds ./cmd/voicemail of
+	// the module in ModuleDir into the run's temporary directory.
+	AppBinary string
+	// ModuleDir is the module root to build from. Default ".".
+	ModuleDir string
+	// AppProfile, when set, runs bench/cmd/vmappprof (the app with
+	// profiling) instead of cmd/voicemail, and writes the app's CPU profile
+	// over the steps to AppProfile+".cpu" and its allocations to
+	// AppProfile+".mem". AppBinary must be empty.
+	AppProfile string
+	// AppLogLevel is the app's log.level. Default info (as deployed).
+	AppLogLevel string
+	// PINHashCost is the app's voicemail.pin_hash_cost. Default 10 (as
+	// deployed); each login costs one bcrypt compare at this cost.
+	PINHashCost int
+
+	// Flow is FlowListen, FlowDeposit or FlowMixed. Default FlowListen.
+	Flow string
+	// Steps are the concurrency levels, run in order; the run stops after
+	// the first level with a failed call unless KeepGoing. Default 1, 10,
+	// 20, … up to MaxConcurrency.
+	Steps []int
+	// MaxConcurrency bounds Steps. Default 50.
+	MaxConcurrency int
+	// KeepGoing runs every step even after failures.
+	KeepGoing bool
+	// Rounds is how many calls each concurrent slot places one after
+	// another in a step. Default 1.
+	Rounds int
+	// Ramp spreads the first calls of a step's slots evenly over this
+	// span. Default 2s.
+	Ramp time.Duration
+
+	// Think is how long the caller waits after a prompt starts before
+	// pressing keys. Default 300ms.
+	Think time.Duration
+	// Listen is how long the message audio plays before 9 (or #). Default
+	// 1s.
+	Listen time.Duration
+	// ListenEnd is "save" (9, 2: save to Work, then #) or "exit" (# at
+	// the message menu). Default "save".
+	ListenEnd string
+	// Talk is how long a deposit's caller speaks. Default 10s.
+	Talk time.Duration
+	// CallTimeout bounds each call. Default 90s.
+	CallTimeout time.Duration
+	// Settle is how long to wait after a step's last call before the
+	// after-measurements, so that late work (message-waiting settling
+	// publications, session deletes) is counted. Default 3s.
+	Settle time.Duration
+
+	// KeepTemp keeps the temporary directory (app config and log).
+	KeepTemp bool
+	// Out receives the tables. Required.
+	Out io.Writer
+	// Log receives progress. Default zap.NewNop().
+	Log *zap.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.App == "" {
+		o.App = "voicemail-load"
+	}
+	if o.DialplanContext == "" {
+		o.DialplanContext = "vm-load"
+	}
+	if o.MailboxContext == "" {
+		o.MailboxContext = "vmload"
+	}
+	if o.Redis != "" && o.RedisDB == 0 {
+		o.RedisDB = 7
+	}
+	if o.ModuleDir == "" {
+		o.ModuleDir = "."
+	}
+	if o.AppLogLevel == "" {
+		o.AppLogLevel = "info"
+	}
+	if o.PINHashCost == 0 {
+		o.PINHashCost = 10
+	}
+	if o.Flow == "" {
+		o.Flow = FlowListen
+	}
+	if o.MaxConcurrency == 0 {
+		o.MaxConcurrency = 50
+	}
+	if len(o.Steps) == 0 {
+		o.Steps = []int{1}
+		for c := 10; c <= o.MaxConcurrency; c += 10 {
+			o.Steps = append(o.Steps, c)
+		}
+	}
+	if o.Rounds == 0 {
+		o.Rounds = 1
+	}
+	if o.Ramp == 0 {
+		o.Ramp = 2 * time.Second
+	}
+	if o.Think == 0 {
+		o.Think = 300 * time.Millisecond
+	}
+	if o.Listen == 0 {
+		o.Listen = time.Second
+	}
+	if o.ListenEnd == "" {
+		o.ListenEnd = "save"
+	}
+	if o.Talk == 0 {
+		o.Talk = 10 * time.Second
+	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = 90 * time.Second
+	}
+	if o.Settle == 0 {
+		o.Settle = 3 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = zap.NewNop()
+	}
+}
+
+func (o *Options) validate() error {
+	u, err := url.Parse(o.ARIURL)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%w: ARI URL %q (run testenv/up and eval \"$(testenv/where)\")", ErrInvalidOptions, o.ARIURL)
+	}
+	if !loopback(u.Hostname()) {
+		return fmt.Errorf("%w: ARI URL %q is not on loopback", ErrInvalidOptions, o.ARIURL)
+	}
+	if o.Redis != "" {
+		host, _, err := net.SplitHostPort(o.Redis)
+		if err != nil || !loopback(host) {
+			return fmt.Errorf("%w: redis %q must be host:port on loopback", ErrInvalidOptions, o.Redis)
+		}
+	}
+	switch {
+	case o.App == "voicemail":
+		return fmt.Errorf("%w: app %q belongs to the integration tests; use voicemail-load", ErrInvalidOptions, o.App)
+	case o.Flow != FlowListen && o.Flow != FlowDeposit && o.Flow != FlowMixed:
+		return fmt.Errorf("%w: flow %q: use listen, deposit or mixed", ErrInvalidOptions, o.Flow)
+	case o.ListenEnd != "save" && o.ListenEnd != "exit":
+		return fmt.Errorf("%w: listen end %q: use save or exit", ErrInvalidOptions, o.ListenEnd)
+	case o.MaxConcurrency < 1 || o.MaxConcurrency > 1000:
+		return fmt.Errorf("%w: max concurrency %d not in 1..1000", ErrInvalidOptions, o.MaxConcurrency)
+	case o.Rounds < 1 || o.Rounds > 50:
+		return fmt.Errorf("%w: rounds %d not in 1..50", ErrInvalidOptions, o.Rounds)
+	case o.RedisDB < 0 || o.RedisDB > 15:
+		return fmt.Errorf("%w: redis db %d not in 0..15", ErrInvalidOptions, o.RedisDB)
+	case o.AppProfile != "" && o.AppBinary != "":
+		return fmt.Errorf("%w: app profile needs the app built here: drop the app binary", ErrInvalidOptions)
+	case o.Out == nil:
+		return fmt.Errorf("%w: Out is nil", ErrInvalidOptions)
+	}
+	for _, c := range o.Steps {
+		if c < 1 || c > o.MaxConcurrency {
+			return fmt.Errorf("%w: step %d not in 1..%d (max concurrency)", ErrInvalidOptions, c, o.MaxConcurrency)
+		}
+	}
+	return nil
+}
+
+// loopback reports whether host is a loopback IP or "localhost".
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// maxSlots is the most concurrent calls of any step: the number of
+// mailboxes of each kind to provision.
+func (o *Options) maxSlots() int {
+	m := 0
+	for _, c := range o.Steps {
+		m = max(m, c)
+	}
+	return m
+}
