@@ -27,7 +27,7 @@ func (e *Engine) Tree() *Tree { return e.tree }
 // the commands to carry out, in order. Stale events (the end of a prompt that
 // was already replaced, an old timer) leave the state unchanged.
 func (e *Engine) Step(s State, ev Event) (State, []Cmd) {
-	st := stepper{e: e, s: s}
+	st := stepper{e: e, s: s.clone()}
 	st.apply(ev)
 	return st.s, st.cmds
 }
@@ -554,4 +554,35 @@ func (st *stepper) goodbye(media ...string) {
 
 func isKey(d byte) bool {
 	return (d >= '0' && d <= '9') || d == '*' || d == '#'
+}
+
+// clone copies what Step may change in place, so that the state handed to
+// Step is never modified (the engine stays a pure function).
+func (s State) clone() State {
+	if s.Box != nil {
+		b := *s.Box
+		b.Msgs = append([]MsgInfo(nil), b.Msgs...)
+		s.Box = &b
+	}
+	if s.Deposit != nil {
+		d := *s.Deposit
+		s.Deposit = &d
+	}
+	if s.Take != nil {
+		t := *s.Take
+		s.Take = &t
+	}
+	if s.Forward != nil {
+		f := *s.Forward
+		f.To = append([]string(nil), f.To...)
+		s.Forward = &f
+	}
+	if s.Greetings != nil {
+		g := make(map[string]bool, len(s.Greetings))
+		for k, v := range s.Greetings {
+			g[k] = v
+		}
+		s.Greetings = g
+	}
+	return s
 }

@@ -327,3 +327,18 @@ func TestConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestStepDoesNotChangeItsInput(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(2)...)
+	c.digits("1")
+	c.finishPrompt() // the envelope; the message's audio plays now
+	before := c.s
+	snapshot, _ := json.Marshal(before)
+	// A message played to its end is marked heard, and 7 deletes: both
+	// change the box, which must not reach the state passed in.
+	c.e.Step(before, PromptDone(before.Playback))
+	after, _ := json.Marshal(before)
+	if string(after) != string(snapshot) {
+		t.Fatalf("Step changed its input state:\n%s\n%s", snapshot, after)
+	}
+}
