@@ -131,7 +131,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		mwi:      a.mwi,
 		cfg:      cfg.Voicemail,
 		instance: cfg.Instance.ID,
-		app:      cfg.ARI.App,
+		app:      cfg.appName(),
 	}
 	a.ops = newOpsServer(cfg.Ops, rdb, a.liveCalls, log.Named("ops"))
 	a.ops.metrics.instrument(a.deps, a.mwi)
@@ -148,7 +148,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.provision(ctx); err != nil {
 		return err
 	}
-	stream, err := a.ari.Stream(ari.StreamConfig{Apps: []string{a.cfg.ARI.App}},
+	stream, err := a.ari.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}},
 		ari.WithOnConnect(a.onConnect))
 	if err != nil {
 		return fmt.Errorf("app: event stream: %w", err)
@@ -160,7 +160,7 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { defer close(mwiDone); a.mwi.Run(ctx) }()
 	defer func() { <-mwiDone }()
 
-	a.log.Info("voicemail running", zap.String("app", a.cfg.ARI.App), zap.String("ari", a.cfg.ARI.URL))
+	a.log.Info("voicemail running", zap.String("app", a.cfg.appName()), zap.Bool("broadcast", a.cfg.ARI.Broadcast), zap.String("ari", a.cfg.ARI.URL))
 	for ev := range stream.Events() {
 		a.dispatch(ctx, ev)
 	}
@@ -216,6 +216,8 @@ func (a *App) dispatch(ctx context.Context, ev ari.Event) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
 		a.start(ctx, e)
+	case *ari.CallBroadcast:
+		a.claim(ctx, e)
 	case *ari.ChannelDtmfReceived:
 		if len(e.Digit) != 1 {
 			a.log.Warn("ignoring malformed DTMF", zap.String("channel", e.Channel.ID), zap.String("digit", e.Digit))
@@ -298,21 +300,18 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		if req.Mode == "deposit" {
 			// app_voicemail answers only once it takes the message; an
 			// unknown mailbox goes back unanswered.
-			if !a.startDeposit(ctx, c, req, ch) {
-				return
-			}
+			a.startDeposit(ctx, c, req, ch)
+			return
 		}
 		if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
 			c.log.Error("answer", zap.Error(err))
 			a.ops.metrics.failed(opARIChannel)
 		}
-		if req.Mode != "deposit" {
-			start := &menus.Start{Mode: menus.ModeMain, Lang: validLang(ch.Language)}
-			if req.HasMailbox {
-				start.Mailbox = req.Mailbox.String()
-			}
-			c.step(ctx, menus.Event{Kind: menus.EvStart, Start: start})
+		start := &menus.Start{Mode: menus.ModeMain, Lang: validLang(ch.Language)}
+		if req.HasMailbox {
+			start.Mailbox = req.Mailbox.String()
 		}
+		c.step(ctx, menus.Event{Kind: menus.EvStart, Start: start})
 	}})
 
 	// A call's goroutine outlives a shutdown of the app until it has
@@ -330,10 +329,10 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 	}()
 }
 
-// startDeposit prepares a deposit on the call's goroutine and starts it; an
-// unknown mailbox or a lookup failure sends the call back to the dialplan
-// with VOICEMAIL_STATUS=FAILED. It reports whether the deposit started.
-func (a *App) startDeposit(ctx context.Context, c *call, req Request, ch ari.Channel) bool {
+// startDeposit prepares a deposit on the call's goroutine, answers and
+// starts it; an unknown mailbox or a lookup failure sends the call back to
+// the dialplan, unanswered, with VOICEMAIL_STATUS=FAILED.
+func (a *App) startDeposit(ctx context.Context, c *call, req Request, ch ari.Channel) {
 	d, lang, err := prepareDeposit(ctx, a.store, a.cfg.Voicemail, a.reviewFor, req, ch.Caller, time.Now())
 	if err != nil {
 		// app_voicemail: an unknown mailbox fails with VMSTATUS=FAILED.
@@ -345,7 +344,7 @@ func (a *App) startDeposit(ctx context.Context, c *call, req Request, ch ari.Cha
 		}
 		c.leave(ctx, "FAILED")
 		c.s.Phase = menus.PhaseDone
-		return false
+		return
 	}
 	if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
 		c.log.Error("answer", zap.Error(err))
@@ -353,7 +352,6 @@ func (a *App) startDeposit(ctx context.Context, c *call, req Request, ch ari.Cha
 	}
 	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit,
 		Lang: firstNonEmpty(validLang(lang), validLang(ch.Language)), Deposit: d}})
-	return true
 }
 
 // reviewFor says whether mailbox id offers the review menu.
@@ -454,4 +452,29 @@ func validLang(l string) string {
 // VOICEMAIL_STATUS set.
 func (a *App) leave(ctx context.Context, channelID, status string) {
 	leaveChannel(ctx, a.ari, channelID, status, a.log)
+}
+
+// claim answers a StasisBroadcast offer: the first instance to claim the
+// channel gets its StasisStart, the others get 409 (res_stasis_broadcast).
+// It runs off the dispatcher, which must not wait on ARI.
+func (a *App) claim(ctx context.Context, e *ari.CallBroadcast) {
+	if !a.cfg.ARI.Broadcast {
+		return
+	}
+	id := e.Channel.ID
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		err := a.ari.Claim(ctx, id, a.cfg.appName())
+		switch {
+		case err == nil:
+			a.ops.metrics.claim(true)
+			a.log.Debug("call claimed", zap.String("channel", id))
+		case errors.Is(err, ari.ErrConflict), errors.Is(err, ari.ErrNotFound):
+			a.ops.metrics.claim(false)
+			a.log.Debug("call claimed by another instance", zap.String("channel", id))
+		default:
+			a.log.Warn("claim", zap.String("channel", id), zap.Error(err))
+		}
+	}()
 }

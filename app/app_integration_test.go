@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/clusterpbx/voicemail/state"
@@ -60,17 +61,28 @@ type harness struct {
 	env    testenv.Env
 	rdb    *redis.Client
 	caller *testenv.Caller
+	// app is the first instance.
+	app *App
 }
 
 func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 	t.Helper()
 	env := testenv.Require(t)
-	rdb := redistest.Start(t)
-	caller := sharedCaller(t, env)
+	h := &harness{t: t, env: env, rdb: redistest.Start(t), caller: sharedCaller(t, env)}
+	h.app = h.startInstance(tweaks...)
+	return h
+}
+
+// startInstance runs one more voicemail instance on the harness's Redis and
+// Asterisk, and returns once Asterisk lists its application.
+func (h *harness) startInstance(tweaks ...func(*Config)) *App {
+	t := h.t
+	t.Helper()
+	env := h.env
 	cfg := DefaultConfig()
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = env.ARIURL, env.ARIUser, env.ARIPass
-	cfg.Redis.Addrs = []string{rdb.Options().Addr}
-	cfg.Instance.ID = "it-" + t.Name()
+	cfg.Redis.Addrs = []string{h.rdb.Options().Addr}
+	cfg.Instance.ID = "it"
 	cfg.Ops.Listen = ""           // tests run many instances; no ops port
 	cfg.Voicemail.PINHashCost = 4 // bcrypt.MinCost: the tests check logic, not hashing cost
 	// 1001 and 1002 are set up (their PINs are not the default), so login
@@ -85,7 +97,7 @@ func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 	for _, tweak := range tweaks {
 		tweak(&cfg)
 	}
-	a, err := New(cfg, zaptest.NewLogger(t))
+	a, err := New(cfg, zaptest.NewLogger(t).With(zap.String("test", t.Name())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,26 +111,25 @@ func startHarness(t *testing.T, tweaks ...func(*Config)) *harness {
 			if err != nil {
 				t.Errorf("app.Run: %v", err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("app did not stop within 10s of cancel")
+		case <-time.After(15 * time.Second):
+			t.Error("app did not stop within 15s of cancel")
 		}
 	})
 
 	waitCtx, waitCancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer waitCancel()
-	// The app is ready once Asterisk lists its application.
+	// The app is ready once Asterisk lists its application; mailboxes are
+	// provisioned before it connects, so they exist then.
 	for {
-		if _, err := caller.Client.Application(waitCtx, "voicemail"); err == nil {
-			break
+		if _, err := h.caller.Client.Application(waitCtx, cfg.appName()); err == nil {
+			return a
 		}
 		select {
 		case <-waitCtx.Done():
-			t.Fatal("voicemail app did not register with Asterisk within 15s")
+			t.Fatalf("voicemail app %s did not register with Asterisk within 15s", cfg.appName())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	// Mailboxes are provisioned before the app connects, so they exist now.
-	return &harness{t: t, env: env, rdb: rdb, caller: caller}
 }
 
 // dial places a call and waits until the voicemail app answered it.

@@ -31,6 +31,10 @@ func ParseArgs(args []string) (Request, error) {
 	if len(args) == 1 && strings.Contains(args[0], ":") {
 		args = strings.Split(args[0], ":")
 	}
+	// The shipped dialplan passes every argument, empty or not.
+	for len(args) > 0 && strings.TrimSpace(args[len(args)-1]) == "" {
+		args = args[:len(args)-1]
+	}
 	if len(args) == 0 {
 		return Request{}, fmt.Errorf("%w: none given", ErrBadArgs)
 	}

@@ -19,6 +19,8 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"deposit", "1001"}, "deposit/1001@default/unavail", false},
 		{[]string{"deposit", "1001", "busy"}, "deposit/1001@default/busy", false},
 		{[]string{"deposit:1002:unavail"}, "deposit/1002@default/unavail", false},
+		{[]string{"main", "", ""}, "main//", false},
+		{[]string{"main:1001:"}, "main/1001@default/", false},
 		{nil, "", true},
 		{[]string{"bogus"}, "", true},
 		{[]string{"deposit"}, "", true},

@@ -44,6 +44,12 @@ type ARIConfig struct {
 	Password string `koanf:"password"`
 	// App is the Stasis application name the dialplan uses. Default voicemail.
 	App string `koanf:"app"`
+	// Broadcast runs this instance as one of several: it registers the app
+	// name APP-INSTANCEID and claims the calls that the dialplan offers with
+	// StasisBroadcast (deploy/asterisk/extensions_voicemail.conf, with
+	// VOICEMAIL_CLUSTER=yes); the first instance to claim a call gets it.
+	// Default false: one instance, registered as APP.
+	Broadcast bool `koanf:"broadcast"`
 	// RequestTimeout bounds each REST call. Default 5s.
 	RequestTimeout time.Duration `koanf:"request_timeout"`
 }
@@ -280,6 +286,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: ari.username is empty", ErrInvalidConfig)
 	case !validAppName(c.ARI.App):
 		return fmt.Errorf("%w: ari.app %q: use letters, digits, '-' and '_'", ErrInvalidConfig, c.ARI.App)
+	case c.ARI.Broadcast && !validAppName(c.appName()):
+		return fmt.Errorf("%w: ari.app and instance.id make the app name %q: use letters, digits, '-' and '_' in instance.id", ErrInvalidConfig, c.appName())
 	case len(c.Redis.Addrs) == 0:
 		return fmt.Errorf("%w: redis.addrs is empty", ErrInvalidConfig)
 	case c.Instance.ID == "":
@@ -341,4 +349,13 @@ func loadLocation(name string) (*time.Location, error) {
 		return time.Local, nil
 	}
 	return time.LoadLocation(name)
+}
+
+// appName is the Stasis application this instance registers: ari.app, or
+// ari.app-instance.id when it claims broadcast calls.
+func (c Config) appName() string {
+	if c.ARI.Broadcast {
+		return c.ARI.App + "-" + c.Instance.ID
+	}
+	return c.ARI.App
 }

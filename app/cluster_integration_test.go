@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// TestIntegrationClaimSpreadsCalls runs two instances with ari.broadcast:
+// each registers voicemail-<id>, and every call the dialplan offers with
+// StasisBroadcast is claimed by exactly one of them. Calls are spread
+// between the two, and every call works (login and goodbye).
+func TestIntegrationClaimSpreadsCalls(t *testing.T) {
+	h := startHarness(t, func(c *Config) {
+		c.ARI.Broadcast = true
+		c.Instance.ID = "a"
+	})
+	second := h.startInstance(func(c *Config) {
+		c.ARI.Broadcast = true
+		c.Instance.ID = "b"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const n = 10
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call, err := h.caller.Dial(ctx, "*97", "vm-cluster", "Alice <1001>")
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer func() { _ = call.Hangup(context.Background()) }()
+			for _, step := range []func() error{
+				func() error { return call.Expect(ctx, "vm-password") },
+				func() error { return call.Press(ctx, "1234#") },
+				func() error { return call.WaitFor(ctx, "vm-youhave") },
+				func() error { return call.Press(ctx, "#") },
+				func() error { return call.WaitFor(ctx, "vm-goodbye") },
+				func() error { return call.WaitEnded(ctx) },
+			} {
+				if err := step(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	a, b := callsTaken(h.app), callsTaken(second)
+	t.Logf("calls taken: instance a %d, instance b %d", a, b)
+	if a+b != n {
+		t.Errorf("instances took %d+%d calls, want %d in all (each call exactly once)", a, b, n)
+	}
+	if a == 0 || b == 0 {
+		t.Errorf("calls were not spread: a %d, b %d", a, b)
+	}
+}
+
+// callsTaken counts the calls an instance took (its calls_total metric).
+func callsTaken(a *App) int {
+	return int(testutil.ToFloat64(a.ops.metrics.calls.WithLabelValues("main")))
+}
