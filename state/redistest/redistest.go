@@ -100,9 +100,18 @@ func start(tb testing.TB, bin, dir string) (*redis.Client, error) {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		err = probe.Ping(ctx).Err()
+		if err == nil {
+			// The port was free when chosen, but another test's server
+			// may have taken it since: make sure this server answered.
+			err = ownServer(ctx, probe, cmd.Process.Pid)
+		}
 		cancel()
 		if err == nil {
 			break
+		}
+		if errors.Is(err, errNotOurs) {
+			stop()
+			return nil, fmt.Errorf("redis-server on %s: %w", addr, err)
 		}
 		select {
 		case <-exited:
@@ -155,4 +164,22 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// errNotOurs says the port answered, but from another redis-server.
+var errNotOurs = errors.New("another redis-server answered on this port")
+
+// ownServer checks that the Redis answering is the process pid.
+func ownServer(ctx context.Context, probe *redis.Client, pid int) error {
+	info, err := probe.Info(ctx, "server").Result()
+	if err != nil {
+		return err
+	}
+	want := "process_id:" + strconv.Itoa(pid)
+	for _, line := range bytes.Split([]byte(info), []byte("\n")) {
+		if string(bytes.TrimSpace(line)) == want {
+			return nil
+		}
+	}
+	return errNotOurs
 }
