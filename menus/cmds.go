@@ -63,26 +63,49 @@ const (
 
 // Cmd is one thing for the app to do. Only the fields of its Kind are set.
 type Cmd struct {
-	Kind    CmdKind
-	ID      string
-	Media   []string
-	Lang    string
-	After   time.Duration
-	Gen     int
+	// Kind says what to do.
+	Kind CmdKind
+	// ID is the playback id (CmdPlay, CmdStop, CmdControl).
+	ID string
+	// Media are the sounds to play, in order: sound names, or
+	// "recording:NAME" for stored recordings (CmdPlay).
+	Media []string
+	// Lang is the language to play them in (CmdPlay).
+	Lang string
+	// After is the timer's delay and Gen its generation (CmdTimer).
+	After time.Duration
+	Gen   int
+	// Mailbox is the mailbox concerned, NUMBER or NUMBER@CONTEXT.
 	Mailbox string
-	PIN     string
-	Status  string
-	Name    string
+	// PIN is a password to check or to set (CmdAuthenticate, CmdSetPIN).
+	PIN string
+	// Status is the VOICEMAIL_STATUS to continue with (CmdContinue).
+	Status string
+	// Name is a recording name (CmdRecord, CmdDiscard, CmdSetGreeting, the
+	// introduction of CmdForward) or the mailbox numbers to look up
+	// (CmdPrepareDeposit).
+	Name string
 	// MaxSeconds and MaxSilence bound a recording.
 	MaxSeconds int
 	MaxSilence int
-	Duration   int
-	Deposit    *Deposit
-	Folder     int
-	MsgID      string
-	Heard      []string
-	Deleted    []string
-	Op         string
-	Greeting   string
-	To         []string
+	// Duration is a recording's length in seconds (CmdSaveMessage; -1: the
+	// app measures it).
+	Duration int
+	// Deposit is the message to store (CmdSaveMessage).
+	Deposit *Deposit
+	// Folder is a folder number, 0 New to 4 Friends.
+	Folder int
+	// MsgID is the message concerned (CmdMove, CmdForward).
+	MsgID string
+	// Heard and Deleted are the message ids to apply (CmdCloseFolder).
+	Heard   []string
+	Deleted []string
+	// Op is a playback operation: reverse, forward, pause, unpause
+	// (CmdControl).
+	Op string
+	// Greeting is a greeting kind (CmdRecordGreeting, CmdSetGreeting,
+	// CmdClearGreeting).
+	Greeting string
+	// To are the mailbox numbers to forward to (CmdForward).
+	To []string
 }
