@@ -27,20 +27,20 @@ type depositLookup interface {
 func prepareDeposit(ctx context.Context, store depositLookup, cfg VoicemailConfig, review func(state.MailboxID) bool, req Request, caller ari.CallerID, now time.Time) (*menus.Deposit, string, error) {
 	mb, err := store.Mailbox(ctx, req.Mailbox)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("app: deposit into %s: %w", req.Mailbox, err)
 	}
 	greetings, err := store.Greetings(ctx, req.Mailbox)
 	if err != nil {
-		return nil, "", fmt.Errorf("greetings of %s: %w", req.Mailbox, err)
+		return nil, "", fmt.Errorf("app: deposit into %s: greetings: %w", req.Mailbox, err)
 	}
 	counts, err := store.Counts(ctx, req.Mailbox)
 	if err != nil {
-		return nil, "", fmt.Errorf("counts of %s: %w", req.Mailbox, err)
+		return nil, "", fmt.Errorf("app: deposit into %s: counts: %w", req.Mailbox, err)
 	}
 	msgID := state.NewMessageID(now)
 	rec, err := recordings.MessageName(req.Mailbox, msgID)
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("app: deposit into %s: %w", req.Mailbox, err)
 	}
 	d := &menus.Deposit{
 		Mailbox:       req.Mailbox.String(),

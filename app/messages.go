@@ -103,8 +103,9 @@ func (c *call) loadFolder(ctx context.Context, cmd menus.Cmd) *menus.Box {
 	}
 	msgs, err := c.deps.messages.Messages(ctx, id, state.Folder(cmd.Folder))
 	if err != nil {
-		// The caller hears an empty folder rather than silence.
+		// The caller is told sorry, not "no messages".
 		c.log.Error("load folder", zap.Stringer("mailbox", id), zap.Int("folder", cmd.Folder), zap.Error(err))
+		box.Failed = true
 		return box
 	}
 	for _, m := range msgs {

@@ -69,6 +69,10 @@ func (st *stepper) folderLoaded(b *Box) {
 	if b == nil || st.s.Phase != PhaseBusy || !st.s.Authenticated {
 		return
 	}
+	if b.Failed {
+		st.goodbye("vm-sorry", "vm-goodbye")
+		return
+	}
 	box := *b
 	box.Msgs = append([]MsgInfo(nil), b.Msgs...)
 	box.Cur = -1

@@ -154,3 +154,10 @@ func join(s []string) string {
 	}
 	return out
 }
+
+func TestFolderThatCannotBeReadSaysSorry(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	c.step(loginOK(Counts{New: 3}))
+	expect(t, "storage down", c.step(Event{Kind: EvFolder, Folder: &Box{Failed: true}}), "play(vm-sorry vm-goodbye)")
+}

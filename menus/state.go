@@ -131,6 +131,9 @@ type Box struct {
 	Cur int `json:"cur"`
 	// Now is when the folder was loaded, for saying "today" or "yesterday".
 	Now int64 `json:"now"`
+	// Failed is set when the folder could not be read (storage down): the
+	// caller is told sorry rather than "no messages".
+	Failed bool `json:"failed,omitempty"`
 }
 
 // MsgInfo is what the engine needs of one message.
