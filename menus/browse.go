@@ -1,7 +1,5 @@
 package menus
 
-import "strconv"
-
 // The browsing menus.
 const (
 	// MenuMessage is the menu after a message was played.
@@ -257,7 +255,7 @@ func (st *stepper) folderChosen(digit byte) {
 		}
 		st.s.Phase = PhaseBusy
 		st.s.TimerGen++
-		st.s.FolderPurpose = "save:" + strconv.Itoa(f)
+		st.s.FolderPurpose, st.s.SaveTo = "moving", f
 		// Marked moved before the move runs: a hangup while it runs must
 		// not close the folder over it (delete or mark it heard).
 		b.Msgs[b.Cur].Moved = true
@@ -289,11 +287,11 @@ func (st *stepper) backToBrowsing(prefix []string) {
 
 // moved finishes a save to a folder: "message N saved to Work messages".
 func (st *stepper) moved(r *Saved) {
-	if r == nil || st.s.Phase != PhaseBusy || len(st.s.FolderPurpose) < 6 || st.s.FolderPurpose[:5] != "save:" {
+	if r == nil || st.s.Phase != PhaseBusy || st.s.FolderPurpose != "moving" {
 		return
 	}
-	f, _ := strconv.Atoi(st.s.FolderPurpose[5:])
-	st.s.FolderPurpose = ""
+	f := st.s.SaveTo
+	st.s.FolderPurpose, st.s.SaveTo = "", 0
 	b := st.s.Box
 	if !r.OK {
 		b.Msgs[b.Cur].Moved = false

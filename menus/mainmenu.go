@@ -36,12 +36,13 @@ func messageIntro(lang string, c Counts) []string {
 // "press star for help or pound to exit".
 func mainInstructions(s *State) []string {
 	var out []string
-	box := startFolder(s.Counts)
-	if s.Box != nil {
-		box = ""
-		if len(s.Box.Msgs) > 0 {
-			box = folderNames[s.Box.Folder]
-		}
+	box := ""
+	switch {
+	case s.Box != nil && len(s.Box.Msgs) > 0:
+		box = folderNames[s.Box.Folder]
+	case s.Box == nil && s.Counts.New+s.Counts.Old > 0:
+		// Before the folder is loaded: the one the caller starts in.
+		box = folderNames[startFolderIndex(s.Counts)]
 	}
 	if box != "" {
 		out = append(out, "vm-onefor")
@@ -55,25 +56,13 @@ func mainInstructions(s *State) []string {
 }
 
 // startFolderIndex is the folder a caller starts in: New when it has
-// messages, else Old when it has some, else New.
+// messages, else Old when it has some, else New (app_voicemail
+// vm_execmain).
 func startFolderIndex(c Counts) int {
 	if c.New == 0 && c.Old > 0 {
 		return 1
 	}
 	return 0
-}
-
-// startFolder is the folder a caller starts in and its prompt: New when it
-// has messages, else Old when it has some, else none (app_voicemail
-// vm_execmain).
-func startFolder(c Counts) string {
-	switch {
-	case c.New > 0:
-		return "vm-INBOX"
-	case c.Old > 0:
-		return "vm-Old"
-	}
-	return ""
 }
 
 // romance reports languages whose prompts put the noun first ("messages

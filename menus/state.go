@@ -97,8 +97,10 @@ type State struct {
 	// Box is the folder being browsed, once loaded.
 	Box *Box `json:"box,omitempty"`
 	// FolderPurpose says why the folder menu was entered: "change" or
-	// "save".
+	// "save"; "moving" while a save to folder SaveTo is being stored.
 	FolderPurpose string `json:"folder_purpose,omitempty"`
+	// SaveTo is the folder a message is being saved to.
+	SaveTo int `json:"save_to,omitempty"`
 
 	// Greetings says which of the mailbox's recordings exist: "unavail",
 	// "busy", "temp", "greet" (the name).
