@@ -146,6 +146,44 @@ func (h *harness) dial(ctx context.Context, exten, callerID string) *testenv.Cal
 	return call
 }
 
+// concurrently places n calls to exten@dpContext at once and runs script on
+// each; every error is reported on the test.
+func (h *harness) concurrently(ctx context.Context, n int, exten, dpContext, callerID string, script func(*testenv.Call) error) {
+	h.t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call, err := h.caller.Dial(ctx, exten, dpContext, callerID)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer func() { _ = call.Hangup(context.Background()) }()
+			errs <- script(call)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			h.t.Error(err)
+		}
+	}
+}
+
+// steps runs fns in order and returns the first error.
+func steps(fns ...func() error) error {
+	for _, fn := range fns {
+		if err := fn(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func callCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)

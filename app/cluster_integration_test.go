@@ -2,11 +2,12 @@ package app
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/clusterpbx/voicemail/testenv"
 )
 
 // TestIntegrationClaimSpreadsCalls runs two instances with ari.broadcast:
@@ -25,38 +26,16 @@ func TestIntegrationClaimSpreadsCalls(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	const n = 10
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			call, err := h.caller.Dial(ctx, "*97", "vm-cluster", "Alice <1001>")
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer func() { _ = call.Hangup(context.Background()) }()
-			for _, step := range []func() error{
-				func() error { return call.Expect(ctx, "vm-password") },
-				func() error { return call.Press(ctx, "1234#") },
-				func() error { return call.WaitFor(ctx, "vm-youhave") },
-				func() error { return call.Press(ctx, "#") },
-				func() error { return call.WaitFor(ctx, "vm-goodbye") },
-				func() error { return call.WaitEnded(ctx) },
-			} {
-				if err := step(); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	h.concurrently(ctx, n, "*97", "vm-cluster", "Alice <1001>", func(call *testenv.Call) error {
+		return steps(
+			func() error { return call.Expect(ctx, "vm-password") },
+			func() error { return call.Press(ctx, "1234#") },
+			func() error { return call.WaitFor(ctx, "vm-youhave") },
+			func() error { return call.Press(ctx, "#") },
+			func() error { return call.WaitFor(ctx, "vm-goodbye") },
+			func() error { return call.WaitEnded(ctx) },
+		)
+	})
 	a, b := callsTaken(h.app), callsTaken(second)
 	t.Logf("calls taken: instance a %d, instance b %d", a, b)
 	if a+b != n {

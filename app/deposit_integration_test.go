@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -241,41 +240,15 @@ func TestIntegrationConcurrentDeposits(t *testing.T) {
 	defer cancel()
 	light := h.watch(ctx, "1001")
 	const n = 20
-	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			call, err := h.caller.Dial(ctx, "1001", "vm-test", "Caller <2001>")
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer func() { _ = call.Hangup(context.Background()) }()
-			if err := call.WaitFor(ctx, "vm-intro"); err != nil {
-				errs <- err
-				return
-			}
-			if err := call.Press(ctx, "#"); err != nil {
-				errs <- err
-				return
-			}
+	h.concurrently(ctx, n, "1001", "vm-test", "Caller <2001>", func(call *testenv.Call) error {
+		return steps(
+			func() error { return call.WaitFor(ctx, "vm-intro") },
+			func() error { return call.Press(ctx, "#") },
 			// Well above the 2 s minimum, even when 20 calls start at once.
-			if err := call.Talk(ctx, 5*time.Second); err != nil {
-				errs <- err
-				return
-			}
-			errs <- call.WaitEnded(ctx)
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
+			func() error { return call.Talk(ctx, 5*time.Second) },
+			func() error { return call.WaitEnded(ctx) },
+		)
+	})
 	msgs := h.waitMessages(ctx, state.FolderNew, n)
 	seen := map[string]bool{}
 	for _, m := range msgs {
