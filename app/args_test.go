@@ -2,7 +2,10 @@ package app
 
 import (
 	"errors"
+	"strings"
 	"testing"
+
+	"github.com/clusterpbx/voicemail/state"
 )
 
 func TestParseArgs(t *testing.T) {
@@ -52,20 +55,95 @@ func TestParseArgs(t *testing.T) {
 	}
 }
 
+// TestParseArgsRejectsUnsafeMailbox: a mailbox from the dialplan ends up in
+// Redis keys and recording names, so anything but NUMBER[@CONTEXT] is
+// refused, in either argument form.
+func TestParseArgsRejectsUnsafeMailbox(t *testing.T) {
+	for _, mb := range []string{
+		"../1001", "1001/../x", "1001@..", "1001@../x", "1001@a/b", "/", "1001/",
+		"1001*2", "*", "1001#", "1001@{x}", "{1001}", "1001@a@b", "1001@a.b", "1001@a\\b",
+		"1001\x00", "\x001001", "1001@ab\x00", "10\n01", "1001@a\rb", "1001\x1b", "1001\x7f",
+		"١٠٠١", "1001@café",
+		strings.Repeat("9", 21), "1001@" + strings.Repeat("c", 41), strings.Repeat("9", 100000),
+	} {
+		for _, args := range [][]string{{"main", mb}, {"deposit", mb, "busy"}} {
+			if r, err := ParseArgs(args); !errors.Is(err, ErrBadArgs) {
+				t.Errorf("ParseArgs(%.60q) = %+v, %v; want ErrBadArgs", args, r, err)
+			}
+		}
+		if strings.Contains(mb, ":") {
+			continue
+		}
+		if r, err := ParseArgs([]string{"deposit:" + mb + ":busy"}); !errors.Is(err, ErrBadArgs) {
+			t.Errorf("ParseArgs(%.60q) = %+v, %v; want ErrBadArgs", "deposit:"+mb+":busy", r, err)
+		}
+	}
+}
+
+// FuzzParseArgs checks that ParseArgs accepts only the dialplan contract: a
+// known mode, a mailbox that is a valid id (safe in Redis keys and recording
+// names), and the same request whether the arguments come one by one
+// (Stasis) or joined with colons (StasisBroadcast). Seeds are in
+// testdata/fuzz/FuzzParseArgs.
 func FuzzParseArgs(f *testing.F) {
 	f.Add("main", "1001", "")
 	f.Add("deposit", "1001@sales", "busy")
 	f.Add("main:1001", "", "")
 	f.Fuzz(func(t *testing.T, a, b, c string) {
-		r, err := ParseArgs([]string{a, b, c})
-		if err != nil {
-			return
+		for _, args := range [][]string{{a, b, c}, {a, b}, {a}} {
+			checkRequest(t, args)
 		}
-		if r.Mode != "main" && r.Mode != "deposit" {
-			t.Fatalf("accepted mode %q", r.Mode)
-		}
-		if r.HasMailbox && r.Mailbox.Number == "" {
-			t.Fatalf("accepted empty mailbox")
+		if !strings.ContainsRune(a+b+c, ':') {
+			r1, err1 := ParseArgs([]string{a, b, c})
+			r2, err2 := ParseArgs([]string{a + ":" + b + ":" + c})
+			if (err1 == nil) != (err2 == nil) || r1 != r2 {
+				t.Fatalf("ParseArgs(%q) = %+v, %v but joined with colons = %+v, %v", []string{a, b, c}, r1, err1, r2, err2)
+			}
 		}
 	})
+}
+
+// checkRequest fails t when ParseArgs(args) accepts something outside the
+// contract.
+func checkRequest(t *testing.T, args []string) {
+	t.Helper()
+	r, err := ParseArgs(args)
+	if err != nil {
+		if !errors.Is(err, ErrBadArgs) {
+			t.Fatalf("ParseArgs(%q): error %v does not wrap ErrBadArgs", args, err)
+		}
+		if r != (Request{}) {
+			t.Fatalf("ParseArgs(%q) returned %+v with its error", args, r)
+		}
+		return
+	}
+	switch {
+	case r.Mode == "main" && r.Greeting != "":
+		t.Fatalf("ParseArgs(%q): main with greeting %q", args, r.Greeting)
+	case r.Mode == "deposit" && (!r.HasMailbox || (r.Greeting != "unavail" && r.Greeting != "busy")):
+		t.Fatalf("ParseArgs(%q): deposit %+v", args, r)
+	case r.Mode != "main" && r.Mode != "deposit":
+		t.Fatalf("ParseArgs(%q): accepted mode %q", args, r.Mode)
+	}
+	if !r.HasMailbox {
+		if r.Mailbox != (state.MailboxID{}) {
+			t.Fatalf("ParseArgs(%q): mailbox %v without HasMailbox", args, r.Mailbox)
+		}
+		return
+	}
+	if err := r.Mailbox.Validate(); err != nil {
+		t.Fatalf("ParseArgs(%q): accepted mailbox %#v: %v", args, r.Mailbox, err)
+	}
+	s := r.Mailbox.String()
+	if back, err := state.ParseMailbox(s); err != nil || back != r.Mailbox {
+		t.Fatalf("ParseArgs(%q): mailbox %q does not parse back: %v, %v", args, s, back, err)
+	}
+	if strings.Contains(s, "..") || strings.ContainsAny(s, "/\\*:{}") || strings.Count(s, "@") != 1 {
+		t.Fatalf("ParseArgs(%q): mailbox %q holds a path or key separator", args, s)
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			t.Fatalf("ParseArgs(%q): mailbox %q holds byte %#x", args, s, s[i])
+		}
+	}
 }
