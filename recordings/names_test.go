@@ -168,6 +168,64 @@ func TestValidName(t *testing.T) {
 	}
 }
 
+// TestNamesRefuseHostileParts: no mailbox, message id or version that could
+// leave the voicemail tree (or smuggle a control byte or a glob to Asterisk)
+// makes a name, and no such name is taken for ours.
+func TestNamesRefuseHostileParts(t *testing.T) {
+	def := state.MailboxID{Number: "1001", Context: "default"}
+	hostile := []string{
+		"..", ".", "../1001", "1001/../x", "/", "a/b", "1001*2", "*", "?", "[a]", "~",
+		"1001\x00", "\x00", "10\n01", "1001\r", "1001\t", "\x1b[2J", "1001\x7f", "1001 ", "a\\b",
+		"1001%2F..", "1001@x", "m1.wav", "é", strings.Repeat("9", 300),
+	}
+	for _, h := range hostile {
+		for _, m := range []state.MailboxID{{Number: h, Context: "default"}, {Number: "1001", Context: h}} {
+			if got, err := MessageName(m, "m1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidMailbox) {
+				t.Errorf("MessageName(%#v) = %q, %v; want ErrInvalidName and ErrInvalidMailbox", m, got, err)
+			}
+			if got, err := GreetingName(m, state.GreetingBusy, "1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidMailbox) {
+				t.Errorf("GreetingName(%#v) = %q, %v; want ErrInvalidName and ErrInvalidMailbox", m, got, err)
+			}
+		}
+		if got, err := MessageName(def, h); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidMessageID) {
+			t.Errorf("MessageName(id %.40q) = %q, %v; want ErrInvalidName and ErrInvalidMessageID", h, got, err)
+		}
+		if got, err := GreetingName(def, state.GreetingKind(h), "1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidGreeting) {
+			t.Errorf("GreetingName(kind %.40q) = %q, %v; want ErrInvalidName and ErrInvalidGreeting", h, got, err)
+		}
+		if got, err := GreetingName(def, state.GreetingTemp, h); !errors.Is(err, ErrInvalidName) {
+			t.Errorf("GreetingName(version %.40q) = %q, %v; want ErrInvalidName", h, got, err)
+		}
+		for _, name := range []string{
+			"voicemail/" + h + "/1001/msg/m1",
+			"voicemail/default/" + h + "/msg/m1",
+			"voicemail/default/1001/msg/" + h,
+			"voicemail/default/1001/greeting/busy-" + h,
+			"voicemail/default/1001/" + h + "/m1",
+		} {
+			if IsOurs(name) {
+				t.Errorf("IsOurs(%.80q) = true", name)
+			}
+		}
+		if validName(h) && strings.ContainsAny(h, ".*?[]~\\ %@") {
+			t.Errorf("validName(%.40q) = true", h)
+		}
+	}
+	// Names at and over the length limit.
+	long := "voicemail/default/1001/msg/" + strings.Repeat("m", 64)
+	if !IsOurs(long) {
+		t.Errorf("IsOurs(%q) = false", long)
+	}
+	for _, name := range []string{
+		strings.Repeat("a", 255), strings.Repeat("a", 256), strings.Repeat("a", 1<<16),
+		"a" + strings.Repeat("/a", 127), "a" + strings.Repeat("/a", 128),
+	} {
+		if got := validName(name); got != (len(name) <= 255) {
+			t.Errorf("validName(%d bytes) = %v", len(name), got)
+		}
+	}
+}
+
 // FuzzIsOurs checks that every name IsOurs accepts is safe to send and is
 // exactly what MessageName or GreetingName builds from its parts.
 func FuzzIsOurs(f *testing.F) {
