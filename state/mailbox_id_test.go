@@ -88,6 +88,39 @@ func TestMailboxIDValidate(t *testing.T) {
 	}
 }
 
+// TestParseMailboxRefusesHostileIDs: a mailbox id ends up in Redis keys
+// (inside a {hash tag}) and in recording names, so nothing that could
+// leave its directory, glob, split a key or hide a control byte parses.
+func TestParseMailboxRefusesHostileIDs(t *testing.T) {
+	hostile := []string{
+		"../1001", "1001/../x", "1001/..", "..", ".", "1001@..", "1001@.", "1001@../..", "1001@a/b",
+		"1001@/", "/1001", "1001\\x", "1001@a\\b", "1001*2", "1001@*", "*", "1001?", "1001@[a]", "1001@~",
+		"1001:x", "1001@a:b", "1001@{x}", "1001}", "1001 @x", "1001@x y",
+		"\x00", "1001\x00", "\x001001", "1001@x\x00", "1001@\x00x", "10\t01", "1001\r\n", "1001@x\n",
+		"1001\x1b[2J", "1001@x\x7f", "1001\u0085", "1001@\u200bx", "1001\xff",
+		strings.Repeat("9", 21), strings.Repeat("9", 100000), "1@" + strings.Repeat("c", 41),
+		"1@" + strings.Repeat("c", 100000), strings.Repeat("9", 20) + "@" + strings.Repeat("c", 41),
+	}
+	for _, in := range hostile {
+		id, err := ParseMailbox(in)
+		if !errors.Is(err, ErrInvalidMailbox) || id != (MailboxID{}) {
+			t.Errorf("ParseMailbox(%.60q) = %#v, %v; want ErrInvalidMailbox", in, id, err)
+			continue
+		}
+		if len(err.Error()) > 300 {
+			t.Errorf("ParseMailbox(%.60q): error of %d bytes quotes the whole input", in, len(err.Error()))
+		}
+		// Built by hand, the same parts fail Validate.
+		number, context, ok := strings.Cut(in, "@")
+		if !ok {
+			context = DefaultContext
+		}
+		if err := (MailboxID{Number: number, Context: context}).Validate(); !errors.Is(err, ErrInvalidMailbox) {
+			t.Errorf("MailboxID{%.40q, %.40q}.Validate() = %v", number, context, err)
+		}
+	}
+}
+
 func FuzzParseMailbox(f *testing.F) {
 	for _, s := range []string{"1001", "1001@sales", "", "@", "1001@", "../1@x", "1@{x}", "1@a-b_c", "9@default@x", "1@é"} {
 		f.Add(s)
@@ -101,8 +134,16 @@ func FuzzParseMailbox(f *testing.F) {
 			return
 		}
 		str := id.String()
-		if strings.ContainsAny(str, "/.{}") {
+		if strings.ContainsAny(str, "/\\.{}*:?[] ") || strings.Count(str, "@") != 1 {
 			t.Fatalf("ParseMailbox(%q) = %q, which contains a forbidden character", s, str)
+		}
+		for i := 0; i < len(str); i++ {
+			if str[i] < 0x20 || str[i] >= 0x7f {
+				t.Fatalf("ParseMailbox(%q) = %q, which contains byte %#x", s, str, str[i])
+			}
+		}
+		if len(id.Number) > maxNumberLen || len(id.Context) > maxContextLen {
+			t.Fatalf("ParseMailbox(%q) = %q, longer than allowed", s, str)
 		}
 		back, err := ParseMailbox(str)
 		if err != nil || back != id {
