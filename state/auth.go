@@ -2,9 +2,12 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -32,13 +35,17 @@ const (
 // Authenticate checks a PIN entered for a mailbox and returns the mailbox
 // when it matches. Errors wrap ErrMailboxNotFound for an unknown mailbox,
 // ErrWrongPIN for a wrong PIN (anything but 1 to 20 digits is wrong too),
-// and ErrLocked while the mailbox has had Config.MaxFailures failures within
-// Config.FailureWindow; a locked mailbox does not check the PIN at all.
+// and ErrLocked while the mailbox is locked out; a locked mailbox does not
+// check the PIN at all, so even the right one is refused.
 //
-// Each attempt is counted as a failure before the PIN is compared, so calls
-// in parallel cannot try more PINs than the limit; a right PIN clears the
-// count. An unknown mailbox costs the same bcrypt compare as a known one, so
-// the time taken does not tell which mailboxes exist.
+// Config.MaxFailures failures within Config.FailureWindow lock the mailbox
+// out for Config.LockoutDuration, doubled for each lockout in a row up to
+// Config.LockoutMax; the lockout is logged as a security event and
+// [Store.Unlock] clears it. Each attempt is counted as a failure before the
+// PIN is compared, so calls in parallel cannot try more PINs than the limit;
+// a right PIN clears the count and the lockouts in a row. An unknown mailbox
+// costs the same bcrypt compare as a known one, so the time taken does not
+// tell which mailboxes exist.
 func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mailbox, error) {
 	if err := id.Validate(); err != nil {
 		return Mailbox{}, err
@@ -50,7 +57,7 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		candidate = nil
 	}
 
-	res, err := authBeginScript.Run(ctx, s.rdb, []string{boxKey(id), authFailKey(id)},
+	res, err := authBeginScript.Run(ctx, s.rdb, []string{boxKey(id), authFailKey(id), authLockKey(id)},
 		s.cfg.MaxFailures, s.cfg.FailureWindow.Milliseconds()).Slice()
 	if err != nil {
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, err)
@@ -62,7 +69,7 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrMailboxNotFound)
 	case authLocked:
 		ttl, _ := replyInt(res, 1)
-		s.log.Warn("mailbox locked: PIN not checked",
+		s.log.Warn("security: PIN not checked, mailbox locked out", zap.String("security_event", "login_while_locked"),
 			zap.Stringer("mailbox", id), zap.Duration("remaining", time.Duration(ttl)*time.Millisecond))
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrLocked)
 	case authProceed:
@@ -72,9 +79,10 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 	hash, _ := replyString(res, 1)
 	if bcrypt.CompareHashAndPassword([]byte(hash), candidate) != nil || candidate == nil {
 		s.log.Info("wrong PIN", zap.Stringer("mailbox", id))
+		s.failed(ctx, id)
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrWrongPIN)
 	}
-	if err := s.rdb.Del(ctx, authFailKey(id)).Err(); err != nil {
+	if err := s.rdb.Del(ctx, authFailKey(id), authStrikesKey(id)).Err(); err != nil {
 		// The PIN was right; the stale count only expires later.
 		s.log.Warn("could not reset PIN failure count", zap.Stringer("mailbox", id), zap.Error(err))
 	}
@@ -91,6 +99,79 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		PINIsDefault:      isDefault == "1",
 		PINChangedByOwner: source == pinSourceOwner,
 	}, nil
+}
+
+// failed records a wrong PIN's verdict: the failure that reaches the limit
+// locks the mailbox out. An error here only delays the lockout (the counter
+// still refuses further attempts in this window), so it is logged, not
+// returned: the caller already hears "login incorrect".
+func (s *Store) failed(ctx context.Context, id MailboxID) {
+	res, err := authFailScript.Run(ctx, s.rdb, []string{authFailKey(id), authLockKey(id), authStrikesKey(id)},
+		s.cfg.MaxFailures, s.cfg.LockoutDuration.Milliseconds(), s.cfg.LockoutMax.Milliseconds()).Slice()
+	if err != nil {
+		s.log.Error("could not record a failed PIN entry", zap.Stringer("mailbox", id), zap.Error(err))
+		return
+	}
+	if locked, _ := replyInt(res, 0); locked != 1 {
+		return
+	}
+	ms, _ := replyInt(res, 1)
+	strikes, _ := replyInt(res, 2)
+	s.log.Warn("security: mailbox locked out after repeated wrong PINs", zap.String("security_event", "lockout"),
+		zap.Stringer("mailbox", id), zap.Int("failures", s.cfg.MaxFailures),
+		zap.Duration("lockout", time.Duration(ms)*time.Millisecond), zap.Int64("lockouts_in_a_row", strikes))
+}
+
+// Lockout is the PIN-guessing state of one mailbox.
+type Lockout struct {
+	// Remaining is how long the current lockout still lasts; 0 if none.
+	Remaining time.Duration
+	// Failures counts the wrong PINs in the current window.
+	Failures int
+	// Strikes counts the lockouts in a row, the current one included.
+	Strikes int
+}
+
+// Lockout reports whether the mailbox is locked out, and its failure counts.
+func (s *Store) Lockout(ctx context.Context, id MailboxID) (Lockout, error) {
+	if err := id.Validate(); err != nil {
+		return Lockout{}, err
+	}
+	pipe := s.rdb.Pipeline()
+	ttl := pipe.PTTL(ctx, authLockKey(id))
+	fails := pipe.Get(ctx, authFailKey(id))
+	strikes := pipe.Get(ctx, authStrikesKey(id))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return Lockout{}, fmt.Errorf("state: lockout of %s: %w", id, err)
+	}
+	var l Lockout
+	if d := ttl.Val(); d > 0 {
+		l.Remaining = d
+	}
+	l.Failures, _ = strconv.Atoi(fails.Val())
+	l.Strikes, _ = strconv.Atoi(strikes.Val())
+	return l, nil
+}
+
+// Unlock clears a mailbox's lockout, its failure count and its lockouts in
+// a row: the administrator's answer to an owner locked out by someone
+// else's guesses. It is logged as a security event. It reports whether the
+// mailbox was locked out.
+func (s *Store) Unlock(ctx context.Context, id MailboxID) (bool, error) {
+	if err := id.Validate(); err != nil {
+		return false, err
+	}
+	before, err := s.Lockout(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if err := s.rdb.Del(ctx, authLockKey(id), authFailKey(id), authStrikesKey(id)).Err(); err != nil {
+		return false, fmt.Errorf("state: unlock %s: %w", id, err)
+	}
+	s.log.Warn("security: mailbox unlocked by an administrator", zap.String("security_event", "unlock"),
+		zap.Stringer("mailbox", id), zap.Duration("remaining", before.Remaining), zap.Int("failures", before.Failures),
+		zap.Int("lockouts_in_a_row", before.Strikes))
+	return before.Remaining > 0, nil
 }
 
 // SetPIN is the owner's change of PIN by phone. It takes effect at once for

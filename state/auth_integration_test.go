@@ -61,20 +61,28 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestAuthenticateLockout(t *testing.T) {
-	const window = time.Second
-	s, rdb := newTestStore(t, Config{MaxFailures: 3, FailureWindow: window})
+	const lockout = time.Second
+	s, rdb := newTestStore(t, Config{MaxFailures: 3, FailureWindow: time.Minute, LockoutDuration: lockout, LockoutMax: 3 * lockout})
 	ctx := testCtx(t)
 	id := mustID(t, "1001")
 	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
 		t.Fatal(err)
 	}
-	for i := range 3 {
-		if _, err := s.Authenticate(ctx, id, "0000"); !errors.Is(err, ErrWrongPIN) {
-			t.Fatalf("failure %d: %v, want ErrWrongPIN", i+1, err)
+	fail3 := func(round int) {
+		t.Helper()
+		for i := range 3 {
+			if _, err := s.Authenticate(ctx, id, "0000"); !errors.Is(err, ErrWrongPIN) {
+				t.Fatalf("round %d, failure %d: %v, want ErrWrongPIN", round, i+1, err)
+			}
 		}
 	}
-	if ttl := rdb.PTTL(ctx, authFailKey(id)).Val(); ttl <= 0 || ttl > window {
-		t.Errorf("failure counter TTL %v, want in (0, %v]", ttl, window)
+	fail3(1)
+	l, err := s.Lockout(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Remaining <= 0 || l.Remaining > lockout || l.Strikes != 1 || l.Failures != 0 {
+		t.Errorf("after 3 failures: %+v, want locked out for up to %v, strike 1", l, lockout)
 	}
 	// Locked: even the right PIN is refused, and not counted.
 	for range 3 {
@@ -82,8 +90,8 @@ func TestAuthenticateLockout(t *testing.T) {
 			t.Fatalf("after 3 failures: %v, want ErrLocked", err)
 		}
 	}
-	if n := rdb.Get(ctx, authFailKey(id)).Val(); n != "3" {
-		t.Errorf("failure count %s while locked, want 3", n)
+	if n := rdb.Exists(ctx, authFailKey(id)).Val(); n != 0 {
+		t.Errorf("failure counter kept while locked out")
 	}
 	// Another mailbox is not affected.
 	other := mustID(t, "1002")
@@ -93,15 +101,53 @@ func TestAuthenticateLockout(t *testing.T) {
 	if _, err := s.Authenticate(ctx, other, "2580"); err != nil {
 		t.Errorf("other mailbox: %v", err)
 	}
-	// Unlocked when the window ends.
-	start := time.Now()
-	eventually(t, 5*window, "the lockout to end", func() bool {
-		_, err := s.Authenticate(ctx, id, "2580")
-		return err == nil
-	})
-	t.Logf("unlocked after %v", time.Since(start))
-	if n := rdb.Exists(ctx, authFailKey(id)).Val(); n != 0 {
-		t.Error("failure counter left after a success")
+	// The lockout ends; the next one in a row lasts twice as long, and the
+	// third is capped at LockoutMax.
+	for round, want := range []time.Duration{2 * lockout, 3 * lockout} {
+		eventually(t, 5*lockout, "the lockout to end", func() bool {
+			l, err := s.Lockout(ctx, id)
+			return err == nil && l.Remaining == 0
+		})
+		fail3(round + 2)
+		l, err := s.Lockout(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Remaining <= want-lockout || l.Remaining > want || l.Strikes != round+2 {
+			t.Errorf("lockout %d: %+v, want about %v", round+2, l, want)
+		}
+	}
+	// An administrator clears it; the right PIN then works and resets the
+	// lockouts in a row.
+	was, err := s.Unlock(ctx, id)
+	if err != nil || !was {
+		t.Fatalf("Unlock = %v, %v; want true", was, err)
+	}
+	if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+		t.Fatalf("right PIN after Unlock: %v", err)
+	}
+	if l, err := s.Lockout(ctx, id); err != nil || l != (Lockout{}) {
+		t.Errorf("after a success: %+v, %v; want nothing", l, err)
+	}
+	if was, err := s.Unlock(ctx, id); err != nil || was {
+		t.Errorf("Unlock of an unlocked mailbox = %v, %v; want false", was, err)
+	}
+}
+
+// A lockout key left without expiry (by hand, or a bug) must not lock the
+// mailbox out for ever.
+func TestAuthenticateLockoutWithoutExpiry(t *testing.T) {
+	s, rdb := newTestStore(t, Config{MaxFailures: 3})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, authLockKey(id), "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+		t.Errorf("with a lockout without expiry: %v", err)
 	}
 }
 

@@ -9,6 +9,11 @@ import "strconv"
 //	vm:{1001@default}:box        HASH  the mailbox record (fields below)
 //	vm:{1001@default}:auth:fail  STRING failed PIN entries in the current
 //	                                   window; expires after FailureWindow
+//	vm:{1001@default}:auth:lock  STRING set while the mailbox is locked
+//	                                   out (value: the strike number);
+//	                                   expires when the lockout ends
+//	vm:{1001@default}:auth:strikes STRING lockouts in a row; expires
+//	                                   LockoutMax after the last one ends
 //	vm:{1001@default}:f:<n>      ZSET  folder n (0 New … 4 Friends):
 //	                                   message id → deposit time, unix ms
 //	vm:{1001@default}:msg:<id>   HASH  one message's envelope (fields
@@ -85,6 +90,16 @@ func boxKey(id MailboxID) string {
 // authFailKey counts failed PIN entries in the current lockout window.
 func authFailKey(id MailboxID) string {
 	return keyPrefix + mailboxTag(id) + ":auth:fail"
+}
+
+// authLockKey exists while the mailbox is locked out.
+func authLockKey(id MailboxID) string {
+	return keyPrefix + mailboxTag(id) + ":auth:lock"
+}
+
+// authStrikesKey counts the lockouts in a row, for the growing backoff.
+func authStrikesKey(id MailboxID) string {
+	return keyPrefix + mailboxTag(id) + ":auth:strikes"
 }
 
 // folderKey is the ZSET of message ids in one folder (message id → deposit

@@ -19,6 +19,8 @@ var (
 	pinSetSrc string
 	//go:embed lua/auth_begin.lua
 	authBeginSrc string
+	//go:embed lua/auth_fail.lua
+	authFailSrc string
 	//go:embed lua/session_save.lua
 	sessionSaveSrc string
 	//go:embed lua/message_deposit.lua
@@ -38,6 +40,7 @@ var (
 	mailboxUpdateScript  = redis.NewScript(mailboxUpdateSrc)
 	pinSetScript         = redis.NewScript(pinSetSrc)
 	authBeginScript      = redis.NewScript(authBeginSrc)
+	authFailScript       = redis.NewScript(authFailSrc)
 	sessionSaveScript    = redis.NewScript(sessionSaveSrc)
 	messageDepositScript = redis.NewScript(messageDepositSrc)
 	messageMoveScript    = redis.NewScript(messageMoveSrc)

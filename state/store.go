@@ -28,14 +28,23 @@ type Config struct {
 	PINHashCost int
 
 	// MaxFailures is the number of failed PIN entries per mailbox within
-	// FailureWindow after which the mailbox is locked until the window
-	// ends. Default 10.
+	// FailureWindow after which the mailbox is locked out. Default 10.
 	MaxFailures int
 
 	// FailureWindow is how long failed PIN entries count, from the first
 	// failure of a window (a fixed window, not a sliding one). At least 1ms.
 	// Default 15m.
 	FailureWindow time.Duration
+
+	// LockoutDuration is how long the first lockout lasts; each lockout in
+	// a row lasts twice as long as the one before, up to LockoutMax. At
+	// least 1ms. Default 15m.
+	LockoutDuration time.Duration
+
+	// LockoutMax bounds one lockout, and is how long the mailbox remembers
+	// its lockouts in a row after the last one ends. At least
+	// LockoutDuration. Default 24h.
+	LockoutMax time.Duration
 
 	// SessionTTL is how long a call's session record lives after its last
 	// write. At least 1ms. Default 4h.
@@ -54,6 +63,8 @@ const (
 	DefaultPINHashCost   = bcrypt.DefaultCost
 	DefaultMaxFailures   = 10
 	DefaultFailureWindow = 15 * time.Minute
+	DefaultLockout       = 15 * time.Minute
+	DefaultLockoutMax    = 24 * time.Hour
 	DefaultSessionTTL    = 4 * time.Hour
 	DefaultMaxMessages   = 100
 )
@@ -75,6 +86,12 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.FailureWindow == 0 {
 		cfg.FailureWindow = DefaultFailureWindow
+	}
+	if cfg.LockoutDuration == 0 {
+		cfg.LockoutDuration = DefaultLockout
+	}
+	if cfg.LockoutMax == 0 {
+		cfg.LockoutMax = max(DefaultLockoutMax, cfg.LockoutDuration)
 	}
 	if cfg.SessionTTL == 0 {
 		cfg.SessionTTL = DefaultSessionTTL
@@ -98,6 +115,12 @@ func (cfg Config) validate() error {
 	}
 	if cfg.FailureWindow < time.Millisecond {
 		return fmt.Errorf("%w: FailureWindow %v must be at least 1ms", ErrInvalidConfig, cfg.FailureWindow)
+	}
+	if cfg.LockoutDuration < time.Millisecond {
+		return fmt.Errorf("%w: LockoutDuration %v must be at least 1ms", ErrInvalidConfig, cfg.LockoutDuration)
+	}
+	if cfg.LockoutMax < cfg.LockoutDuration {
+		return fmt.Errorf("%w: LockoutMax %v is shorter than LockoutDuration %v", ErrInvalidConfig, cfg.LockoutMax, cfg.LockoutDuration)
 	}
 	if cfg.SessionTTL < time.Millisecond {
 		return fmt.Errorf("%w: SessionTTL %v must be at least 1ms", ErrInvalidConfig, cfg.SessionTTL)

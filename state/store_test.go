@@ -23,12 +23,14 @@ func TestNewDefaults(t *testing.T) {
 	}
 	got := s.Config()
 	want := Config{
-		DefaultPIN:    "1234",
-		PINHashCost:   bcrypt.MinCost,
-		MaxFailures:   10,
-		FailureWindow: 15 * time.Minute,
-		SessionTTL:    4 * time.Hour,
-		MaxMessages:   100,
+		DefaultPIN:      "1234",
+		PINHashCost:     bcrypt.MinCost,
+		MaxFailures:     10,
+		FailureWindow:   15 * time.Minute,
+		LockoutDuration: 15 * time.Minute,
+		LockoutMax:      24 * time.Hour,
+		SessionTTL:      4 * time.Hour,
+		MaxMessages:     100,
 	}
 	if got != want {
 		t.Errorf("Config() = %+v, want %+v", got, want)
@@ -53,6 +55,8 @@ func TestNewInvalid(t *testing.T) {
 		{"negative failures", Config{MaxFailures: -1}},
 		{"negative window", Config{FailureWindow: -time.Second}},
 		{"window under 1ms", Config{FailureWindow: time.Microsecond}},
+		{"negative lockout", Config{LockoutDuration: -time.Second}},
+		{"lockout max under lockout", Config{LockoutDuration: time.Hour, LockoutMax: time.Minute}},
 		{"negative TTL", Config{SessionTTL: -time.Second}},
 		{"negative max messages", Config{MaxMessages: -1}},
 		{"max messages over 9999", Config{MaxMessages: 10000}},

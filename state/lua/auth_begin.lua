@@ -1,21 +1,31 @@
--- Start a PIN check: refuse if the mailbox is locked, otherwise count this
--- attempt as a failure in advance (the caller deletes the counter when the
--- PIN is right). Counting before the slow bcrypt compare means parallel
--- calls cannot make more than max attempts per window.
--- KEYS[1] mailbox HASH, KEYS[2] failure counter
+-- Start a PIN check: refuse if the mailbox is locked out, otherwise count
+-- this attempt as a failure in advance (the caller clears the counter when
+-- the PIN is right, or runs auth_fail.lua when it is wrong). Counting before
+-- the slow bcrypt compare means parallel calls cannot make more than max
+-- attempts per window.
+-- KEYS[1] mailbox HASH, KEYS[2] failure counter, KEYS[3] lockout
 -- ARGV max failures, window_ms
 -- Returns {0} no such mailbox (nothing written),
---         {2, pttl_ms} locked,
+--         {2, pttl_ms} locked out,
 --         {1, pin_hash, name, email, language, pin_default, pin_source}.
 local box = redis.call('HMGET', KEYS[1], 'pin_hash', 'name', 'email', 'language', 'pin_default', 'pin_source')
 if not box[1] then
   return {0}
 end
+local lock = redis.call('PTTL', KEYS[3])
+if lock > 0 then
+  return {2, lock}
+end
+if lock == -1 then
+  -- A lockout without expiry would lock the mailbox for ever.
+  redis.call('DEL', KEYS[3])
+end
 local n = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
 if n >= tonumber(ARGV[1]) then
+  -- The last allowed attempts are still being checked by other calls: wait
+  -- for their verdict (auth_fail.lua sets the lockout).
   local ttl = redis.call('PTTL', KEYS[2])
   if ttl < 0 then
-    -- A counter without expiry would lock the mailbox for ever.
     redis.call('PEXPIRE', KEYS[2], ARGV[2])
     ttl = tonumber(ARGV[2])
   end
