@@ -3,6 +3,7 @@ package ari
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,15 @@ func WithHTTPClient(h *http.Client) Option {
 	}
 }
 
+// WithTLSConfig sets the TLS settings of the default HTTP client, for an
+// https URL (REST calls, and the wss events WebSocket): a private CA, a
+// client certificate, a server name. Ignored with WithHTTPClient.
+func WithTLSConfig(t *tls.Config) Option {
+	return func(c *Client) {
+		c.tls = t
+	}
+}
+
 // Client is a typed ARI REST client. It is safe for concurrent use.
 type Client struct {
 	base     *url.URL // parsed Config.URL without a trailing slash
@@ -68,6 +78,7 @@ type Client struct {
 	password string
 	timeout  time.Duration
 	http     *http.Client
+	tls      *tls.Config // for the default transport; nil: Go's defaults
 	log      *zap.Logger
 }
 
@@ -114,7 +125,9 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		o(c)
 	}
 	if c.http == nil {
-		c.http = &http.Client{Transport: newTransport()}
+		t := newTransport()
+		t.TLSClientConfig = c.tls
+		c.http = &http.Client{Transport: t}
 	}
 	return c, nil
 }
