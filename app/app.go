@@ -41,6 +41,20 @@ type App struct {
 	ops *opsServer
 }
 
+// newStore returns the state store that cfg describes, on rdb.
+func newStore(cfg Config, rdb redis.UniversalClient, log *zap.Logger) (*state.Store, error) {
+	return state.New(state.Config{
+		DefaultPIN:      cfg.Voicemail.DefaultPIN,
+		PINHashCost:     cfg.Voicemail.PINHashCost,
+		MaxFailures:     cfg.Voicemail.LockoutFailures,
+		FailureWindow:   cfg.Voicemail.LockoutWindow,
+		LockoutDuration: cfg.Voicemail.LockoutDuration,
+		LockoutMax:      cfg.Voicemail.LockoutMax,
+		SessionTTL:      cfg.Voicemail.SessionTTL,
+		MaxMessages:     cfg.Voicemail.MaxMessages,
+	}, rdb, state.WithLogger(log.Named("state")))
+}
+
 // New builds an instance from cfg. It does no I/O: Run connects.
 func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err := cfg.Validate(); err != nil {
@@ -50,12 +64,20 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		log = zap.NewNop()
 	}
 	log = log.With(zap.String("instance", cfg.Instance.ID))
+	ariTLS, err := cfg.ariTLS()
+	if err != nil {
+		return nil, err
+	}
+	redisTLS, err := cfg.redisTLS()
+	if err != nil {
+		return nil, err
+	}
 	client, err := ari.New(ari.Config{
 		URL:      cfg.ARI.URL,
 		Username: cfg.ARI.Username,
 		Password: cfg.ARI.Password,
 		Timeout:  cfg.ARI.RequestTimeout,
-	}, ari.WithLogger(log.Named("ari")))
+	}, ari.WithLogger(log.Named("ari")), ari.WithTLSConfig(ariTLS))
 	if err != nil {
 		return nil, fmt.Errorf("app: ari client: %w", err)
 	}
@@ -65,15 +87,9 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		Username:   cfg.Redis.Username,
 		Password:   cfg.Redis.Password,
 		DB:         cfg.Redis.DB,
+		TLSConfig:  redisTLS,
 	})
-	store, err := state.New(state.Config{
-		DefaultPIN:    cfg.Voicemail.DefaultPIN,
-		PINHashCost:   cfg.Voicemail.PINHashCost,
-		MaxFailures:   cfg.Voicemail.LockoutFailures,
-		FailureWindow: cfg.Voicemail.LockoutWindow,
-		SessionTTL:    cfg.Voicemail.SessionTTL,
-		MaxMessages:   cfg.Voicemail.MaxMessages,
-	}, rdb, state.WithLogger(log.Named("state")))
+	store, err := newStore(cfg, rdb, log)
 	if err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("app: state: %w", err)

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"os"
@@ -42,6 +44,15 @@ type ARIConfig struct {
 	// Username and Password are the ari.conf user. Default voicemail/voicemail.
 	Username string `koanf:"username"`
 	Password string `koanf:"password"`
+	// PasswordFile, when set, is a file holding the password (a mounted
+	// secret); its trailing newline is dropped. Use it or Password, not
+	// both. Default "".
+	PasswordFile string `koanf:"password_file"`
+	// TLSCAFile is a PEM file of the CAs that sign Asterisk's certificate,
+	// for an https URL (events then use wss); "" means the system's CAs.
+	TLSCAFile string `koanf:"tls_ca_file"`
+	// TLSInsecureSkipVerify turns certificate checks off: for tests only.
+	TLSInsecureSkipVerify bool `koanf:"tls_insecure_skip_verify"`
 	// App is the Stasis application name the dialplan uses. Default voicemail.
 	App string `koanf:"app"`
 	// Broadcast runs this instance as one of several: it registers the app
@@ -64,8 +75,20 @@ type RedisConfig struct {
 	// Username and Password authenticate (ACL or requirepass). Default "".
 	Username string `koanf:"username"`
 	Password string `koanf:"password"`
+	// PasswordFile, when set, is a file holding the password; its trailing
+	// newline is dropped. Use it or Password, not both. Default "".
+	PasswordFile string `koanf:"password_file"`
 	// DB is the database number (single server and Sentinel). Default 0.
 	DB int `koanf:"db"`
+	// TLS connects with TLS (rediss). Default false.
+	TLS bool `koanf:"tls"`
+	// TLSCAFile is a PEM file of the CAs that sign the servers'
+	// certificates; "" means the system's CAs.
+	TLSCAFile string `koanf:"tls_ca_file"`
+	// TLSServerName overrides the name checked in the certificate.
+	TLSServerName string `koanf:"tls_server_name"`
+	// TLSInsecureSkipVerify turns certificate checks off: for tests only.
+	TLSInsecureSkipVerify bool `koanf:"tls_insecure_skip_verify"`
 }
 
 // InstanceConfig names this instance.
@@ -110,10 +133,16 @@ type VoicemailConfig struct {
 	// PINHashCost is the bcrypt cost of stored passwords. Default 10.
 	PINHashCost int `koanf:"pin_hash_cost"`
 	// LockoutFailures wrong passwords within LockoutWindow lock a mailbox
-	// until the window passes. Default 10.
+	// out for LockoutDuration. Default 10.
 	LockoutFailures int `koanf:"lockout_failures"`
 	// LockoutWindow is that window. Default 15m.
 	LockoutWindow time.Duration `koanf:"lockout_window"`
+	// LockoutDuration is how long the first lockout lasts; each one in a
+	// row doubles, up to LockoutMax. Default 15m.
+	LockoutDuration time.Duration `koanf:"lockout_duration"`
+	// LockoutMax bounds a lockout, and is how long lockouts in a row are
+	// remembered. Default 24h.
+	LockoutMax time.Duration `koanf:"lockout_max"`
 	// SessionTTL is how long a call's session lives in Redis after its last
 	// change. Default 4h.
 	SessionTTL time.Duration `koanf:"session_ttl"`
@@ -188,6 +217,8 @@ func DefaultConfig() Config {
 			PINHashCost:     10,
 			LockoutFailures: 10,
 			LockoutWindow:   15 * time.Minute,
+			LockoutDuration: 15 * time.Minute,
+			LockoutMax:      24 * time.Hour,
 			SessionTTL:      4 * time.Hour,
 			MinMessage:      2 * time.Second,
 			MaxMessage:      5 * time.Minute,
@@ -204,10 +235,22 @@ func DefaultConfig() Config {
 // LoadConfig reads the configuration: defaults, then the YAML file named by
 // --config (or VOICEMAIL_CONFIG), then the environment, then the other flags
 // in args.
+//
+// args holds flags only; a word that is not a flag is an error (see
+// [Main] for the commands).
 func LoadConfig(args []string, environ func(string) string) (Config, error) {
+	cfg, rest, err := loadConfig(args, environ)
+	if err == nil && len(rest) > 0 {
+		return Config{}, fmt.Errorf("%w: unexpected argument %q", ErrInvalidConfig, rest[0])
+	}
+	return cfg, err
+}
+
+// loadConfig is LoadConfig, returning the arguments that are not flags.
+func loadConfig(args []string, environ func(string) string) (Config, []string, error) {
 	k := koanf.New(".")
 	if err := k.Load(structs.Provider(DefaultConfig(), "koanf"), nil); err != nil {
-		return Config{}, fmt.Errorf("%w: defaults: %v", ErrInvalidConfig, err)
+		return Config{}, nil, fmt.Errorf("%w: defaults: %v", ErrInvalidConfig, err)
 	}
 	fs := pflag.NewFlagSet("voicemail", pflag.ContinueOnError)
 	configPath := fs.String("config", environ("VOICEMAIL_CONFIG"), "YAML configuration file")
@@ -218,11 +261,11 @@ func LoadConfig(args []string, environ func(string) string) (Config, error) {
 		fs.String(key, "", "overrides "+key)
 	}
 	if err := fs.Parse(args); err != nil {
-		return Config{}, fmt.Errorf("%w: flags: %v", ErrInvalidConfig, err)
+		return Config{}, nil, fmt.Errorf("%w: flags: %v", ErrInvalidConfig, err)
 	}
 	if *configPath != "" {
 		if err := k.Load(file.Provider(*configPath), yaml.Parser()); err != nil {
-			return Config{}, fmt.Errorf("%w: file %s: %v", ErrInvalidConfig, *configPath, err)
+			return Config{}, nil, fmt.Errorf("%w: file %s: %v", ErrInvalidConfig, *configPath, err)
 		}
 	}
 	envProvider := env.Provider(".", env.Opt{
@@ -250,7 +293,7 @@ func LoadConfig(args []string, environ func(string) string) (Config, error) {
 		},
 	})
 	if err := k.Load(envProvider, nil); err != nil {
-		return Config{}, fmt.Errorf("%w: environment: %v", ErrInvalidConfig, err)
+		return Config{}, nil, fmt.Errorf("%w: environment: %v", ErrInvalidConfig, err)
 	}
 	if err := k.Load(posflag.ProviderWithFlag(fs, ".", k, func(f *pflag.Flag) (string, any) {
 		if f.Name == "config" || !f.Changed {
@@ -261,20 +304,111 @@ func LoadConfig(args []string, environ func(string) string) (Config, error) {
 		}
 		return f.Name, f.Value.String()
 	}), nil); err != nil {
-		return Config{}, fmt.Errorf("%w: flags: %v", ErrInvalidConfig, err)
+		return Config{}, nil, fmt.Errorf("%w: flags: %v", ErrInvalidConfig, err)
 	}
 	var cfg Config
 	if err := k.UnmarshalWithConf("", &cfg, koanf.UnmarshalConf{Tag: "koanf", FlatPaths: false}); err != nil {
-		return Config{}, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
+		return Config{}, nil, fmt.Errorf("%w: %v", ErrInvalidConfig, err)
 	}
 	if cfg.Instance.ID == "" {
 		// An empty id in a file or the environment means "the default".
 		cfg.Instance.ID = DefaultConfig().Instance.ID
 	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, err
+	if err := cfg.readSecrets(); err != nil {
+		return Config{}, nil, err
 	}
-	return cfg, nil
+	if err := cfg.Validate(); err != nil {
+		return Config{}, nil, err
+	}
+	return cfg, fs.Args(), nil
+}
+
+// readSecrets fills the passwords given as files.
+func (c *Config) readSecrets() error {
+	for _, s := range []struct {
+		name, file string
+		password   *string
+		def        string // the default, which a file may replace
+	}{
+		{"ari", c.ARI.PasswordFile, &c.ARI.Password, DefaultConfig().ARI.Password},
+		{"redis", c.Redis.PasswordFile, &c.Redis.Password, ""},
+	} {
+		if s.file == "" {
+			continue
+		}
+		if *s.password != s.def {
+			return fmt.Errorf("%w: %s.password and %s.password_file are both set: use one", ErrInvalidConfig, s.name, s.name)
+		}
+		b, err := os.ReadFile(s.file)
+		if err != nil {
+			return fmt.Errorf("%w: %s.password_file: %v", ErrInvalidConfig, s.name, err)
+		}
+		pw := strings.TrimRight(string(b), "\r\n")
+		if pw == "" || strings.ContainsAny(pw, "\r\n") {
+			return fmt.Errorf("%w: %s.password_file %s: want one line holding the password", ErrInvalidConfig, s.name, s.file)
+		}
+		*s.password = pw
+	}
+	return nil
+}
+
+// redacted is the text that stands for a secret in a config dump.
+const redacted = "[redacted]"
+
+// Redacted returns a copy of c with every secret (passwords and PINs)
+// replaced, for logs and --print-config.
+func (c Config) Redacted() Config {
+	hide := func(s string) string {
+		if s == "" {
+			return ""
+		}
+		return redacted
+	}
+	c.ARI.Password = hide(c.ARI.Password)
+	c.Redis.Password = hide(c.Redis.Password)
+	c.Voicemail.DefaultPIN = hide(c.Voicemail.DefaultPIN)
+	boxes := make([]MailboxConfig, len(c.Mailboxes))
+	for i, m := range c.Mailboxes {
+		m.PIN = hide(m.PIN)
+		boxes[i] = m
+	}
+	c.Mailboxes = boxes
+	return c
+}
+
+// ariTLS returns the TLS settings for ARI; nil means Go's defaults.
+func (c Config) ariTLS() (*tls.Config, error) {
+	return tlsConfig("ari", c.ARI.TLSCAFile, "", c.ARI.TLSInsecureSkipVerify)
+}
+
+// redisTLS returns the TLS settings for Redis; nil means no TLS.
+func (c Config) redisTLS() (*tls.Config, error) {
+	if !c.Redis.TLS {
+		return nil, nil
+	}
+	t, err := tlsConfig("redis", c.Redis.TLSCAFile, c.Redis.TLSServerName, c.Redis.TLSInsecureSkipVerify)
+	if t == nil && err == nil {
+		t = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	return t, err
+}
+
+func tlsConfig(section, caFile, serverName string, insecure bool) (*tls.Config, error) {
+	if caFile == "" && serverName == "" && !insecure {
+		return nil, nil
+	}
+	t := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: serverName, InsecureSkipVerify: insecure} //nolint:gosec // opt-in, documented as for tests only
+	if caFile != "" {
+		pem, err := os.ReadFile(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s.tls_ca_file: %v", ErrInvalidConfig, section, err)
+		}
+		t.RootCAs = x509.NewCertPool()
+		if !t.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%w: %s.tls_ca_file %s: no PEM certificate in it", ErrInvalidConfig, section, caFile)
+		}
+	}
+	return t, nil
 }
 
 // Validate checks the settings that no other package checks.
@@ -288,6 +422,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: ari.app %q: use letters, digits, '-' and '_'", ErrInvalidConfig, c.ARI.App)
 	case c.ARI.Broadcast && !validAppName(c.appName()):
 		return fmt.Errorf("%w: ari.app and instance.id make the app name %q: use letters, digits, '-' and '_' in instance.id", ErrInvalidConfig, c.appName())
+	case !c.Redis.TLS && (c.Redis.TLSCAFile != "" || c.Redis.TLSServerName != "" || c.Redis.TLSInsecureSkipVerify):
+		return fmt.Errorf("%w: redis.tls_* settings need redis.tls: true", ErrInvalidConfig)
+	case c.ARI.TLSCAFile != "" && !strings.HasPrefix(c.ARI.URL, "https:"):
+		return fmt.Errorf("%w: ari.tls_ca_file needs an https ari.url", ErrInvalidConfig)
 	case len(c.Redis.Addrs) == 0:
 		return fmt.Errorf("%w: redis.addrs is empty", ErrInvalidConfig)
 	case c.Instance.ID == "":
@@ -307,6 +445,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: voicemail.max_greeting %s not in 5s..10m", ErrInvalidConfig, v.MaxGreeting)
 	case v.MaxMessages < 1 || v.MaxMessages > 9999:
 		return fmt.Errorf("%w: voicemail.max_messages %d not in 1..9999", ErrInvalidConfig, v.MaxMessages)
+	case v.LockoutFailures < 1 || v.LockoutWindow < time.Second:
+		return fmt.Errorf("%w: voicemail.lockout_failures %d and lockout_window %s: need at least 1 and 1s", ErrInvalidConfig, v.LockoutFailures, v.LockoutWindow)
+	case v.LockoutDuration < time.Second || v.LockoutMax < v.LockoutDuration:
+		return fmt.Errorf("%w: voicemail.lockout_duration %s and lockout_max %s: need 1s <= duration <= max", ErrInvalidConfig, v.LockoutDuration, v.LockoutMax)
 	case !validAppName(v.MWIContext):
 		return fmt.Errorf("%w: voicemail.mwi_context %q", ErrInvalidConfig, v.MWIContext)
 	}

@@ -86,6 +86,11 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"--voicemail.menu_timeout", "soon"},
 		{"--config", "/nonexistent/vm.yaml"},
 		{"--no-such-flag"},
+		{"stray-argument"},
+		{"--ari.password_file", "/nonexistent/secret"},
+		{"--redis.tls_ca_file", "ca.pem"},
+		{"--ari.tls_ca_file", "ca.pem"},
+		{"--voicemail.lockout_duration", "1h", "--voicemail.lockout_max", "1m"},
 	} {
 		if _, err := LoadConfig(args, envOf(nil)); !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("LoadConfig(%q) = %v, want ErrInvalidConfig", args, err)
