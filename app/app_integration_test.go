@@ -118,11 +118,16 @@ func (h *harness) startInstance(tweaks ...func(*Config)) *App {
 
 	waitCtx, waitCancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer waitCancel()
-	// The app is ready once Asterisk lists its application; mailboxes are
-	// provisioned before it connects, so they exist then.
+	// The app is ready once its event stream is connected and Asterisk
+	// lists its application; mailboxes are provisioned before it connects,
+	// so they exist then. Asterisk lists an app that an earlier instance
+	// left behind too (inactive while orphaned channels remain in it), so
+	// the listing alone is not enough.
 	for {
-		if _, err := h.caller.Client.Application(waitCtx, cfg.appName()); err == nil {
-			return a
+		if a.ops.StreamConnected() {
+			if _, err := h.caller.Client.Application(waitCtx, cfg.appName()); err == nil {
+				return a
+			}
 		}
 		select {
 		case <-waitCtx.Done():

@@ -42,7 +42,7 @@ func main() {
 		profiling <- f
 	}()
 
-	code := app.Main(ctx, os.Args[1:], os.Stderr)
+	code := app.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	select {
 	case f := <-profiling:
