@@ -183,7 +183,8 @@ func (st *stepper) deleteTemp() {
 
 // newPassword takes the first entry of a new password and checks the rules
 // (apps/app_voicemail.c check_password, and the product's: not the default,
-// not the mailbox number, not all one digit).
+// not the mailbox number, not all one digit, not a straight run such as
+// 1234 or 9876: the first PINs a guesser tries).
 func (st *stepper) newPassword(pin string) {
 	if !st.validPassword(pin) {
 		st.enter(MenuNewPassword, []string{"vm-invalid-password", "vm-newpassword"})
@@ -212,7 +213,19 @@ func (st *stepper) validPassword(pin string) bool {
 	if pin == number {
 		return false
 	}
-	return strings.Repeat(pin[:1], len(pin)) != pin
+	return strings.Repeat(pin[:1], len(pin)) != pin && !straightRun(pin)
+}
+
+// straightRun reports whether each digit of pin is one more (or each one
+// less) than the one before, wrapping 9 to 0: 1234, 7890, 4321, 2109.
+func straightRun(pin string) bool {
+	up, down := true, true
+	for i := 1; i < len(pin); i++ {
+		d := (int(pin[i]) - int(pin[i-1]) + 10) % 10
+		up = up && d == 1
+		down = down && d == 9
+	}
+	return up || down
 }
 
 // reenterPassword compares the second entry; a mismatch says vm-mismatch.

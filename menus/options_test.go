@@ -105,7 +105,7 @@ func TestChangePassword(t *testing.T) {
 	expect(t, "again", c.digits("2580#"), "timer(3s) timer(3s) timer(3s) timer(3s) set_pin(2580)")
 	expect(t, "changed", c.step(done), "play(vm-passchanged vm-options)")
 
-	for _, bad := range []string{"12#", "1234#", "1001#", "7777#"} {
+	for _, bad := range []string{"12#", "1234#", "1001#", "7777#", "4567#", "7890#", "3210#", "98765#"} {
 		c.digits("5")
 		c.finishPrompt()
 		c.digits(bad)
@@ -116,6 +116,17 @@ func TestChangePassword(t *testing.T) {
 		c.step(Event{Kind: EvFolder})
 		c.s.Menu = MenuOptions
 		c.s.Phase = PhaseCollecting
+	}
+}
+
+func TestStraightRun(t *testing.T) {
+	for pin, want := range map[string]bool{
+		"1234": true, "0123456789": true, "8901": true, "4321": true, "1098": true,
+		"1235": false, "2580": false, "1212": false, "9753": false, "13579": false,
+	} {
+		if got := straightRun(pin); got != want {
+			t.Errorf("straightRun(%q) = %v, want %v", pin, got, want)
+		}
 	}
 }
 
