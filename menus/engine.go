@@ -210,7 +210,7 @@ func (st *stepper) digit(d byte) {
 		// While recording, Asterisk itself ends the recording on '#'.
 		return
 	case PhaseBusy:
-		st.s.Pending += string(d)
+		st.typeAhead(d)
 		return
 	case PhasePrompting:
 		if st.controlPlayback(d) {
@@ -222,8 +222,22 @@ func (st *stepper) digit(d byte) {
 		st.stopPrompt()
 		st.s.Phase = PhaseCollecting
 	}
-	st.s.Pending += string(d)
+	st.typeAhead(d)
 	st.drainPending()
+}
+
+// maxPending bounds the type-ahead: the longest entry of the tree (64
+// digits, MenuForwardTo) and its '#'. Keys beyond it are dropped, so a
+// caller flooding DTMF while a check runs cannot grow the state that is
+// saved to Redis after every step.
+const maxPending = 65
+
+// typeAhead keeps key d for the menu that will take it, unless the
+// type-ahead is full.
+func (st *stepper) typeAhead(d byte) {
+	if len(st.s.Pending) < maxPending {
+		st.s.Pending += string(d)
+	}
 }
 
 // controlPlayback handles keys that act on the message playing instead of
