@@ -31,6 +31,14 @@ import "strconv"
 //	vm:session:{1732634712.42}   HASH  session record (fields below);
 //	                                   expires SessionTTL after its last write
 //
+// The instances of a cluster share one tag, so the reaper's scripts run on
+// one slot:
+//
+//	vm:{cluster}:leases          ZSET  instance id → lease deadline, unix ms
+//	vm:{cluster}:apps            HASH  instance id → its ARI app name
+//	vm:{cluster}:owned:<id>      SET   channel ids of the calls it owns
+//	vm:{cluster}:reap:<id>       STRING the instance reaping <id> (a lock)
+//
 // Ids are validated before they get here (MailboxID.Validate,
 // validChannelID and ValidateMessageID), so no part can contain '{', '}' or
 // ':'.
@@ -91,6 +99,13 @@ func boxKey(id MailboxID) string {
 func authFailKey(id MailboxID) string {
 	return keyPrefix + mailboxTag(id) + ":auth:fail"
 }
+
+const clusterTag = keyPrefix + "{cluster}:"
+
+func leasesKey() string               { return clusterTag + "leases" }
+func appsKey() string                 { return clusterTag + "apps" }
+func ownedKey(instance string) string { return clusterTag + "owned:" + instance }
+func reapKey(instance string) string  { return clusterTag + "reap:" + instance }
 
 // authLockKey exists while the mailbox is locked out.
 func authLockKey(id MailboxID) string {

@@ -23,6 +23,12 @@ var (
 	authFailSrc string
 	//go:embed lua/session_save.lua
 	sessionSaveSrc string
+	//go:embed lua/session_claim.lua
+	sessionClaimSrc string
+	//go:embed lua/session_end.lua
+	sessionEndSrc string
+	//go:embed lua/instance_forget.lua
+	instanceForgetSrc string
 	//go:embed lua/message_deposit.lua
 	messageDepositSrc string
 	//go:embed lua/message_move.lua
@@ -42,6 +48,9 @@ var (
 	authBeginScript      = redis.NewScript(authBeginSrc)
 	authFailScript       = redis.NewScript(authFailSrc)
 	sessionSaveScript    = redis.NewScript(sessionSaveSrc)
+	sessionClaimScript   = redis.NewScript(sessionClaimSrc)
+	sessionEndScript     = redis.NewScript(sessionEndSrc)
+	instanceForgetScript = redis.NewScript(instanceForgetSrc)
 	messageDepositScript = redis.NewScript(messageDepositSrc)
 	messageMoveScript    = redis.NewScript(messageMoveSrc)
 	folderCloseScript    = redis.NewScript(folderCloseSrc)

@@ -1,0 +1,33 @@
+-- Take a call's session over for a new owner: bump the epoch (the fencing
+-- token that makes the old owner's saves fail) and record the new owner.
+-- KEYS[1] session HASH
+-- ARGV instance, app, expected_owner ('' = any), ttl_ms, now_ms
+-- Returns {1, epoch} claimed (a missing session is created at epoch 1,
+--                    unless an owner is expected),
+--         {0, owner} refused: owned by someone other than expected_owner
+--                    ('' when there is no session),
+--         {-1} refused: the stored record is corrupt.
+local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'none' then
+  if ARGV[3] ~= '' then
+    return {0, ''}
+  end
+  redis.call('HSET', KEYS[1], 'epoch', 1, 'instance', ARGV[1], 'app', ARGV[2],
+    'mailbox', '', 'menu', '', 'created', ARGV[5], 'updated', ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return {1, 1}
+end
+if t ~= 'hash' then
+  return {-1}
+end
+local owner = redis.call('HGET', KEYS[1], 'instance') or ''
+if ARGV[3] ~= '' and owner ~= ARGV[3] then
+  return {0, owner}
+end
+if not tonumber(redis.call('HGET', KEYS[1], 'epoch')) then
+  return {-1}
+end
+local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
+redis.call('HSET', KEYS[1], 'instance', ARGV[1], 'app', ARGV[2], 'updated', ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return {1, epoch}
