@@ -59,6 +59,9 @@ const (
 	// CmdControl: apply Cmd.Op (reverse, forward, pause, unpause) to
 	// playback Cmd.ID.
 	CmdControl CmdKind = "control"
+	// CmdMeasure: measure the finished recording Cmd.Name and report it as
+	// EvRecorded (its end was seen by another instance, or by nobody).
+	CmdMeasure CmdKind = "measure"
 )
 
 // Cmd is one thing for the app to do. Only the fields of its Kind are set.

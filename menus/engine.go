@@ -86,6 +86,8 @@ func (st *stepper) apply(ev Event) {
 		st.depositHangupRequest()
 	case EvHangup:
 		st.hangup()
+	case EvResume:
+		st.resume()
 	}
 }
 

@@ -111,6 +111,8 @@ func render(cmds []Cmd) string {
 			parts = append(parts, "prepare("+c.Name+")")
 		case CmdForward:
 			parts = append(parts, "forward("+c.MsgID+","+strings.Join(c.To, "+")+","+c.Name+")")
+		case CmdMeasure:
+			parts = append(parts, "measure("+c.Name+")")
 		}
 	}
 	return strings.Join(parts, " ")

@@ -33,6 +33,10 @@ const (
 	EvDone EventKind = "done"
 	// EvMailbox: the result of a CmdPrepareDeposit, in Event.Target.
 	EvMailbox EventKind = "mailbox"
+	// EvResume: this instance took the call over from another one (which
+	// died or is stopping), with the state that one saved; whatever it was
+	// playing is gone.
+	EvResume EventKind = "resume"
 )
 
 // Mode is what the dialplan asked for (the first Stasis argument).
