@@ -137,6 +137,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		player:   client,
 		recorder: client,
 		channel:  client,
+		mover:    client,
 		auth:     store,
 		sessions: store,
 		messages: store,
@@ -175,6 +176,11 @@ func (a *App) Run(ctx context.Context) error {
 	mwiDone := make(chan struct{})
 	go func() { defer close(mwiDone); a.mwi.Run(ctx) }()
 	defer func() { <-mwiDone }()
+	// The lease outlives ctx until the calls are handed over or ended, so
+	// that nobody reaps this instance while it is still handing over.
+	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
+	leaseDone := make(chan struct{})
+	go func() { defer close(leaseDone); a.keepLease(leaseCtx) }()
 
 	a.log.Info("voicemail running", zap.String("app", a.cfg.appName()), zap.Bool("broadcast", a.cfg.ARI.Broadcast), zap.String("ari", a.cfg.ARI.URL))
 	for ev := range stream.Events() {
@@ -182,6 +188,13 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	err = <-streamDone
 	a.shutdown()
+	stopLease()
+	<-leaseDone
+	leaveCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if lerr := a.store.Leave(leaveCtx, a.cfg.Instance.ID); lerr != nil {
+		a.log.Warn("leave the cluster", zap.Error(lerr))
+	}
+	cancel()
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("app: event stream: %w", err)
 	}
@@ -286,6 +299,11 @@ func (a *App) route(channelID string, ev menus.Event) {
 func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 	ch := e.Channel
 	log := a.log.With(zap.String("channel", ch.ID))
+	if len(e.Args) == 1 && e.Args[0] == resumeArg {
+		// Moved here by an instance that took it over or handed it on.
+		a.adopt(ctx, ch.ID, 0)
+		return
+	}
 	req, err := ParseArgs(e.Args)
 	if err != nil && len(e.Args) > 0 && strings.EqualFold(strings.TrimSpace(e.Args[0]), "main") {
 		// *97 from a phone whose caller ID is no mailbox number: ask for
@@ -302,17 +320,15 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		}()
 		return
 	}
-	a.mu.Lock()
-	if _, dup := a.calls[ch.ID]; dup {
-		a.mu.Unlock()
+	c := a.register(ch.ID)
+	if c == nil {
 		return
 	}
-	c := newCall(ch.ID, a.deps, a.log)
-	a.calls[ch.ID] = c
-	a.mu.Unlock()
-
 	log.Info("call started", zap.Strings("args", e.Args), zap.String("caller", ch.Caller.Number))
-	c.in.push(item{fn: func(ctx context.Context) {
+	a.launch(ctx, c, func(ctx context.Context) {
+		if err := c.deps.sessions.Own(ctx, c.deps.instance, ch.ID, true); err != nil {
+			c.log.Warn("record owned call", zap.Error(err))
+		}
 		if req.Mode == "deposit" {
 			// app_voicemail answers only once it takes the message; an
 			// unknown mailbox goes back unanswered.
@@ -328,8 +344,24 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 			start.Mailbox = req.Mailbox.String()
 		}
 		c.step(ctx, menus.Event{Kind: menus.EvStart, Start: start})
-	}})
+	})
+}
 
+// register makes a call for channel id, or returns nil if it has one.
+func (a *App) register(id string) *call {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, dup := a.calls[id]; dup {
+		return nil
+	}
+	c := newCall(id, a.deps, a.log)
+	a.calls[id] = c
+	return c
+}
+
+// launch runs call c's goroutine, first doing first on it.
+func (a *App) launch(ctx context.Context, c *call, first func(context.Context)) {
+	c.in.push(item{fn: first})
 	// A call's goroutine outlives a shutdown of the app until it has
 	// finished its work (shutdown ends it with a hangup, then cancels).
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -340,7 +372,7 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		defer cancel()
 		c.run(cctx)
 		a.mu.Lock()
-		delete(a.calls, ch.ID)
+		delete(a.calls, c.id)
 		a.mu.Unlock()
 	}()
 }
@@ -428,6 +460,14 @@ func (a *App) shutdown() {
 		calls = append(calls, c)
 	}
 	a.mu.Unlock()
+	handed := len(calls)
+	if a.cfg.ARI.Broadcast {
+		// Hand the calls to the other instances rather than hang up.
+		hctx, hcancel := context.WithTimeout(ctx, 5*time.Second)
+		calls = a.handOver(hctx, calls)
+		hcancel()
+	}
+	handed -= len(calls)
 	for _, c := range calls {
 		if err := a.ari.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
 			a.log.Warn("hangup at shutdown", zap.String("channel", c.id), zap.Error(err))
@@ -447,7 +487,7 @@ func (a *App) shutdown() {
 		}
 		<-done
 	}
-	a.log.Info("voicemail stopped", zap.Int("calls_ended", len(calls)))
+	a.log.Info("voicemail stopped", zap.Int("calls_handed_over", handed), zap.Int("calls_ended", len(calls)))
 }
 
 // validLang keeps a language code that is safe to hand to ARI and store

@@ -33,6 +33,11 @@ type channelControl interface {
 	Continue(ctx context.Context, channelID, dialplanContext, extension string, priority int, label string) error
 }
 
+// mover moves a channel into another ARI application (a handover).
+type mover interface {
+	Move(ctx context.Context, channelID, app string, appArgs []string) error
+}
+
 // messageStore keeps messages and their folders.
 type messageStore interface {
 	Deposit(ctx context.Context, m state.Message) (state.MWI, error)
@@ -72,10 +77,12 @@ type messageReader interface {
 	Message(ctx context.Context, id state.MailboxID, msgID string) (state.Message, error)
 }
 
-// sessionStore keeps the state another instance needs to resume a call.
+// sessionStore keeps the state another instance needs to resume a call,
+// fenced by the call's epoch.
 type sessionStore interface {
 	SaveSession(ctx context.Context, s state.Session) error
-	DeleteSession(ctx context.Context, channelID string) error
+	EndSession(ctx context.Context, channelID string, epoch int64) error
+	Own(ctx context.Context, instance, channelID string, own bool) error
 }
 
 // callDeps is what every call shares.
@@ -84,6 +91,7 @@ type callDeps struct {
 	player   player
 	recorder recorder
 	channel  channelControl
+	mover    mover
 	auth     authenticator
 	sessions sessionStore
 	messages messageStore
@@ -115,7 +123,14 @@ type call struct {
 	recordStarted time.Time
 	// recording is the name of the current or last recording started.
 	recording string
-	obs       callMetrics // DTMF-to-prompt clock, deposit outcome (metrics.go)
+	// epoch is this instance's fencing token for the call: 1 for a call it
+	// took from the dialplan, higher for one it took over.
+	epoch int64
+	// gone is set when the call is no longer this instance's: another one
+	// took it over (a save was refused as stale) or it was handed on at
+	// shutdown. Nothing more is done for it, and its session is kept.
+	gone bool
+	obs  callMetrics // DTMF-to-prompt clock, deposit outcome (metrics.go)
 }
 
 func newCall(id string, deps *callDeps, log *zap.Logger) *call {
@@ -126,6 +141,7 @@ func newCall(id string, deps *callDeps, log *zap.Logger) *call {
 		in:      newInbox(),
 		s:       menus.State{Channel: id},
 		created: time.Now(),
+		epoch:   1,
 	}
 }
 
@@ -143,10 +159,12 @@ func (c *call) run(ctx context.Context) {
 		} else {
 			c.step(ctx, it.ev)
 		}
+		if c.gone {
+			c.log.Info("call left this instance", zap.Duration("duration", time.Since(c.created)))
+			return
+		}
 		if c.s.Phase == menus.PhaseDone {
-			if err := c.deps.sessions.DeleteSession(context.WithoutCancel(ctx), c.id); err != nil {
-				c.log.Warn("delete session", zap.Error(err))
-			}
+			c.end(context.WithoutCancel(ctx))
 			c.log.Info("call ended", zap.Duration("duration", time.Since(c.created)))
 			return
 		}
@@ -172,6 +190,9 @@ func (c *call) step(ctx context.Context, ev menus.Event) {
 	if c.s.Phase != menus.PhaseDone && (len(cmds) > 0 || before.Menu != c.s.Menu) {
 		c.save(ctx)
 	}
+	if c.gone {
+		return // another instance owns the call now: its commands are not ours
+	}
 	for _, cmd := range cmds {
 		c.exec(ctx, cmd)
 	}
@@ -187,6 +208,7 @@ func (c *call) save(ctx context.Context) {
 		ChannelID: c.id,
 		Instance:  c.deps.instance,
 		App:       c.deps.app,
+		Epoch:     c.epoch,
 		Menu:      menu,
 	}
 	if c.s.Authenticated {
@@ -195,9 +217,54 @@ func (c *call) save(ctx context.Context) {
 	// Bounded: a slow Redis must not hold the next prompt back.
 	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 	defer cancel()
-	if err := c.deps.sessions.SaveSession(ctx, sess); err != nil {
+	err = c.deps.sessions.SaveSession(ctx, sess)
+	switch {
+	case errors.Is(err, state.ErrStaleEpoch):
+		// This instance was presumed dead (paused, or cut off from Redis
+		// longer than its lease) and another one took the call over: stop
+		// at once, so the two never both act on it.
+		c.log.Warn("call taken over by another instance; leaving it", zap.Int64("epoch", c.epoch), zap.Error(err))
+		c.gone = true
+	case err != nil:
 		// The call goes on: the record only matters if this instance dies.
 		c.log.Warn("save session", zap.Error(err))
+	}
+}
+
+// measure returns the length of finished recording name in seconds: 0 if
+// it does not exist. When it cannot be measured, the message is kept (as
+// long as the minimum) rather than lost.
+func (c *call) measure(ctx context.Context, name string) int {
+	var err error
+	for try := range 4 {
+		var secs int
+		secs, err = c.deps.audio.Seconds(ctx, name)
+		switch {
+		case err == nil:
+			return secs
+		case ari.IsGone(err):
+			return 0
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(try+1) * 250 * time.Millisecond):
+		}
+	}
+	c.log.Error("measure recording: keeping it", zap.String("recording", name), zap.Error(err))
+	if d := c.s.Deposit; d != nil {
+		return max(d.MinSeconds, 1)
+	}
+	return 1
+}
+
+// end removes the session of a call that ended here, unless another
+// instance has taken the call over meanwhile.
+func (c *call) end(ctx context.Context) {
+	if err := c.deps.sessions.EndSession(ctx, c.id, c.epoch); err != nil && !errors.Is(err, state.ErrStaleEpoch) {
+		c.log.Warn("end session", zap.Error(err))
+	}
+	if err := c.deps.sessions.Own(ctx, c.deps.instance, c.id, false); err != nil {
+		c.log.Warn("forget owned call", zap.Error(err))
 	}
 }
 
@@ -248,6 +315,10 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 			c.log.Warn("discard recording", zap.String("recording", cmd.Name), zap.Error(err))
 		}
 		cancel()
+	case menus.CmdMeasure:
+		// The recording's end was seen by another instance, or by nobody.
+		c.recording = cmd.Name
+		c.in.push(item{ev: menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: cmd.Name, Duration: c.measure(ctx, cmd.Name)}}})
 	case menus.CmdSaveMessage:
 		c.in.push(item{ev: menus.Event{Kind: menus.EvSaved, Saved: c.saveMessage(ctx, cmd)}})
 	case menus.CmdLoadFolder:

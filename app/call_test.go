@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -58,6 +59,8 @@ type fakeStore struct {
 	failures int
 	deleted  []string
 	seconds  int
+	// sessErr is what SaveSession returns.
+	sessErr error
 }
 
 func (f *fakeStore) Authenticate(context.Context, state.MailboxID, string) (state.Mailbox, error) {
@@ -69,9 +72,14 @@ func (f *fakeStore) Counts(context.Context, state.MailboxID) (state.Counts, erro
 func (f *fakeStore) Greetings(context.Context, state.MailboxID) (map[state.GreetingKind]string, error) {
 	return nil, nil
 }
-func (f *fakeStore) Copy(context.Context, string, string) error       { return nil }
-func (f *fakeStore) SaveSession(context.Context, state.Session) error { return nil }
-func (f *fakeStore) DeleteSession(context.Context, string) error      { return nil }
+func (f *fakeStore) Copy(context.Context, string, string) error { return nil }
+func (f *fakeStore) SaveSession(context.Context, state.Session) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sessErr
+}
+func (f *fakeStore) EndSession(context.Context, string, int64) error { return nil }
+func (f *fakeStore) Own(context.Context, string, string, bool) error { return nil }
 func (f *fakeStore) Deposit(_ context.Context, m state.Message) (state.MWI, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -238,6 +246,26 @@ func TestCallRetriesDepositWhileRedisIsDown(t *testing.T) {
 	}
 	if len(fs.deleted) != 0 {
 		t.Errorf("audio deleted: %v", fs.deleted)
+	}
+}
+
+// An instance that was presumed dead and lost the call (its session save
+// is refused as stale) does nothing more for it: no prompt, no hang-up.
+func TestCallTakenOverElsewhereStops(t *testing.T) {
+	c, fa, fs, _ := newTestCall(t)
+	ctx := context.Background()
+	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeMain, Mailbox: "1001@default"}})
+	played := len(fa.calls)
+	fs.mu.Lock()
+	fs.sessErr = fmt.Errorf("state: save session: %w", state.ErrStaleEpoch)
+	fs.mu.Unlock()
+	c.step(ctx, menus.Timeout(c.s.TimerGen))
+	c.step(ctx, menus.PromptDone(c.s.Playback))
+	if !c.gone {
+		t.Fatal("a stale save did not make the call leave")
+	}
+	if len(fa.calls) != played {
+		t.Errorf("after losing the call it still did %v", fa.calls[played:])
 	}
 }
 

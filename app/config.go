@@ -96,6 +96,11 @@ type InstanceConfig struct {
 	// ID identifies this instance among several. Default (and when set
 	// empty): host name and pid.
 	ID string `koanf:"id"`
+	// Lease is how long this instance's calls stay its own without a sign
+	// of life: it renews the lease every Lease/4, and when the lease runs
+	// out another instance takes the calls over. Shorter means a faster
+	// takeover, longer tolerates longer pauses. Default 2s.
+	Lease time.Duration `koanf:"lease"`
 }
 
 // LogConfig shapes the logs.
@@ -205,7 +210,7 @@ func DefaultConfig() Config {
 			RequestTimeout: 5 * time.Second,
 		},
 		Redis:    RedisConfig{Addrs: []string{"127.0.0.1:6379"}},
-		Instance: InstanceConfig{ID: fmt.Sprintf("%s-%d", host, os.Getpid())},
+		Instance: InstanceConfig{ID: fmt.Sprintf("%s-%d", host, os.Getpid()), Lease: 2 * time.Second},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		Voicemail: VoicemailConfig{
 			DefaultPIN:      "1234",
@@ -428,8 +433,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: ari.tls_ca_file needs an https ari.url", ErrInvalidConfig)
 	case len(c.Redis.Addrs) == 0:
 		return fmt.Errorf("%w: redis.addrs is empty", ErrInvalidConfig)
-	case c.Instance.ID == "":
-		return fmt.Errorf("%w: instance.id is empty", ErrInvalidConfig)
+	case !validInstanceID(c.Instance.ID):
+		return fmt.Errorf("%w: instance.id %q: use 1 to 64 letters, digits, '.', '-' and '_'", ErrInvalidConfig, c.Instance.ID)
+	case c.Instance.Lease < 500*time.Millisecond || c.Instance.Lease > time.Minute:
+		return fmt.Errorf("%w: instance.lease %s not in 500ms..1m", ErrInvalidConfig, c.Instance.Lease)
 	case !validListen(c.Ops.Listen):
 		return fmt.Errorf("%w: ops.listen %q: use host:port, or \"\" to turn it off", ErrInvalidConfig, c.Ops.Listen)
 	}
@@ -471,6 +478,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: log.format %q: use json or console", ErrInvalidConfig, c.Log.Format)
 	}
 	return nil
+}
+
+func validInstanceID(s string) bool {
+	return validAppName(strings.ReplaceAll(s, ".", "_"))
 }
 
 func validAppName(s string) bool {

@@ -125,8 +125,14 @@ func (s countingSessions) SaveSession(ctx context.Context, sess state.Session) e
 	return err
 }
 
-func (s countingSessions) DeleteSession(ctx context.Context, channelID string) error {
-	err := s.sessionStore.DeleteSession(ctx, channelID)
+func (s countingSessions) EndSession(ctx context.Context, channelID string, epoch int64) error {
+	err := s.sessionStore.EndSession(ctx, channelID, epoch)
+	s.m.count(opRedisSession, err)
+	return err
+}
+
+func (s countingSessions) Own(ctx context.Context, instance, channelID string, own bool) error {
+	err := s.sessionStore.Own(ctx, instance, channelID, own)
 	s.m.count(opRedisSession, err)
 	return err
 }

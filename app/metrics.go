@@ -28,6 +28,7 @@ const (
 	opARIRecordings = "ari_recordings"       // delete, copy, measure stored recordings
 	opARIMWI        = "ari_mwi"              // originate a message-waiting publication
 	opRedisSession  = "redis_session"        // save or delete a call's session
+	opRedisLease    = "redis_lease"          // renew this instance's lease, list instances
 	opRedisMessages = "redis_messages"       // deposit, list, move, close a folder
 	opRedisMailbox  = "redis_mailbox"        // log in, counts, greetings, owner changes, deposit lookups
 	opRedisMWI      = "redis_mwi"            // read counts and claim a publication
@@ -36,7 +37,7 @@ const (
 
 var errorOps = []string{
 	opARIPlayback, opARIRecord, opARIRecFailed, opARIChannel, opARIRecordings, opARIMWI,
-	opRedisSession, opRedisMessages, opRedisMailbox, opRedisMWI, opRedisProvis,
+	opRedisSession, opRedisLease, opRedisMessages, opRedisMailbox, opRedisMWI, opRedisProvis,
 }
 
 // dtmfBuckets span 1 ms to 2 s: a prompt that follows a key within tens of
@@ -73,11 +74,11 @@ func newMetrics(liveCalls func() int) *metrics {
 		// can be written against them.
 		claims: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "voicemail_claims_total",
-			Help: "Attempts to claim another instance's call session, by result (won, lost). Stays 0 until multi-instance takeover exists.",
+			Help: "Claims of calls by result (won, lost): StasisBroadcast offers, and sessions of dead instances.",
 		}, []string{"result"}),
 		takeovers: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "voicemail_takeovers_total",
-			Help: "Calls this instance resumed after their instance died. Stays 0 until multi-instance takeover exists.",
+			Help: "Calls this instance resumed after their instance died or handed them over at shutdown.",
 		}),
 		deposits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "voicemail_deposits_total",

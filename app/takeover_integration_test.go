@@ -1,0 +1,289 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/state"
+	"github.com/clusterpbx/voicemail/testenv"
+)
+
+// buildVoicemail builds the voicemail command once per test binary.
+var buildVoicemail = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "voicemail-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "voicemail")
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/clusterpbx/voicemail/cmd/voicemail").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v: %s", err, out)
+	}
+	return bin, nil
+})
+
+// startProcess runs the voicemail command as a separate process (one that
+// can be killed with SIGKILL) with the harness's mailboxes, in cluster mode
+// as instance id, and waits until its app is registered.
+func (h *harness) startProcess(id string) *exec.Cmd {
+	t := h.t
+	t.Helper()
+	bin, err := buildVoicemail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgFile := filepath.Join(t.TempDir(), "voicemail.yaml")
+	yml := `mailboxes:
+  - {mailbox: "1001", name: Alice, pin: "1234"}
+  - {mailbox: "1002@default", name: Bob, pin: "4321"}
+`
+	must(t, os.WriteFile(cfgFile, []byte(yml), 0o600))
+	opts := h.rdb.Options()
+	cmd := exec.Command(bin, "--config", cfgFile,
+		"--ari.url", h.env.ARIURL, "--ari.username", h.env.ARIUser, "--ari.password", h.env.ARIPass,
+		"--ari.broadcast", "true", "--instance.id", id, "--instance.lease", "2s",
+		"--redis.addrs", opts.Addr, "--redis.db", fmt.Sprint(opts.DB),
+		"--ops.listen", "", "--log.level", "warn", "--voicemail.default_pin", "0000",
+		"--voicemail.pin_hash_cost", "4")
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "voicemail.log"))
+	must(t, err)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	must(t, cmd.Start())
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(logFile.Name())
+			t.Logf("instance %s log:\n%s", id, b)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		if _, err := h.caller.Client.Application(ctx, "voicemail-"+id); err == nil {
+			return cmd
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("instance %s did not register within 20s", id)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// waitHeardPrefix waits until the caller hears a prompt whose name starts
+// with prefix.
+func waitHeardPrefix(ctx context.Context, call *testenv.Call, prefix string) error {
+	for {
+		for _, p := range call.Heard() {
+			if strings.HasPrefix(p.Name, prefix) {
+				return nil
+			}
+		}
+		if call.Ended() {
+			return fmt.Errorf("call ended before %s…; heard %v", prefix, call.HeardNames())
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s…: %w; heard %v", prefix, ctx.Err(), call.HeardNames())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// TestIntegrationKillOwnerTakeover kills the instance that owns three calls
+// with SIGKILL, ten times: one caller at the main menu, one listening to a
+// message, one recording a message. Another instance takes all three over:
+// the first two hear "I'm sorry" and go on, still logged in; the message
+// being recorded is saved once. It reports the takeover times, from the
+// kill to the apology reaching the caller.
+func TestIntegrationKillOwnerTakeover(t *testing.T) {
+	h := startHarness(t, func(c *Config) {
+		c.ARI.Broadcast = true
+		c.Instance.ID = "survivor"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+
+	// Bob (1002) has a long message to listen to.
+	h.leaveMessageTo(ctx, "1002", 12*time.Second)
+
+	const runs = 10
+	var (
+		mu    sync.Mutex
+		times []time.Duration
+	)
+	box1001 := state.MailboxID{Number: "1001", Context: "default"}
+	for run := range runs {
+		id := fmt.Sprintf("doomed%d", run)
+		proc := h.startProcess(id)
+		before := h.countsOf(ctx, box1001)
+
+		var menu, listen, rec *testenv.Call
+		speech := "speech-" + id
+		var wg sync.WaitGroup
+		wg.Go(func() { // Alice at the main menu
+			menu = h.dialIn(ctx, "vmm-"+id, "Alice <1001>")
+			must(t, steps(
+				func() error { return menu.Expect(ctx, "vm-password") },
+				func() error { return menu.Press(ctx, "1234#") },
+				func() error { return menu.WaitFor(ctx, "vm-opts") },
+			))
+		})
+		wg.Go(func() { // Bob listening to his message
+			listen = h.dialIn(ctx, "vmm-"+id, "Bob <1002>")
+			must(t, steps(
+				func() error { return listen.Expect(ctx, "vm-password") },
+				// 1 during the intro starts the first message; 1 during its
+				// envelope skips to the audio.
+				func() error { return listen.Press(ctx, "4321#") },
+				func() error { return listen.WaitFor(ctx, "vm-youhave") },
+				func() error { return listen.Press(ctx, "1") },
+				func() error { return listen.WaitFor(ctx, "vm-first") },
+				func() error { return listen.Press(ctx, "1") },
+				func() error { return waitHeardPrefix(ctx, listen, "recording:") },
+			))
+		})
+		wg.Go(func() { // Carol leaving Alice a message, talking
+			rec = h.dialIn(ctx, "vmd-"+id, "Carol <2003>")
+			must(t, steps(
+				func() error { return rec.WaitFor(ctx, "vm-intro") },
+				func() error { return rec.Press(ctx, "#") },
+				// Speech, stopped before the '#' that ends the message
+				// (DTMF waits behind the caller's playback).
+				func() error {
+					_, err := h.caller.Client.Play(ctx, rec.A, speech, []string{"sound:vm-intro", "sound:vm-opts", "sound:vm-opts"}, "")
+					return err
+				},
+			))
+		})
+		wg.Wait()
+		time.Sleep(time.Second) // let the message being left grow
+
+		killed := time.Now()
+		must(t, proc.Process.Kill())
+		apology := func(what string, call *testenv.Call) bool {
+			if err := call.WaitFor(ctx, "im-sorry"); err != nil {
+				t.Errorf("run %d, %s: %v", run, what, err)
+				return false
+			}
+			took := time.Since(killed)
+			mu.Lock()
+			times = append(times, took)
+			mu.Unlock()
+			t.Logf("run %d, %s: apology heard %v after the kill", run, what, took.Round(time.Millisecond))
+			return true
+		}
+		takenOver := make(chan struct{})
+		wg.Go(func() {
+			defer close(takenOver)
+			if !apology("main menu", menu) {
+				return
+			}
+			// Still logged in: # leaves with goodbye.
+			if err := steps(
+				func() error { return menu.Press(ctx, "#") },
+				func() error { return menu.WaitFor(ctx, "vm-goodbye") },
+			); err != nil {
+				t.Errorf("run %d, main menu after takeover: %v", run, err)
+			}
+		})
+		wg.Go(func() {
+			if !apology("listening", listen) {
+				return
+			}
+			// Still logged in, on the first message: 5 says it again.
+			if err := steps(
+				func() error { return listen.Press(ctx, "5") },
+				func() error { return listen.WaitFor(ctx, "vm-first") },
+			); err != nil {
+				t.Errorf("run %d, listening after takeover: %v", run, err)
+			}
+		})
+		wg.Go(func() {
+			// Once the survivor has the calls, the caller leaving a
+			// message stops talking, presses # and hears it saved.
+			select {
+			case <-takenOver:
+			case <-ctx.Done():
+			}
+			if err := h.caller.Client.StopPlayback(ctx, speech); err != nil && !ari.IsGone(err) {
+				t.Errorf("run %d, stop speaking: %v", run, err)
+			}
+			if err := rec.Press(ctx, "#"); err != nil && !rec.Ended() {
+				t.Errorf("run %d, recording: %v", run, err)
+			}
+			if err := rec.WaitFor(ctx, "vm-msgsaved"); err != nil {
+				t.Errorf("run %d, recording: %v", run, err)
+			}
+		})
+		wg.Wait()
+		for _, c := range []*testenv.Call{menu, listen, rec} {
+			_ = c.Hangup(ctx)
+		}
+		if after := h.waitCounts(ctx, box1001, before.New+1); after.New != before.New+1 {
+			t.Errorf("run %d: 1001 has %d new messages, want %d", run, after.New, before.New+1)
+		}
+	}
+	if len(times) == 0 {
+		t.Fatal("no takeover heard")
+	}
+	slices.Sort(times)
+	t.Logf("takeover, SIGKILL to the apology: %d calls, median %v, max %v",
+		len(times), times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+}
+
+// dialIn places a call into extension of vm-direct (one instance of the
+// cluster) and waits until it is answered.
+func (h *harness) dialIn(ctx context.Context, exten, callerID string) *testenv.Call {
+	h.t.Helper()
+	call, err := h.caller.Dial(ctx, exten, "vm-direct", callerID)
+	must(h.t, err)
+	h.t.Cleanup(func() { _ = call.Hangup(context.Background()) })
+	must(h.t, call.WaitAnswered(ctx))
+	return call
+}
+
+// leaveMessageTo leaves mailbox number a message about talk long, through
+// whichever instance claims it.
+func (h *harness) leaveMessageTo(ctx context.Context, number string, talk time.Duration) {
+	h.t.Helper()
+	before := h.countsOf(ctx, state.MailboxID{Number: number, Context: "default"})
+	call, err := h.caller.Dial(ctx, number, "vm-cluster", "Dave <2004>")
+	must(h.t, err)
+	must(h.t, call.WaitFor(ctx, "vm-intro"))
+	must(h.t, call.Press(ctx, "#"))
+	must(h.t, call.Talk(ctx, talk))
+	must(h.t, call.WaitEnded(ctx))
+	h.waitCounts(ctx, state.MailboxID{Number: number, Context: "default"}, before.New+1)
+}
+
+func (h *harness) countsOf(ctx context.Context, id state.MailboxID) state.Counts {
+	h.t.Helper()
+	c, err := h.store().Counts(ctx, id)
+	must(h.t, err)
+	return c
+}
+
+// waitCounts waits up to 10 s for id to hold newMsgs new messages and
+// returns its counts then.
+func (h *harness) waitCounts(ctx context.Context, id state.MailboxID, newMsgs int) state.Counts {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c := h.countsOf(ctx, id)
+		if c.New == newMsgs || time.Now().After(deadline) {
+			return c
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
