@@ -10,22 +10,27 @@ import (
 	"github.com/clusterpbx/voicemail/testenv"
 )
 
-// TestIntegrationClaimSpreadsCalls runs two instances with ari.broadcast:
+// TestIntegrationClaimSpreadsCalls runs two instances with ari.broadcast and
+// 40 calls at once:
 // each registers voicemail-<id>, and every call the dialplan offers with
 // StasisBroadcast is claimed by exactly one of them. Calls are spread
 // between the two, and every call works (login and goodbye).
 func TestIntegrationClaimSpreadsCalls(t *testing.T) {
+	// 40 logins to one mailbox at once would look like PIN guessing:
+	// every attempt counts against the lockout until its PIN is checked.
 	h := startHarness(t, func(c *Config) {
 		c.ARI.Broadcast = true
 		c.Instance.ID = "a"
+		c.Voicemail.LockoutFailures = 100
 	})
 	second := h.startInstance(func(c *Config) {
 		c.ARI.Broadcast = true
 		c.Instance.ID = "b"
+		c.Voicemail.LockoutFailures = 100
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	const n = 10
+	const n = 40
 	h.concurrently(ctx, n, "*97", "vm-cluster", "Alice <1001>", func(call *testenv.Call) error {
 		return steps(
 			func() error { return call.Expect(ctx, "vm-password") },

@@ -45,8 +45,15 @@ func (a *App) keepLease(ctx context.Context) {
 	every := a.cfg.Instance.Lease / 4
 	t := time.NewTicker(every)
 	defer t.Stop()
+	// Reap only once this instance's own lease has been renewed without a
+	// break for a whole lease: after its start, or after Redis was out of
+	// reach, the other instances' leases may have run out only because
+	// nobody could renew them, and they deserve the same chance.
+	reapFrom := time.Now().Add(a.cfg.Instance.Lease)
 	for {
-		a.renewAndReap(ctx, every)
+		if !a.renewAndReap(ctx, every, time.Now().After(reapFrom)) {
+			reapFrom = time.Now().Add(a.cfg.Instance.Lease + every)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -55,7 +62,10 @@ func (a *App) keepLease(ctx context.Context) {
 	}
 }
 
-func (a *App) renewAndReap(ctx context.Context, bound time.Duration) {
+// renewAndReap renews this instance's lease and, if reap, takes over the
+// calls of instances whose lease ran out. It reports whether the renewal
+// worked.
+func (a *App) renewAndReap(ctx context.Context, bound time.Duration, reap bool) bool {
 	rctx, cancel := context.WithTimeout(ctx, bound)
 	defer cancel()
 	if err := a.store.Renew(rctx, a.cfg.Instance.ID, a.cfg.appName(), a.cfg.Instance.Lease); err != nil {
@@ -63,13 +73,16 @@ func (a *App) renewAndReap(ctx context.Context, bound time.Duration) {
 			a.log.Warn("renew lease", zap.Error(err))
 			a.ops.metrics.failed(opRedisLease)
 		}
-		return
+		return false
+	}
+	if !reap {
+		return true
 	}
 	instances, err := a.store.Instances(rctx)
 	if err != nil {
 		a.log.Warn("list instances", zap.Error(err))
 		a.ops.metrics.failed(opRedisLease)
-		return
+		return true
 	}
 	now := time.Now()
 	for _, in := range instances {
@@ -82,6 +95,7 @@ func (a *App) renewAndReap(ctx context.Context, bound time.Duration) {
 		}
 		a.takeOver(context.WithoutCancel(ctx), in)
 	}
+	return true
 }
 
 // takeOver takes the calls of dead instance dead.

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -240,6 +241,112 @@ func TestIntegrationKillOwnerTakeover(t *testing.T) {
 	slices.Sort(times)
 	t.Logf("takeover, SIGKILL to the apology: %d calls, median %v, max %v",
 		len(times), times[len(times)/2].Round(time.Millisecond), times[len(times)-1].Round(time.Millisecond))
+}
+
+// TestIntegrationSIGTERMHandsCallsOver stops an instance with SIGTERM while
+// it holds ten calls: eight callers at the main menu and two leaving
+// messages. None is dropped: the eight hear "I'm sorry" from the other
+// instance and are still logged in; both messages are saved.
+func TestIntegrationSIGTERMHandsCallsOver(t *testing.T) {
+	h := startHarness(t, func(c *Config) {
+		c.ARI.Broadcast = true
+		c.Instance.ID = "stayer"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	proc := h.startProcess("leaver")
+	box1001 := state.MailboxID{Number: "1001", Context: "default"}
+	before := h.countsOf(ctx, box1001)
+
+	const menus, deposits = 8, 2
+	calls := make([]*testenv.Call, menus+deposits)
+	var wg sync.WaitGroup
+	for i := range menus {
+		wg.Go(func() {
+			who, pin := "Alice <1001>", "1234"
+			if i%2 == 1 {
+				who, pin = "Bob <1002>", "4321"
+			}
+			c := h.dialIn(ctx, "vmm-leaver", who)
+			calls[i] = c
+			if err := steps(
+				func() error { return c.Expect(ctx, "vm-password") },
+				func() error { return c.Press(ctx, pin+"#") },
+				func() error { return c.WaitFor(ctx, "vm-opts") },
+			); err != nil {
+				t.Errorf("call %d: %v", i, err)
+			}
+		})
+	}
+	for i := menus; i < menus+deposits; i++ {
+		wg.Go(func() {
+			c := h.dialIn(ctx, "vmd-leaver", "Carol <2003>")
+			calls[i] = c
+			if err := steps(
+				func() error { return c.WaitFor(ctx, "vm-intro") },
+				func() error { return c.Press(ctx, "#") },
+				func() error {
+					_, err := h.caller.Client.Play(ctx, c.A, fmt.Sprintf("speech-%d", i), []string{"sound:vm-intro", "sound:vm-opts"}, "")
+					return err
+				},
+			); err != nil {
+				t.Errorf("call %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	time.Sleep(time.Second)
+
+	stopped := time.Now()
+	must(t, proc.Process.Signal(syscall.SIGTERM))
+	for i := range menus {
+		wg.Go(func() {
+			c := calls[i]
+			if err := steps(
+				func() error { return c.WaitFor(ctx, "im-sorry") },
+				func() error {
+					t.Logf("call %d resumed %v after SIGTERM", i, time.Since(stopped).Round(time.Millisecond))
+					return nil
+				},
+				func() error { return c.Press(ctx, "#") },
+				func() error { return c.WaitFor(ctx, "vm-goodbye") },
+			); err != nil {
+				t.Errorf("call %d after SIGTERM: %v", i, err)
+			}
+		})
+	}
+	for i := menus; i < menus+deposits; i++ {
+		wg.Go(func() {
+			c := calls[i]
+			time.Sleep(2 * time.Second) // still talking while the instance stops
+			if err := h.caller.Client.StopPlayback(ctx, fmt.Sprintf("speech-%d", i)); err != nil && !ari.IsGone(err) {
+				t.Errorf("call %d: stop speaking: %v", i, err)
+			}
+			if err := c.Press(ctx, "#"); err != nil && !c.Ended() {
+				t.Errorf("call %d: %v", i, err)
+			}
+			if err := c.WaitFor(ctx, "vm-msgsaved"); err != nil {
+				t.Errorf("call %d after SIGTERM: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	done := make(chan error, 1)
+	go func() { done <- proc.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("the stopped instance exited with %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("the stopped instance did not exit within 15s of SIGTERM")
+	}
+	if after := h.waitCounts(ctx, box1001, before.New+deposits); after.New != before.New+deposits {
+		t.Errorf("1001 has %d new messages, want %d", after.New, before.New+deposits)
+	}
 }
 
 // dialIn places a call into extension of vm-direct (one instance of the
