@@ -36,12 +36,7 @@ func (c *call) reconcile(ctx context.Context, client channelChecker) {
 	// RecordingFinished is lost, so measure what was stored and go on.
 	if c.s.Phase == menus.PhaseRecording && c.recording != "" {
 		if _, err := client.GetLiveRecording(ctx, c.recording); ari.IsGone(err) {
-			secs, err := c.deps.audio.Seconds(ctx, c.recording)
-			rec := &menus.Recorded{Name: c.recording, Duration: secs}
-			if err != nil {
-				c.log.Warn("reconcile: measure recording", zap.String("recording", c.recording), zap.Error(err))
-				rec.Duration = 0
-			}
+			rec := &menus.Recorded{Name: c.recording, Duration: c.measure(ctx, c.recording)}
 			c.step(ctx, menus.Event{Kind: menus.EvRecorded, Recorded: rec})
 		}
 	}

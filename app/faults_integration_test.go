@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clusterpbx/voicemail/state"
+	"github.com/clusterpbx/voicemail/testenv"
+)
+
+// faultyLink is a TCP proxy to ARI that a test can cut, as a network fault
+// between the app and Asterisk would: every connection through it (the
+// events WebSocket, pooled REST connections) is closed, and new ones are
+// refused while it is down.
+type faultyLink struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	conns  map[net.Conn]bool
+	down   bool
+}
+
+func newFaultyLink(t *testing.T, target string) *faultyLink {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	l := &faultyLink{ln: ln, target: target, conns: map[net.Conn]bool{}}
+	t.Cleanup(func() { _ = ln.Close(); l.cut(0) })
+	go l.serve()
+	return l
+}
+
+func (l *faultyLink) serve() {
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		l.mu.Lock()
+		if l.down {
+			l.mu.Unlock()
+			_ = c.Close()
+			continue
+		}
+		up, err := net.Dial("tcp", l.target)
+		if err != nil {
+			l.mu.Unlock()
+			_ = c.Close()
+			continue
+		}
+		l.conns[c], l.conns[up] = true, true
+		l.mu.Unlock()
+		go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+		go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
+	}
+}
+
+// cut closes every connection and refuses new ones for d.
+func (l *faultyLink) cut(d time.Duration) {
+	l.mu.Lock()
+	l.down = d > 0
+	for c := range l.conns {
+		_ = c.Close()
+	}
+	clear(l.conns)
+	l.mu.Unlock()
+	if d > 0 {
+		time.AfterFunc(d, func() {
+			l.mu.Lock()
+			l.down = false
+			l.mu.Unlock()
+		})
+	}
+}
+
+// The network between the app and Asterisk fails for 2 s in the middle of
+// two calls: events sent meanwhile (a key, the end of a recording) are
+// lost. Once the app has reconnected, both calls go on: the logged-in
+// caller is still in the menu, and the message whose end was missed is
+// measured and saved.
+func TestIntegrationWebSocketDropDuringCalls(t *testing.T) {
+	env := testenv.Require(t)
+	u, err := url.Parse(env.ARIURL)
+	must(t, err)
+	link := newFaultyLink(t, u.Host)
+	h := startHarness(t, func(c *Config) {
+		proxied := *u
+		proxied.Host = link.ln.Addr().String()
+		c.ARI.URL = proxied.String()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	box1001 := state.MailboxID{Number: "1001", Context: "default"}
+	before := h.countsOf(ctx, box1001)
+
+	menu := h.login(ctx, "1002", "4321")
+	rec := h.dial(ctx, "1001", "Carol <2003>")
+	must(t, rec.WaitFor(ctx, "vm-intro"))
+	must(t, rec.Press(ctx, "#"))
+	_, err = h.caller.Client.Play(ctx, rec.A, "speech-drop", []string{"sound:vm-intro", "sound:vm-opts"}, "")
+	must(t, err)
+	time.Sleep(4 * time.Second) // a message long enough to keep
+
+	link.cut(2 * time.Second)
+	// While the app is cut off, the caller ends the message: its
+	// RecordingFinished goes nowhere.
+	must(t, h.caller.Client.StopPlayback(ctx, "speech-drop"))
+	must(t, rec.Press(ctx, "#"))
+	time.Sleep(2 * time.Second) // the link is down
+	deadline := time.Now().Add(10 * time.Second)
+	for !h.app.ops.StreamConnected() {
+		if time.Now().After(deadline) {
+			t.Fatal("the event stream did not reconnect within 10s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	must(t, rec.WaitFor(ctx, "vm-msgsaved"))
+	if after := h.waitCounts(ctx, box1001, before.New+1); after.New != before.New+1 {
+		t.Errorf("1001 has %d new messages, want %d", after.New, before.New+1)
+	}
+	// The logged-in caller goes on: # leaves with goodbye.
+	must(t, menu.Press(ctx, "#"))
+	must(t, menu.WaitFor(ctx, "vm-goodbye"))
+}
