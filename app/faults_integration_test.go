@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/clusterpbx/voicemail/state"
+	"github.com/clusterpbx/voicemail/state/redistest"
 	"github.com/clusterpbx/voicemail/testenv"
 )
 
@@ -126,4 +127,42 @@ func TestIntegrationWebSocketDropDuringCalls(t *testing.T) {
 	// The logged-in caller goes on: # leaves with goodbye.
 	must(t, menu.Press(ctx, "#"))
 	must(t, menu.WaitFor(ctx, "vm-goodbye"))
+}
+
+// Redis restarts (3 s down) while one caller is logged in and another is
+// leaving a message and ends it during the outage. The message is saved
+// once Redis is back (the deposit retries), the logged-in caller goes on,
+// and the instance keeps serving new calls.
+func TestIntegrationRedisRestartDuringCalls(t *testing.T) {
+	h := startHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	box1001 := state.MailboxID{Number: "1001", Context: "default"}
+	before := h.countsOf(ctx, box1001)
+
+	menu := h.login(ctx, "1002", "4321")
+	rec := h.dial(ctx, "1001", "Carol <2003>")
+	must(t, rec.WaitFor(ctx, "vm-intro"))
+	must(t, rec.Press(ctx, "#"))
+	_, err := h.caller.Client.Play(ctx, rec.A, "speech-redis", []string{"sound:vm-intro", "sound:vm-opts"}, "")
+	must(t, err)
+	time.Sleep(4 * time.Second)
+
+	restarted := make(chan struct{})
+	go func() {
+		defer close(restarted)
+		redistest.Restart(t, h.rdb, 3*time.Second)
+	}()
+	time.Sleep(500 * time.Millisecond) // Redis is down
+	must(t, h.caller.Client.StopPlayback(ctx, "speech-redis"))
+	must(t, rec.Press(ctx, "#"))
+	<-restarted
+	must(t, rec.WaitFor(ctx, "vm-msgsaved"))
+	if after := h.waitCounts(ctx, box1001, before.New+1); after.New != before.New+1 {
+		t.Errorf("1001 has %d new messages, want %d", after.New, before.New+1)
+	}
+	must(t, menu.Press(ctx, "#"))
+	must(t, menu.WaitFor(ctx, "vm-goodbye"))
+	// A new call works.
+	must(t, h.login(ctx, "1001", "1234").Hangup(ctx))
 }

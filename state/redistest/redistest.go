@@ -31,7 +31,7 @@ const stopTimeout = 5 * time.Second
 const portAttempts = 3
 
 // Start runs a new redis-server (Debian's, found on PATH) on a free loopback
-// port with persistence off and its directory in tb.TempDir(), waits until it
+// port with an append-only file in tb.TempDir() (so Restart keeps the data), waits until it
 // answers PING, and returns a client for it. The client is closed and the
 // server stopped in tb.Cleanup. Each call starts its own server, so tests
 // may FLUSHALL freely.
@@ -54,20 +54,71 @@ func Start(tb testing.TB) *redis.Client {
 	return nil
 }
 
+// server is one redis-server process of a test, restartable on its port.
+type server struct {
+	bin, dir string
+	port     int
+	stop     func() // stops the running process
+}
+
+// servers maps each client Start returned to its server, for Restart.
+var servers sync.Map
+
 // start makes one attempt on one free port.
 func start(tb testing.TB, bin, dir string) (*redis.Client, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	srv := &server{bin: bin, dir: dir, port: port}
+	if err := srv.launch(); err != nil {
+		return nil, err
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.addr()})
+	servers.Store(rdb, srv)
+	tb.Cleanup(func() {
+		_ = rdb.Close()
+		servers.Delete(rdb)
+		srv.stop()
+	})
+	return rdb, nil
+}
+
+// Restart stops the server behind rdb as an operator would (SIGTERM: it
+// writes its append-only file), waits down, and starts it again on the same
+// port with the same data. Clients see connection errors meanwhile.
+func Restart(tb testing.TB, rdb *redis.Client, down time.Duration) {
+	tb.Helper()
+	v, ok := servers.Load(rdb)
+	if !ok {
+		tb.Fatal("redistest: Restart of a client that Start did not return")
+	}
+	srv := v.(*server)
+	srv.stop()
+	time.Sleep(down)
+	var err error
+	for range portAttempts {
+		if err = srv.launch(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tb.Fatalf("redistest: restart: %v", err)
+}
+
+func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
+
+// launch starts the process and waits until it answers PING.
+func (s *server) launch() error {
+	addr := s.addr()
 	out := &syncBuffer{}
-	cmd := exec.Command(bin,
-		"--port", strconv.Itoa(port),
+	cmd := exec.Command(s.bin,
+		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
-		"--appendonly", "no",
-		"--dir", dir,
+		"--appendonly", "yes", // survives Restart
+		"--appendfsync", "everysec",
+		"--dir", s.dir,
 		"--daemonize", "no",
 		"--loglevel", "warning",
 		"--logfile", "",
@@ -75,14 +126,14 @@ func start(tb testing.TB, bin, dir string) (*redis.Client, error) {
 	cmd.Stdout = out
 	cmd.Stderr = out
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
+		return fmt.Errorf("start %s: %w", s.bin, err)
 	}
 	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
 		close(exited)
 	}()
-	stop := func() {
+	s.stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
@@ -99,7 +150,7 @@ func start(tb testing.TB, bin, dir string) (*redis.Client, error) {
 	deadline := time.Now().Add(startTimeout)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err = probe.Ping(ctx).Err()
+		err := probe.Ping(ctx).Err()
 		if err == nil {
 			// The port was free when chosen, but another test's server
 			// may have taken it since: make sure this server answered.
@@ -107,29 +158,23 @@ func start(tb testing.TB, bin, dir string) (*redis.Client, error) {
 		}
 		cancel()
 		if err == nil {
-			break
+			return nil
 		}
 		if errors.Is(err, errNotOurs) {
-			stop()
-			return nil, fmt.Errorf("redis-server on %s: %w", addr, err)
+			s.stop()
+			return fmt.Errorf("redis-server on %s: %w", addr, err)
 		}
 		select {
 		case <-exited:
-			return nil, fmt.Errorf("redis-server on %s exited: %v\n%s", addr, err, out.String())
+			return fmt.Errorf("redis-server on %s exited: %v\n%s", addr, err, out.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("redis-server on %s: no PING reply within %v: %v\n%s", addr, startTimeout, err, out.String())
+			s.stop()
+			return fmt.Errorf("redis-server on %s: no PING reply within %v: %v\n%s", addr, startTimeout, err, out.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
-	tb.Cleanup(func() {
-		_ = rdb.Close()
-		stop()
-	})
-	return rdb, nil
 }
 
 // freePort asks the kernel for a free loopback TCP port.
