@@ -2,6 +2,8 @@ package state
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -16,11 +18,45 @@ import (
 const testTimeout = 60 * time.Second
 
 // newTestStore starts a private Redis and returns a Store on it, with the
-// cheapest bcrypt cost unless cfg sets one.
-func newTestStore(tb testing.TB, cfg Config) (*Store, *redis.Client) {
+// cheapest bcrypt cost unless cfg sets one. With VOICEMAIL_TEST_REDIS=cluster
+// it uses the package's 3-master Redis Cluster instead, emptied first.
+func newTestStore(tb testing.TB, cfg Config) (*Store, redis.UniversalClient) {
 	tb.Helper()
+	if testCluster != nil {
+		ctx := testCtx(tb)
+		if err := testCluster.Client.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			return c.FlushAll(ctx).Err()
+		}); err != nil {
+			tb.Fatalf("flush the cluster: %v", err)
+		}
+		return newStoreOn(tb, cfg, testCluster.Client), testCluster.Client
+	}
 	rdb := redistest.Start(tb)
 	return newStoreOn(tb, cfg, rdb), rdb
+}
+
+// testCluster is the Redis Cluster the package's tests use when
+// VOICEMAIL_TEST_REDIS=cluster (testenv/test runs them that way too).
+var testCluster *redistest.Cluster
+
+func TestMain(m *testing.M) {
+	if os.Getenv("VOICEMAIL_TEST_REDIS") == "cluster" {
+		dir, err := os.MkdirTemp("", "redis-cluster-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		testCluster, err = redistest.NewCluster(3, dir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		code := m.Run()
+		testCluster.Close()
+		_ = os.RemoveAll(dir)
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
 }
 
 // newStoreOn returns a Store on an existing client: another "instance".

@@ -134,19 +134,19 @@ func TestSessionExpires(t *testing.T) {
 
 func TestSessionCorrupt(t *testing.T) {
 	// fields writes a session HASH by hand.
-	fields := func(kv ...any) func(context.Context, *redis.Client, string) error {
-		return func(ctx context.Context, rdb *redis.Client, key string) error {
+	fields := func(kv ...any) func(context.Context, redis.UniversalClient, string) error {
+		return func(ctx context.Context, rdb redis.UniversalClient, key string) error {
 			return rdb.HSet(ctx, key, kv...).Err()
 		}
 	}
 	tests := []struct {
 		name string
 		// write stores the bad record at key.
-		write func(ctx context.Context, rdb *redis.Client, key string) error
+		write func(ctx context.Context, rdb redis.UniversalClient, key string) error
 		// fenced: the epoch is readable, so SaveSession may overwrite.
 		fenced bool
 	}{
-		{name: "not a hash", write: func(ctx context.Context, rdb *redis.Client, key string) error {
+		{name: "not a hash", write: func(ctx context.Context, rdb redis.UniversalClient, key string) error {
 			return rdb.Set(ctx, key, `{"epoch":1}`, 0).Err()
 		}},
 		{name: "epoch not a number", write: fields("epoch", "x", "created", "1", "updated", "1")},

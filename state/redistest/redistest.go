@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -58,6 +60,7 @@ func Start(tb testing.TB) *redis.Client {
 type server struct {
 	bin, dir string
 	port     int
+	cluster  bool   // a Redis Cluster node
 	stop     func() // stops the running process
 }
 
@@ -112,7 +115,7 @@ func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.It
 func (s *server) launch() error {
 	addr := s.addr()
 	out := &syncBuffer{}
-	cmd := exec.Command(s.bin,
+	args := []string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
@@ -122,7 +125,12 @@ func (s *server) launch() error {
 		"--daemonize", "no",
 		"--loglevel", "warning",
 		"--logfile", "",
-	)
+	}
+	if s.cluster {
+		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+			"--cluster-node-timeout", "5000")
+	}
+	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout = out
 	cmd.Stderr = out
 	if err := cmd.Start(); err != nil {
@@ -227,4 +235,111 @@ func ownServer(ctx context.Context, probe *redis.Client, pid int) error {
 		}
 	}
 	return errNotOurs
+}
+
+// clusterSlots is the number of hash slots of a Redis Cluster.
+const clusterSlots = 16384
+
+// StartCluster runs a Redis Cluster of masters redis-server processes
+// (Debian's) with NewCluster, failing tb on error; it is stopped in
+// tb.Cleanup.
+func StartCluster(tb testing.TB, masters int) *redis.ClusterClient {
+	tb.Helper()
+	c, err := NewCluster(masters, tb.TempDir())
+	if err != nil {
+		tb.Fatalf("redistest: %v", err)
+	}
+	tb.Cleanup(c.Close)
+	return c.Client
+}
+
+// Cluster is a Redis Cluster of redis-server processes.
+type Cluster struct {
+	// Client is a cluster client for it.
+	Client *redis.ClusterClient
+	nodes  []*server
+}
+
+// Close stops the client and every node.
+func (c *Cluster) Close() {
+	_ = c.Client.Close()
+	for _, n := range c.nodes {
+		n.stop()
+	}
+}
+
+// NewCluster runs masters redis-server processes (Debian's) on free
+// loopback ports with their files under dir, each with its share of the
+// hash slots and no replicas, and waits until every node reports
+// cluster_state:ok. Close stops them.
+func NewCluster(masters int, dir string) (*Cluster, error) {
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		return nil, errors.New("redis-server not found: install Debian's redis-server (testenv/up does)")
+	}
+	c := &Cluster{}
+	fail := func(err error) (*Cluster, error) {
+		for _, n := range c.nodes {
+			n.stop()
+		}
+		return nil, err
+	}
+	addrs := make([]string, masters)
+	for i := range masters {
+		var srv *server
+		for try := range portAttempts {
+			port, perr := freePort()
+			if perr != nil {
+				return fail(perr)
+			}
+			srv = &server{bin: bin, dir: fmt.Sprintf("%s/node%d-%d", dir, i, try), port: port, cluster: true}
+			if err = os.MkdirAll(srv.dir, 0o755); err != nil {
+				return fail(err)
+			}
+			if err = srv.launch(); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			return fail(fmt.Errorf("cluster node: %w", err))
+		}
+		c.nodes = append(c.nodes, srv)
+		addrs[i] = srv.addr()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	per := clusterSlots / masters
+	for i, srv := range c.nodes {
+		rc := redis.NewClient(&redis.Options{Addr: srv.addr()})
+		first, last := i*per, (i+1)*per-1
+		if i == masters-1 {
+			last = clusterSlots - 1
+		}
+		err := rc.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", first, last).Err()
+		if err == nil && i > 0 {
+			err = rc.ClusterMeet(ctx, "127.0.0.1", strconv.Itoa(c.nodes[0].port)).Err()
+		}
+		_ = rc.Close()
+		if err != nil {
+			return fail(fmt.Errorf("cluster setup of %s: %w", srv.addr(), err))
+		}
+	}
+	for _, srv := range c.nodes {
+		rc := redis.NewClient(&redis.Options{Addr: srv.addr()})
+		for {
+			info, err := rc.ClusterInfo(ctx).Result()
+			if err == nil && strings.Contains(info, "cluster_state:ok") && strings.Contains(info, "cluster_known_nodes:"+strconv.Itoa(masters)) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				_ = rc.Close()
+				return fail(fmt.Errorf("cluster not ready within %v: %v %s", startTimeout, err, info))
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		_ = rc.Close()
+	}
+	c.Client = redis.NewClusterClient(&redis.ClusterOptions{Addrs: addrs})
+	return c, nil
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/clusterpbx/voicemail/state/redistest"
 )
 
@@ -29,5 +31,26 @@ func TestStart(t *testing.T) {
 	other := redistest.Start(t)
 	if n := other.Exists(ctx, "k").Val(); n != 0 {
 		t.Fatalf("second server sees key of the first")
+	}
+}
+
+func TestStartCluster(t *testing.T) {
+	rdb := redistest.StartCluster(t, 3)
+	ctx := context.Background()
+	// Keys spread over the three masters; a hash tag keeps keys together.
+	for _, k := range []string{"a", "b", "c", "{x}1", "{x}2"} {
+		if err := rdb.Set(ctx, k, "v", 0).Err(); err != nil {
+			t.Fatalf("SET %s: %v", k, err)
+		}
+	}
+	if err := rdb.MGet(ctx, "{x}1", "{x}2").Err(); err != nil {
+		t.Errorf("MGET of one slot: %v", err)
+	}
+	masters := 0
+	if err := rdb.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		masters++
+		return nil
+	}); err != nil || masters != 3 {
+		t.Errorf("masters: %d, %v", masters, err)
 	}
 }
