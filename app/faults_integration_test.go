@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
+	"os/exec"
 	"sync"
 	"testing"
 	"time"
@@ -164,5 +166,63 @@ func TestIntegrationRedisRestartDuringCalls(t *testing.T) {
 	must(t, menu.Press(ctx, "#"))
 	must(t, menu.WaitFor(ctx, "vm-goodbye"))
 	// A new call works.
+	must(t, h.login(ctx, "1001", "1234").Hangup(ctx))
+}
+
+// Asterisk restarts (testenv/down asterisk, then testenv/up: what an
+// operator's service restart does) under the app, with a caller
+// logged in and another leaving a message. The calls die with Asterisk; the
+// app reconnects, ends them cleanly (the message recorded so far is
+// saved) and takes new calls. It restarts the Asterisk that every package
+// shares, so it runs only when VOICEMAIL_TEST_DISRUPTIVE=1: testenv/test
+// runs it on its own after the other tests.
+func TestIntegrationAsteriskRestart(t *testing.T) {
+	if os.Getenv("VOICEMAIL_TEST_DISRUPTIVE") != "1" {
+		t.Skip("restarts the shared Asterisk: set VOICEMAIL_TEST_DISRUPTIVE=1 (testenv/test does, alone)")
+	}
+	h := startHarness(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	box1001 := state.MailboxID{Number: "1001", Context: "default"}
+	before := h.countsOf(ctx, box1001)
+
+	h.login(ctx, "1002", "4321")
+	rec := h.dial(ctx, "1001", "Carol <2003>")
+	must(t, rec.WaitFor(ctx, "vm-intro"))
+	must(t, rec.Press(ctx, "#"))
+	_, err := h.caller.Client.Play(ctx, rec.A, "speech-restart", []string{"sound:vm-intro", "sound:vm-opts"}, "")
+	must(t, err)
+	time.Sleep(4 * time.Second)
+
+	restarted := time.Now()
+	for _, step := range [][]string{{"../testenv/down", "asterisk"}, {"../testenv/up"}} {
+		if out, err := exec.Command(step[0], step[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("restart Asterisk: %s: %v: %s", step[0], err, out)
+		}
+	}
+	// The app sees the stream go, then come back.
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 60s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitFor("event stream lost", func() bool { return !h.app.ops.StreamConnected() })
+	waitFor("event stream back", h.app.ops.StreamConnected)
+	t.Logf("event stream back %v after the restart", time.Since(restarted).Round(time.Millisecond))
+	waitFor("calls ended", func() bool { return h.app.liveCalls() == 0 })
+	if after := h.waitCounts(ctx, box1001, before.New+1); after.New != before.New+1 {
+		t.Errorf("1001 has %d new messages, want %d: the message cut by the restart was lost", after.New, before.New+1)
+	}
+	// The caller's own ARI app must be back too before it can dial.
+	waitFor("caller back", func() bool {
+		_, err := h.caller.Client.Info(ctx)
+		return err == nil
+	})
+	time.Sleep(2 * time.Second)
 	must(t, h.login(ctx, "1001", "1234").Hangup(ctx))
 }

@@ -18,7 +18,7 @@ import (
 const testTimeout = 60 * time.Second
 
 // newTestStore starts a private Redis and returns a Store on it, with the
-// cheapest bcrypt cost unless cfg sets one. With VOICEMAIL_TEST_REDIS=cluster
+// cheapest bcrypt cost unless cfg sets one. With VOICEMAIL_TEST_REDIS_MODE=cluster
 // it uses the package's 3-master Redis Cluster instead, emptied first.
 func newTestStore(tb testing.TB, cfg Config) (*Store, redis.UniversalClient) {
 	tb.Helper()
@@ -36,11 +36,11 @@ func newTestStore(tb testing.TB, cfg Config) (*Store, redis.UniversalClient) {
 }
 
 // testCluster is the Redis Cluster the package's tests use when
-// VOICEMAIL_TEST_REDIS=cluster (testenv/test runs them that way too).
+// VOICEMAIL_TEST_REDIS_MODE=cluster (testenv/test runs them that way too).
 var testCluster *redistest.Cluster
 
 func TestMain(m *testing.M) {
-	if os.Getenv("VOICEMAIL_TEST_REDIS") == "cluster" {
+	if os.Getenv("VOICEMAIL_TEST_REDIS_MODE") == "cluster" {
 		dir, err := os.MkdirTemp("", "redis-cluster-")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

@@ -2,6 +2,7 @@ package redistest_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,11 +47,11 @@ func TestStartCluster(t *testing.T) {
 	if err := rdb.MGet(ctx, "{x}1", "{x}2").Err(); err != nil {
 		t.Errorf("MGET of one slot: %v", err)
 	}
-	masters := 0
+	var masters atomic.Int32 // the callback runs on every master at once
 	if err := rdb.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-		masters++
+		masters.Add(1)
 		return nil
-	}); err != nil || masters != 3 {
-		t.Errorf("masters: %d, %v", masters, err)
+	}); err != nil || masters.Load() != 3 {
+		t.Errorf("masters: %d, %v", masters.Load(), err)
 	}
 }
