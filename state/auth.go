@@ -69,8 +69,13 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrMailboxNotFound)
 	case authLocked:
 		ttl, _ := replyInt(res, 1)
-		s.log.Warn("security: PIN not checked, mailbox locked out", zap.String("security_event", "login_while_locked"),
-			zap.Stringer("mailbox", id), zap.Duration("remaining", time.Duration(ttl)*time.Millisecond))
+		if pending, _ := replyInt(res, 2); pending == 1 {
+			s.log.Warn("security: PIN not checked, the failure limit is reached by attempts still being checked",
+				zap.String("security_event", "attempts_in_flight"), zap.Stringer("mailbox", id))
+		} else {
+			s.log.Warn("security: PIN not checked, mailbox locked out", zap.String("security_event", "login_while_locked"),
+				zap.Stringer("mailbox", id), zap.Duration("remaining", time.Duration(ttl)*time.Millisecond))
+		}
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrLocked)
 	case authProceed:
 	default:

@@ -7,6 +7,8 @@
 -- ARGV max failures, window_ms
 -- Returns {0} no such mailbox (nothing written),
 --         {2, pttl_ms} locked out,
+--         {2, pttl_ms, 1} refused: the window's last allowed attempts are
+--                          still being checked,
 --         {1, pin_hash, name, email, language, pin_default, pin_source}.
 local box = redis.call('HMGET', KEYS[1], 'pin_hash', 'name', 'email', 'language', 'pin_default', 'pin_source')
 if not box[1] then
@@ -29,7 +31,7 @@ if n >= tonumber(ARGV[1]) then
     redis.call('PEXPIRE', KEYS[2], ARGV[2])
     ttl = tonumber(ARGV[2])
   end
-  return {2, ttl}
+  return {2, ttl, 1}
 end
 redis.call('INCR', KEYS[2])
 if redis.call('PTTL', KEYS[2]) < 0 then
