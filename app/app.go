@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -36,6 +37,8 @@ type App struct {
 	mu    sync.Mutex
 	calls map[string]*call
 	wg    sync.WaitGroup
+	// stopping is set when shutdown begins: no more takeovers.
+	stopping atomic.Bool
 
 	// ops holds the metrics and serves /healthz, /readyz, /metrics (ops.go).
 	ops *opsServer
@@ -452,6 +455,7 @@ func (a *App) onConnect(ctx context.Context, reconnect bool) {
 // applies what the owner did in the folder they were browsing. Bounded by
 // 10 s; calls still busy then are cancelled.
 func (a *App) shutdown() {
+	a.stopping.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.mu.Lock()

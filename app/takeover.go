@@ -75,7 +75,8 @@ func (a *App) renewAndReap(ctx context.Context, bound time.Duration, reap bool) 
 		}
 		return false
 	}
-	if !reap {
+	if !reap || a.stopping.Load() {
+		// A stopping instance hands its own calls on; it takes no more.
 		return true
 	}
 	instances, err := a.store.Instances(rctx)
@@ -167,6 +168,11 @@ func (a *App) takeOverCall(ctx context.Context, log *zap.Logger, dead state.Inst
 		if err := a.ari.StopPlayback(ctx, st.Playback); err != nil && !ari.IsGone(err) {
 			log.Warn("takeover: stop playback", zap.Error(err))
 		}
+	}
+	if _, err := a.ari.GetChannel(ctx, id); ari.IsGone(err) {
+		log.Info("takeover: channel gone; finishing the call offline")
+		a.finishOffline(ctx, id, epoch)
+		return
 	}
 	if dead.App == a.cfg.appName() {
 		// The same app (one instance, restarted): the channel is ours
