@@ -65,7 +65,9 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 	status, _ := replyInt(res, 0)
 	switch status {
 	case authUnknown:
-		_ = bcrypt.CompareHashAndPassword(s.dummyHash, candidate)
+		if err := s.compare(ctx, s.dummyHash, candidate); isCanceled(err) {
+			return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, err)
+		}
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrMailboxNotFound)
 	case authLocked:
 		ttl, _ := replyInt(res, 1)
@@ -82,7 +84,12 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: unexpected reply %v", id, res)
 	}
 	hash, _ := replyString(res, 1)
-	if bcrypt.CompareHashAndPassword([]byte(hash), candidate) != nil || candidate == nil {
+	err = s.compare(ctx, []byte(hash), candidate)
+	if isCanceled(err) {
+		// Not checked: the attempt stays counted, as a failure would.
+		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, err)
+	}
+	if err != nil || candidate == nil {
 		s.log.Info("wrong PIN", zap.Stringer("mailbox", id))
 		s.failed(ctx, id)
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrWrongPIN)
@@ -104,6 +111,25 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		PINIsDefault:      isDefault == "1",
 		PINChangedByOwner: source == pinSourceOwner,
 	}, nil
+}
+
+// compare checks pin against a bcrypt hash, with at most half the CPUs
+// doing so at once: a flood of scripted logins (each compare costs tens of
+// milliseconds of CPU) then slows only the logins, while every other
+// caller's prompts keep their CPU. It returns the context's error if ctx
+// ends while waiting for a turn.
+func (s *Store) compare(ctx context.Context, hash, pin []byte) error {
+	select {
+	case s.pinChecks <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-s.pinChecks }()
+	return bcrypt.CompareHashAndPassword(hash, pin)
+}
+
+func isCanceled(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // failed records a wrong PIN's verdict: the failure that reaches the limit

@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -299,5 +300,37 @@ func TestPINsNotLogged(t *testing.T) {
 		if strings.Contains(line, "$2a$") {
 			t.Errorf("log line contains a PIN hash: %s", line)
 		}
+	}
+}
+
+// PIN compares wait for a turn when half the CPUs are busy comparing; a
+// caller that gives up waiting gets its context's error, not "wrong PIN".
+func TestAuthenticateWaitsForACompareTurn(t *testing.T) {
+	s, _ := newTestStore(t, Config{MaxFailures: 100})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	for range cap(s.pinChecks) {
+		s.pinChecks <- struct{}{} // every turn taken
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err := s.Authenticate(short, id, "2580")
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("with no turn free: %v, want context.DeadlineExceeded", err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Authenticate(ctx, id, "2580")
+		done <- err
+	}()
+	<-s.pinChecks // a turn frees up
+	if err := <-done; err != nil {
+		t.Errorf("once a turn is free: %v", err)
+	}
+	for len(s.pinChecks) > 0 {
+		<-s.pinChecks
 	}
 }

@@ -9,6 +9,7 @@ package state
 import (
 	"crypto/rand"
 	"fmt"
+	"runtime"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -140,6 +141,8 @@ type Store struct {
 	rdb       redis.UniversalClient
 	log       *zap.Logger
 	dummyHash []byte // compared against for unknown mailboxes, so timing does not tell
+	// pinChecks bounds the PIN compares running at once (see compare).
+	pinChecks chan struct{}
 }
 
 // Option changes an optional setting of New.
@@ -183,6 +186,7 @@ func New(cfg Config, rdb redis.UniversalClient, opts ...Option) (*Store, error) 
 		return nil, fmt.Errorf("state: dummy PIN hash: %w", err)
 	}
 	s.dummyHash = h
+	s.pinChecks = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
 	return s, nil
 }
 
