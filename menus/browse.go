@@ -256,6 +256,10 @@ func (st *stepper) folderChosen(digit byte) {
 		st.s.Phase = PhaseBusy
 		st.s.TimerGen++
 		st.s.FolderPurpose, st.s.SaveTo = "moving", f
+		if m.Moved {
+			// Already saved elsewhere: if this move fails, it stays there.
+			st.s.FolderPurpose = "moving again"
+		}
 		// Marked moved before the move runs: a hangup while it runs must
 		// not close the folder over it (delete or mark it heard).
 		b.Msgs[b.Cur].Moved = true
@@ -287,14 +291,17 @@ func (st *stepper) backToBrowsing(prefix []string) {
 
 // moved finishes a save to a folder: "message N saved to Work messages".
 func (st *stepper) moved(r *Saved) {
-	if r == nil || st.s.Phase != PhaseBusy || st.s.FolderPurpose != "moving" {
+	purpose := st.s.FolderPurpose
+	if r == nil || st.s.Phase != PhaseBusy || (purpose != "moving" && purpose != "moving again") {
 		return
 	}
 	f := st.s.SaveTo
 	st.s.FolderPurpose, st.s.SaveTo = "", 0
 	b := st.s.Box
 	if !r.OK {
-		b.Msgs[b.Cur].Moved = false
+		// A message saved to another folder before this failed move is
+		// still there: it must not be closed over (deleted) on exit.
+		b.Msgs[b.Cur].Moved = purpose == "moving again"
 		media := []string{"vm-sorry"}
 		if r.Full {
 			media = []string{"vm-mailboxfull"}

@@ -2,6 +2,7 @@ package menus
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -89,6 +90,27 @@ func TestSaveToFolder(t *testing.T) {
 		"play(vm-message digits/1 vm-savedto vm-Work vm-messages vm-advopts vm-repeat vm-delete vm-toforward vm-savemessage vm-helpexit)")
 	// A saved message is not moved to Old on leaving.
 	expect(t, "#", c.digits("#"), "stop play(vm-goodbye)")
+}
+
+// A message deleted, then saved to Work, then saved to Family with that
+// move failing, is still in Work: leaving must not delete it there.
+func TestFailedSecondSaveKeepsTheMessage(t *testing.T) {
+	c := loggedIn(t, sampleMsgs(1)...)
+	c.digits("1")
+	c.finishPrompt()
+	c.finishPrompt()
+	c.finishPrompt()
+	c.digits("7")
+	c.finishPrompt()
+	c.digits("9")
+	expect(t, "9 2", c.digits("2"), "stop move(m1,2)")
+	c.step(Event{Kind: EvMoved, Saved: &Saved{OK: true}})
+	c.digits("9")
+	expect(t, "9 3", c.digits("3"), "stop move(m1,3)")
+	c.step(Event{Kind: EvMoved, Saved: &Saved{OK: false}})
+	if cmds := c.digits("#"); strings.Contains(render(cmds), "close(") {
+		t.Errorf("leaving closed the folder over the saved message: %s", render(cmds))
+	}
 }
 
 func TestFolderMenuCancelAndTimeout(t *testing.T) {

@@ -97,7 +97,8 @@ type State struct {
 	// Box is the folder being browsed, once loaded.
 	Box *Box `json:"box,omitempty"`
 	// FolderPurpose says why the folder menu was entered: "change" or
-	// "save"; "moving" while a save to folder SaveTo is being stored.
+	// "save"; "moving" while a save to folder SaveTo is being stored
+	// ("moving again" when the message was already saved to another).
 	FolderPurpose string `json:"folder_purpose,omitempty"`
 	// SaveTo is the folder a message is being saved to.
 	SaveTo int `json:"save_to,omitempty"`
