@@ -165,7 +165,9 @@ func escapedPath(segs []string) (string, bool) {
 	var b strings.Builder
 	ok := true
 	for _, s := range segs {
-		if s == "" {
+		// PathEscape leaves "." and "..", which would walk the path:
+		// /channels/../play is not a channel.
+		if s == "" || s == "." || s == ".." {
 			ok = false
 		}
 		b.WriteByte('/')
@@ -178,7 +180,7 @@ func escapedPath(segs []string) (string, bool) {
 func (c *Client) do(ctx context.Context, r request) error {
 	p, ok := escapedPath(r.path)
 	if !ok {
-		return fmt.Errorf("ari: %s %s: empty id in path: %w", r.method, p, ErrBadRequest)
+		return fmt.Errorf("ari: %s %s: empty or dot id in path: %w", r.method, p, ErrBadRequest)
 	}
 	// Parsing the escaped string keeps %2F: url.Parse sets RawPath, and
 	// the request line is written from EscapedPath.

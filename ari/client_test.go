@@ -278,9 +278,11 @@ func TestEscaping(t *testing.T) {
 func TestEmptyIDRefusedLocally(t *testing.T) {
 	srv := aritest.NewServer(t)
 	c := newTestClient(t, srv)
-	err := c.Answer(testCtx(t), "")
-	if !errors.Is(err, ErrBadRequest) {
-		t.Fatalf("Answer(\"\") = %v, want ErrBadRequest", err)
+	// "." and ".." would walk the path: /channels/../answer.
+	for _, id := range []string{"", ".", ".."} {
+		if err := c.Answer(testCtx(t), id); !errors.Is(err, ErrBadRequest) {
+			t.Fatalf("Answer(%q) = %v, want ErrBadRequest", id, err)
+		}
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("server got %d requests, want 0", n)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -39,9 +40,10 @@ type Session struct {
 	Updated time.Time
 }
 
-// validChannelID reports whether id matches ^[A-Za-z0-9._-]{1,128}$.
+// validChannelID reports whether id matches ^[A-Za-z0-9._-]{1,128}$ and
+// is not dots only ("." and ".." are path steps, not names).
 func validChannelID(id string) bool {
-	if len(id) == 0 || len(id) > maxChannelIDLen {
+	if len(id) == 0 || len(id) > maxChannelIDLen || strings.Trim(id, ".") == "" {
 		return false
 	}
 	for i := 0; i < len(id); i++ {

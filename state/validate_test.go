@@ -19,7 +19,7 @@ func TestValidChannelID(t *testing.T) {
 		}
 	}
 	for _, id := range []string{
-		"", " ", "a b", "x/y", "../x", "x/..", "/", "\\x", "{x}", "x}", "{", "a:b", "ch*", "*", "?", "[a]",
+		"", ".", "..", "...", " ", "a b", "x/y", "../x", "x/..", "/", "\\x", "{x}", "x}", "{", "a:b", "ch*", "*", "?", "[a]",
 		"a\x00", "\x00", "a\nb", "a\rb", "a\tb", "a\x1b", "a\x7f", "é", "a\xff", "a\u200b",
 		"vm:session:{1}", strings.Repeat("c", maxChannelIDLen+1), strings.Repeat("c", 100000),
 	} {
