@@ -28,12 +28,16 @@ type Request struct {
 // deposit,MAILBOX[,unavail|busy]. StasisBroadcast delivers the same arguments
 // split on colons, so a single argument holding colons is split too.
 func ParseArgs(args []string) (Request, error) {
+	// The shipped dialplan passes every argument, empty or not.
+	trim := func() {
+		for len(args) > 0 && strings.TrimSpace(args[len(args)-1]) == "" {
+			args = args[:len(args)-1]
+		}
+	}
+	trim()
 	if len(args) == 1 && strings.Contains(args[0], ":") {
 		args = strings.Split(args[0], ":")
-	}
-	// The shipped dialplan passes every argument, empty or not.
-	for len(args) > 0 && strings.TrimSpace(args[len(args)-1]) == "" {
-		args = args[:len(args)-1]
+		trim()
 	}
 	if len(args) == 0 {
 		return Request{}, fmt.Errorf("%w: none given", ErrBadArgs)

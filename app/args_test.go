@@ -18,6 +18,8 @@ func TestParseArgs(t *testing.T) {
 		{[]string{"main", ""}, "main//", false},
 		{[]string{"main", "1001"}, "main/1001@default/", false},
 		{[]string{"main:1001"}, "main/1001@default/", false},
+		{[]string{"main:1001", ""}, "main/1001@default/", false},
+		{[]string{"deposit:1001:busy", "", ""}, "deposit/1001@default/busy", false},
 		{[]string{"MAIN", "1001@sales"}, "main/1001@sales/", false},
 		{[]string{"deposit", "1001"}, "deposit/1001@default/unavail", false},
 		{[]string{"deposit", "1001", "busy"}, "deposit/1001@default/busy", false},
