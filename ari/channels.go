@@ -143,7 +143,7 @@ func (c *Client) SendDTMF(ctx context.Context, id, dtmf string, opts DTMFOptions
 		ms("between", opts.Between).
 		ms("duration", opts.Duration).
 		ms("after", opts.After)
-	return c.do(ctx, request{method: http.MethodPost, path: []string{"channels", id, "dtmf"}, query: q.values()})
+	return c.do(ctx, request{method: http.MethodPost, path: []string{"channels", id, "dtmf"}, query: q.values(), once: true})
 }
 
 // OriginateRequest are the parameters of Originate. Empty strings and zero
@@ -200,7 +200,7 @@ func (c *Client) Originate(ctx context.Context, r OriginateRequest) (Channel, er
 		str("otherChannelId", r.OtherChannelID).
 		str("originator", r.Originator).
 		str("formats", r.Formats)
-	req := request{method: http.MethodPost, path: []string{"channels"}, query: q.values()}
+	req := request{method: http.MethodPost, path: []string{"channels"}, query: q.values(), once: true}
 	if len(r.Variables) > 0 {
 		// The only body field ARI reads with its JSON type intact.
 		req.body = struct {

@@ -141,9 +141,11 @@ func newTransport() *http.Transport {
 			Timeout:   5 * time.Second,
 			KeepAlive: 30 * time.Second,
 		}).DialContext,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:        256,
+		MaxIdleConnsPerHost: 64,
+		// Below Asterisk's http.conf session_keep_alive (15 s by default):
+		// a connection it is closing must not be picked for a request.
+		IdleConnTimeout:       10 * time.Second,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ExpectContinueTimeout: time.Second,
 	}
@@ -157,6 +159,11 @@ type request struct {
 	body   any        // JSON body, or nil for none
 	out    any        // decodes a JSON answer into it, or nil
 	raw    *[]byte    // receives the raw answer body, or nil
+	// once marks a request that must not be sent twice (keys pressed, a
+	// channel created). The others are retried once by the transport when
+	// a reused keep-alive connection turns out closed before any answer:
+	// Asterisk did not act on them.
+	once bool
 }
 
 // escapedPath joins segments, escaping each with url.PathEscape so that a
@@ -206,6 +213,11 @@ func (c *Client) do(ctx context.Context, r request) error {
 	}
 	req.SetBasicAuth(c.user, c.password)
 	req.Header.Set("Accept", "application/json")
+	if !r.once {
+		// Marks the request idempotent for net/http's retry on a dead
+		// reused connection; an empty value is not sent.
+		req.Header["Idempotency-Key"] = nil
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
