@@ -167,6 +167,11 @@ func (h *harness) concurrently(ctx context.Context, n int, exten, dpContext, cal
 				return
 			}
 			defer func() { _ = call.Hangup(context.Background()) }()
+			// Keys can only be pressed once the caller's side is up.
+			if err := call.WaitAnswered(ctx); err != nil {
+				errs <- err
+				return
+			}
 			errs <- script(call)
 		}()
 	}
