@@ -142,7 +142,11 @@ func newTransport() *http.Transport {
 			KeepAlive: 30 * time.Second,
 		}).DialContext,
 		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 64,
+		MaxIdleConnsPerHost: 32,
+		// Asterisk refuses HTTP sessions beyond its sessionlimit (100 by
+		// default) by closing them at once: requests queue for one of a
+		// bounded number of connections rather than open more.
+		MaxConnsPerHost: 32,
 		// Below Asterisk's http.conf session_keep_alive (15 s by default):
 		// a connection it is closing must not be picked for a request.
 		IdleConnTimeout:       10 * time.Second,

@@ -65,8 +65,10 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("base %q timeout %v, want https://h:8089/ari and %v", c.baseStr, c.timeout, DefaultTimeout)
 	}
 	tr, ok := c.http.Transport.(*http.Transport)
-	if !ok || tr.MaxIdleConnsPerHost < 64 {
-		t.Errorf("default transport %T keeps too few idle connections", c.http.Transport)
+	// Enough idle connections for a busy instance, and no more than
+	// Asterisk's default sessionlimit (100) leaves room for.
+	if !ok || tr.MaxIdleConnsPerHost < 32 || tr.MaxConnsPerHost == 0 || tr.MaxConnsPerHost > 32 {
+		t.Errorf("default transport %T: idle %d, max %d per host; want 32 and 32", c.http.Transport, tr.MaxIdleConnsPerHost, tr.MaxConnsPerHost)
 	}
 }
 
