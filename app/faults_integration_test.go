@@ -81,6 +81,22 @@ func (l *faultyLink) cut(d time.Duration) {
 	}
 }
 
+// loggedInAndRecording starts the two calls the fault tests disturb: Bob
+// logged in at the main menu, and Carol leaving Alice a message, talking
+// for 4 s so far (a message long enough to keep); her speech is the
+// caller-side playback speech, to stop before her '#'.
+func (h *harness) loggedInAndRecording(ctx context.Context, speech string) (menu, rec *testenv.Call) {
+	h.t.Helper()
+	menu = h.login(ctx, "1002", "4321")
+	rec = h.dial(ctx, "1001", "Carol <2003>")
+	must(h.t, rec.WaitFor(ctx, "vm-intro"))
+	must(h.t, rec.Press(ctx, "#"))
+	_, err := h.caller.Client.Play(ctx, rec.A, speech, []string{"sound:vm-intro", "sound:vm-opts"}, "")
+	must(h.t, err)
+	time.Sleep(4 * time.Second)
+	return menu, rec
+}
+
 // The network between the app and Asterisk fails for 2 s in the middle of
 // two calls: events sent meanwhile (a key, the end of a recording) are
 // lost. Once the app has reconnected, both calls go on: the logged-in
@@ -101,13 +117,7 @@ func TestIntegrationWebSocketDropDuringCalls(t *testing.T) {
 	box1001 := state.MailboxID{Number: "1001", Context: "default"}
 	before := h.countsOf(ctx, box1001)
 
-	menu := h.login(ctx, "1002", "4321")
-	rec := h.dial(ctx, "1001", "Carol <2003>")
-	must(t, rec.WaitFor(ctx, "vm-intro"))
-	must(t, rec.Press(ctx, "#"))
-	_, err = h.caller.Client.Play(ctx, rec.A, "speech-drop", []string{"sound:vm-intro", "sound:vm-opts"}, "")
-	must(t, err)
-	time.Sleep(4 * time.Second) // a message long enough to keep
+	menu, rec := h.loggedInAndRecording(ctx, "speech-drop")
 
 	link.cut(2 * time.Second)
 	// While the app is cut off, the caller ends the message: its
@@ -142,13 +152,7 @@ func TestIntegrationRedisRestartDuringCalls(t *testing.T) {
 	box1001 := state.MailboxID{Number: "1001", Context: "default"}
 	before := h.countsOf(ctx, box1001)
 
-	menu := h.login(ctx, "1002", "4321")
-	rec := h.dial(ctx, "1001", "Carol <2003>")
-	must(t, rec.WaitFor(ctx, "vm-intro"))
-	must(t, rec.Press(ctx, "#"))
-	_, err := h.caller.Client.Play(ctx, rec.A, "speech-redis", []string{"sound:vm-intro", "sound:vm-opts"}, "")
-	must(t, err)
-	time.Sleep(4 * time.Second)
+	menu, rec := h.loggedInAndRecording(ctx, "speech-redis")
 
 	restarted := make(chan struct{})
 	go func() {
@@ -186,13 +190,7 @@ func TestIntegrationAsteriskRestart(t *testing.T) {
 	box1001 := state.MailboxID{Number: "1001", Context: "default"}
 	before := h.countsOf(ctx, box1001)
 
-	h.login(ctx, "1002", "4321")
-	rec := h.dial(ctx, "1001", "Carol <2003>")
-	must(t, rec.WaitFor(ctx, "vm-intro"))
-	must(t, rec.Press(ctx, "#"))
-	_, err := h.caller.Client.Play(ctx, rec.A, "speech-restart", []string{"sound:vm-intro", "sound:vm-opts"}, "")
-	must(t, err)
-	time.Sleep(4 * time.Second)
+	h.loggedInAndRecording(ctx, "speech-restart")
 
 	restarted := time.Now()
 	for _, step := range [][]string{{"../testenv/down", "asterisk"}, {"../testenv/up"}} {
