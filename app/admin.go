@@ -9,7 +9,6 @@ import (
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/structs"
 	"github.com/knadh/koanf/v2"
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/clusterpbx/voicemail/state"
@@ -52,14 +51,7 @@ func lockoutCommand(ctx context.Context, cfg Config, log *zap.Logger, mailboxes 
 	if err != nil {
 		return err
 	}
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs:      cfg.Redis.Addrs,
-		MasterName: cfg.Redis.MasterName,
-		Username:   cfg.Redis.Username,
-		Password:   cfg.Redis.Password,
-		DB:         cfg.Redis.DB,
-		TLSConfig:  redisTLS,
-	})
+	rdb := newRedis(cfg.Redis, redisTLS)
 	defer func() { _ = rdb.Close() }()
 	store, err := newStore(cfg, rdb, log)
 	if err != nil {

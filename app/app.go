@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -42,6 +43,19 @@ type App struct {
 
 	// ops holds the metrics and serves /healthz, /readyz, /metrics (ops.go).
 	ops *opsServer
+}
+
+// newRedis returns the Redis client that cfg describes: one server,
+// Sentinel or Cluster; tlsCfg nil means no TLS.
+func newRedis(cfg RedisConfig, tlsCfg *tls.Config) redis.UniversalClient {
+	return redis.NewUniversalClient(&redis.UniversalOptions{
+		Addrs:      cfg.Addrs,
+		MasterName: cfg.MasterName,
+		Username:   cfg.Username,
+		Password:   cfg.Password,
+		DB:         cfg.DB,
+		TLSConfig:  tlsCfg,
+	})
 }
 
 // newStore returns the state store that cfg describes, on rdb.
@@ -84,14 +98,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 	if err != nil {
 		return nil, fmt.Errorf("app: ari client: %w", err)
 	}
-	rdb := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs:      cfg.Redis.Addrs,
-		MasterName: cfg.Redis.MasterName,
-		Username:   cfg.Redis.Username,
-		Password:   cfg.Redis.Password,
-		DB:         cfg.Redis.DB,
-		TLSConfig:  redisTLS,
-	})
+	rdb := newRedis(cfg.Redis, redisTLS)
 	store, err := newStore(cfg, rdb, log)
 	if err != nil {
 		_ = rdb.Close()
