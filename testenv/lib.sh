@@ -17,6 +17,11 @@ TESTENV_RUN=${TESTENV_RUN:-$TESTENV_CACHE/run}
 # machine does not collide with the test one.
 TESTENV_ARI_PORT=${TESTENV_ARI_PORT:-8088}
 TESTENV_SIP_PORT=${TESTENV_SIP_PORT:-5060}
+# The second Asterisk ("B"), for the tests of several Asterisk servers behind
+# one voicemail (issue 5): same config, its own ARI and SIP ports, the same
+# recordings directory.
+TESTENV_ARI_PORT_B=${TESTENV_ARI_PORT_B:-8089}
+TESTENV_SIP_PORT_B=${TESTENV_SIP_PORT_B:-5062}
 TESTENV_REDIS_PORT=${TESTENV_REDIS_PORT:-6390}
 TESTENV_ARI_USER=${TESTENV_ARI_USER:-voicemail}
 TESTENV_ARI_PASS=${TESTENV_ARI_PASS:-voicemail}
