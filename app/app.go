@@ -18,7 +18,6 @@ import (
 
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/menus"
-	"github.com/clusterpbx/voicemail/recordings"
 	"github.com/clusterpbx/voicemail/state"
 )
 
@@ -26,12 +25,12 @@ import (
 type App struct {
 	cfg   Config
 	log   *zap.Logger
-	ari   *ari.Client
 	rdb   redis.UniversalClient
 	store *state.Store
-	deps  *callDeps
 	mwi   *mwiPublisher
-	audio *recordings.Store
+	// nodes are the Asterisk servers served (nodes.go); one unless ari.urls
+	// lists several. Each call is on one of them.
+	nodes []*node
 	// review says whether a mailbox offers the review menu.
 	review map[state.MailboxID]bool
 
@@ -81,22 +80,13 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		log = zap.NewNop()
 	}
 	log = log.With(zap.String("instance", cfg.Instance.ID))
-	ariTLS, err := cfg.ariTLS()
+	nodes, err := newNodes(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 	redisTLS, err := cfg.redisTLS()
 	if err != nil {
 		return nil, err
-	}
-	client, err := ari.New(ari.Config{
-		URL:      cfg.ARI.URL,
-		Username: cfg.ARI.Username,
-		Password: cfg.ARI.Password,
-		Timeout:  cfg.ARI.RequestTimeout,
-	}, ari.WithLogger(log.Named("ari")), ari.WithTLSConfig(ariTLS))
-	if err != nil {
-		return nil, fmt.Errorf("app: ari client: %w", err)
 	}
 	rdb := newRedis(cfg.Redis, redisTLS)
 	store, err := newStore(cfg, rdb, log)
@@ -130,38 +120,35 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 			review[id] = *m.Review
 		}
 	}
-	audio := recordings.New(client, log.Named("recordings"))
 	a := &App{
 		cfg:    cfg,
 		log:    log,
-		ari:    client,
 		rdb:    rdb,
 		store:  store,
 		calls:  make(map[string]*call),
-		audio:  audio,
 		review: review,
-		mwi:    newMWIPublisher(store, client, cfg.Voicemail.MWIContext, log.Named("mwi")),
+		nodes:  nodes,
+		mwi:    newMWIPublisher(store, everyNode(nodes), cfg.Voicemail.MWIContext, log.Named("mwi")),
 	}
-	a.deps = &callDeps{
+	shared := callDeps{
 		engine:   engine,
-		player:   client,
-		recorder: client,
-		channel:  client,
-		mover:    client,
 		auth:     store,
 		sessions: store,
 		messages: store,
 		reader:   store,
 		owner:    store,
 		lookup:   store,
-		audio:    audio,
 		mwi:      a.mwi,
 		cfg:      cfg.Voicemail,
 		instance: cfg.Instance.ID,
 		app:      cfg.appName(),
 	}
 	a.ops = newOpsServer(cfg.Ops, rdb, a.liveCalls, log.Named("ops"))
-	a.ops.metrics.instrument(a.deps, a.mwi)
+	for _, n := range nodes {
+		n.bind(shared)
+		a.ops.metrics.instrument(n.deps)
+	}
+	a.ops.metrics.instrumentMWI(a.mwi)
 	return a, nil
 }
 
@@ -175,14 +162,33 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.provision(ctx); err != nil {
 		return err
 	}
-	stream, err := a.ari.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}},
-		ari.WithOnConnect(a.onConnect))
-	if err != nil {
-		return fmt.Errorf("app: event stream: %w", err)
+	streams := make([]*ari.Stream, len(a.nodes))
+	for i, n := range a.nodes {
+		stream, err := n.client.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}},
+			ari.WithOnConnect(func(ctx context.Context, reconnect bool) { a.onConnect(ctx, n, reconnect) }))
+		if err != nil {
+			return fmt.Errorf("app: event stream of %s: %w", n.name, err)
+		}
+		n.stream, streams[i] = stream, stream
 	}
-	a.ops.watch(stream)
-	streamDone := make(chan error, 1)
-	go func() { streamDone <- stream.Run(ctx) }()
+	a.ops.watch(streams...)
+	// One goroutine per Asterisk reads its events; each returns when ctx
+	// ends. The first stream error (there is none but ctx's in practice:
+	// streams reconnect) is Run's.
+	var readers sync.WaitGroup
+	streamErrs := make(chan error, len(a.nodes))
+	for _, n := range a.nodes {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			done := make(chan error, 1)
+			go func() { done <- n.stream.Run(ctx) }()
+			for ev := range n.stream.Events() {
+				a.dispatch(ctx, n, ev)
+			}
+			streamErrs <- <-done
+		}()
+	}
 	mwiDone := make(chan struct{})
 	go func() { defer close(mwiDone); a.mwi.Run(ctx) }()
 	defer func() { <-mwiDone }()
@@ -192,11 +198,15 @@ func (a *App) Run(ctx context.Context) error {
 	leaseDone := make(chan struct{})
 	go func() { defer close(leaseDone); a.keepLease(leaseCtx) }()
 
-	a.log.Info("voicemail running", zap.String("app", a.cfg.appName()), zap.Bool("broadcast", a.cfg.ARI.Broadcast), zap.String("ari", a.cfg.ARI.URL))
-	for ev := range stream.Events() {
-		a.dispatch(ctx, ev)
+	a.log.Info("voicemail running", zap.String("app", a.cfg.appName()), zap.Bool("broadcast", a.cfg.ARI.Broadcast), zap.Strings("ari", a.cfg.ariURLs()))
+	readers.Wait()
+	close(streamErrs)
+	var err error
+	for e := range streamErrs {
+		if err == nil && e != nil {
+			err = e
+		}
 	}
-	err = <-streamDone
 	a.shutdown()
 	stopLease()
 	<-leaseDone
@@ -250,13 +260,14 @@ func (a *App) provision(ctx context.Context) error {
 	}
 }
 
-// dispatch routes one ARI event to its call.
-func (a *App) dispatch(ctx context.Context, ev ari.Event) {
+// dispatch routes one ARI event of node n to its call. Each node's events
+// are dispatched on a goroutine of their own.
+func (a *App) dispatch(ctx context.Context, n *node, ev ari.Event) {
 	switch e := ev.(type) {
 	case *ari.StasisStart:
-		a.start(ctx, e)
+		a.start(ctx, n, e)
 	case *ari.CallBroadcast:
-		a.claim(ctx, e)
+		a.claim(ctx, n, e)
 	case *ari.ChannelDtmfReceived:
 		if len(e.Digit) != 1 {
 			a.log.Warn("ignoring malformed DTMF", zap.String("channel", e.Channel.ID), zap.String("digit", e.Digit))
@@ -278,7 +289,7 @@ func (a *App) dispatch(ctx context.Context, ev ari.Event) {
 	case *ari.ApplicationReplaced:
 		// Another connection took this app name: this instance gets no
 		// more events. Each instance needs an app name of its own.
-		a.log.Error("another instance connected with the same ari.app and took over its calls; give each instance its own app name",
+		n.log.Error("another instance connected with the same ari.app and took over its calls; give each instance its own app name",
 			zap.String("app", a.cfg.ARI.App))
 	case *ari.StasisEnd:
 		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangup})
@@ -306,12 +317,21 @@ func (a *App) route(channelID string, ev menus.Event) {
 // call's goroutine, which answers and looks up what it needs. Nothing here
 // waits on Redis or ARI: the dispatcher must never block, or Asterisk drops
 // the event stream of every call.
-func (a *App) start(ctx context.Context, e *ari.StasisStart) {
+func (a *App) start(ctx context.Context, n *node, e *ari.StasisStart) {
 	ch := e.Channel
-	log := a.log.With(zap.String("channel", ch.ID))
+	log := n.log.With(zap.String("channel", ch.ID))
 	if len(e.Args) == 1 && e.Args[0] == resumeArg {
 		// Moved here by an instance that took it over or handed it on.
-		a.adopt(ctx, ch.ID, 0)
+		a.adopt(ctx, n, ch.ID, 0)
+		return
+	}
+	if n.unsafe.Load() {
+		log.Warn("refusing call: this Asterisk's system name is not unique among ari.urls")
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			leaveChannel(context.WithoutCancel(ctx), n.client, ch.ID, "FAILED", n.log)
+		}()
 		return
 	}
 	req, err := ParseArgs(e.Args)
@@ -326,11 +346,11 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			a.leave(context.WithoutCancel(ctx), ch.ID, "FAILED")
+			leaveChannel(context.WithoutCancel(ctx), n.client, ch.ID, "FAILED", n.log)
 		}()
 		return
 	}
-	c := a.register(ch.ID)
+	c := a.register(n, ch.ID)
 	if c == nil {
 		return
 	}
@@ -342,10 +362,10 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 		if req.Mode == "deposit" {
 			// app_voicemail answers only once it takes the message; an
 			// unknown mailbox goes back unanswered.
-			a.startDeposit(ctx, c, req, ch)
+			a.startDeposit(ctx, n, c, req, ch)
 			return
 		}
-		if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
+		if err := n.client.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
 			c.log.Error("answer", zap.Error(err))
 			a.ops.metrics.failed(opARIChannel)
 		}
@@ -357,14 +377,15 @@ func (a *App) start(ctx context.Context, e *ari.StasisStart) {
 	})
 }
 
-// register makes a call for channel id, or returns nil if it has one.
-func (a *App) register(id string) *call {
+// register makes a call for channel id on node n, or returns nil if it has
+// one.
+func (a *App) register(n *node, id string) *call {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, dup := a.calls[id]; dup {
 		return nil
 	}
-	c := newCall(id, a.deps, a.log)
+	c := newCall(id, n.deps, n.log)
 	a.calls[id] = c
 	return c
 }
@@ -390,7 +411,7 @@ func (a *App) launch(ctx context.Context, c *call, first func(context.Context)) 
 // startDeposit prepares a deposit on the call's goroutine, answers and
 // starts it; an unknown mailbox or a lookup failure sends the call back to
 // the dialplan, unanswered, with VOICEMAIL_STATUS=FAILED.
-func (a *App) startDeposit(ctx context.Context, c *call, req Request, ch ari.Channel) {
+func (a *App) startDeposit(ctx context.Context, n *node, c *call, req Request, ch ari.Channel) {
 	d, lang, err := prepareDeposit(ctx, a.store, a.cfg.Voicemail, a.reviewFor, req, ch.Caller, time.Now())
 	if err != nil {
 		// app_voicemail: an unknown mailbox fails with VMSTATUS=FAILED.
@@ -404,7 +425,7 @@ func (a *App) startDeposit(ctx context.Context, c *call, req Request, ch ari.Cha
 		c.s.Phase = menus.PhaseDone
 		return
 	}
-	if err := a.ari.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
+	if err := n.client.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
 		c.log.Error("answer", zap.Error(err))
 		a.ops.metrics.failed(opARIChannel)
 	}
@@ -427,13 +448,15 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-// onConnect reconciles the calls this instance holds after the event stream
-// reconnects: events missed while it was down are gone, so a call whose
-// channel left meanwhile is ended, and a prompt that ended unseen is treated
-// as ended.
-func (a *App) onConnect(ctx context.Context, reconnect bool) {
+// onConnect reconciles the calls this instance holds on node n after its
+// event stream reconnects: events missed while it was down are gone, so a
+// call whose channel left meanwhile is ended, and a prompt that ended
+// unseen is treated as ended.
+func (a *App) onConnect(ctx context.Context, n *node, reconnect bool) {
+	a.checkSystemName(ctx, n)
 	// Asterisk keeps no message-waiting state across its restarts: publish
-	// every configured mailbox's counts whenever the stream (re)connects.
+	// every configured mailbox's counts whenever a stream (re)connects (on
+	// every node: simpler than one, and as cheap while there are few).
 	ids := make([]state.MailboxID, 0, len(a.cfg.Mailboxes))
 	for _, m := range a.cfg.Mailboxes {
 		if id, err := state.ParseMailbox(m.Mailbox); err == nil {
@@ -447,12 +470,14 @@ func (a *App) onConnect(ctx context.Context, reconnect bool) {
 	a.mu.Lock()
 	calls := make([]*call, 0, len(a.calls))
 	for _, c := range a.calls {
-		calls = append(calls, c)
+		if c.deps == n.deps {
+			calls = append(calls, c)
+		}
 	}
 	a.mu.Unlock()
-	a.log.Info("event stream reconnected, reconciling calls", zap.Int("calls", len(calls)))
+	n.log.Info("event stream reconnected, reconciling calls", zap.Int("calls", len(calls)))
 	for _, c := range calls {
-		c.in.push(item{fn: func(ctx context.Context) { c.reconcile(ctx, a.ari) }})
+		c.in.push(item{fn: func(ctx context.Context) { c.reconcile(ctx, c.deps.checker) }})
 	}
 }
 
@@ -480,7 +505,7 @@ func (a *App) shutdown() {
 	}
 	handed -= len(calls)
 	for _, c := range calls {
-		if err := a.ari.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
+		if err := c.deps.channel.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
 			a.log.Warn("hangup at shutdown", zap.String("channel", c.id), zap.Error(err))
 		}
 		c.in.push(item{ev: menus.Event{Kind: menus.EvHangup}})
@@ -515,16 +540,10 @@ func validLang(l string) string {
 	return l
 }
 
-// leave sends a channel that has no call back to the dialplan with
-// VOICEMAIL_STATUS set.
-func (a *App) leave(ctx context.Context, channelID, status string) {
-	leaveChannel(ctx, a.ari, channelID, status, a.log)
-}
-
 // claim answers a StasisBroadcast offer: the first instance to claim the
 // channel gets its StasisStart, the others get 409 (res_stasis_broadcast).
 // It runs off the dispatcher, which must not wait on ARI.
-func (a *App) claim(ctx context.Context, e *ari.CallBroadcast) {
+func (a *App) claim(ctx context.Context, n *node, e *ari.CallBroadcast) {
 	if !a.cfg.ARI.Broadcast {
 		return
 	}
@@ -532,7 +551,7 @@ func (a *App) claim(ctx context.Context, e *ari.CallBroadcast) {
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		err := a.ari.Claim(ctx, id, a.cfg.appName())
+		err := n.client.Claim(ctx, id, a.cfg.appName())
 		switch {
 		case err == nil:
 			a.ops.metrics.claim(true)

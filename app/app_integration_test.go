@@ -52,6 +52,9 @@ func TestMain(m *testing.M) {
 	if theCaller != nil {
 		theCaller.Close()
 	}
+	if theCallerB != nil {
+		theCallerB.Close()
+	}
 	os.Exit(code)
 }
 

@@ -92,6 +92,7 @@ type callDeps struct {
 	recorder recorder
 	channel  channelControl
 	mover    mover
+	checker  channelChecker
 	auth     authenticator
 	sessions sessionStore
 	messages messageStore

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -41,6 +42,12 @@ type Config struct {
 type ARIConfig struct {
 	// URL is ARI's base URL. Default http://127.0.0.1:8088/ari.
 	URL string `koanf:"url"`
+	// URLs, when set, replaces URL with several Asterisk servers: the
+	// instance connects to each, takes calls from all of them, and
+	// publishes message-waiting counts on every one. They must share the
+	// recordings directory and have distinct asterisk.conf system names
+	// (README, "Several Asterisk servers"). Default none.
+	URLs []string `koanf:"urls"`
 	// Username and Password are the ari.conf user. Default voicemail/voicemail.
 	Username string `koanf:"username"`
 	Password string `koanf:"password"`
@@ -251,6 +258,21 @@ func LoadConfig(args []string, environ func(string) string) (Config, error) {
 	return cfg, err
 }
 
+// listKeys are the settings that are lists; in the environment and in
+// flags they are comma-separated.
+var listKeys = map[string]bool{"redis.addrs": true, "ari.urls": true}
+
+// splitList splits a comma-separated list; "" is the empty list.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // loadConfig is LoadConfig, returning the arguments that are not flags.
 func loadConfig(args []string, environ func(string) string) (Config, []string, error) {
 	k := koanf.New(".")
@@ -281,8 +303,8 @@ func loadConfig(args []string, environ func(string) string) (Config, []string, e
 				return "", nil
 			}
 			key = strings.Replace(key, "_", ".", 1)
-			if key == "redis.addrs" {
-				return key, strings.Split(v, ",")
+			if listKeys[key] {
+				return key, splitList(v)
 			}
 			return key, v
 		},
@@ -304,8 +326,8 @@ func loadConfig(args []string, environ func(string) string) (Config, []string, e
 		if f.Name == "config" || !f.Changed {
 			return "", nil
 		}
-		if f.Name == "redis.addrs" {
-			return f.Name, strings.Split(f.Value.String(), ",")
+		if listKeys[f.Name] {
+			return f.Name, splitList(f.Value.String())
 		}
 		return f.Name, f.Value.String()
 	}), nil); err != nil {
@@ -416,10 +438,52 @@ func tlsConfig(section, caFile, serverName string, insecure bool) (*tls.Config, 
 	return t, nil
 }
 
+// ariURLs are the ARI base URLs of the Asterisk servers this instance
+// serves: ari.urls if set, else ari.url.
+func (c Config) ariURLs() []string {
+	if len(c.ARI.URLs) > 0 {
+		return c.ARI.URLs
+	}
+	return []string{c.ARI.URL}
+}
+
+func allHTTPS(urls []string) bool {
+	for _, u := range urls {
+		if !strings.HasPrefix(u, "https:") {
+			return false
+		}
+	}
+	return true
+}
+
+// checkARIURLs refuses an empty, malformed or repeated ARI URL: two
+// connections to one Asterisk would take every call twice.
+func checkARIURLs(urls []string) error {
+	if len(urls) > 16 {
+		return fmt.Errorf("%w: ari.urls lists %d servers; at most 16", ErrInvalidConfig, len(urls))
+	}
+	seen := map[string]bool{}
+	for _, raw := range urls {
+		u, err := url.Parse(strings.TrimSpace(raw))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%w: ARI URL %q: want http(s)://host:port/ari", ErrInvalidConfig, raw)
+		}
+		key := u.Scheme + "://" + strings.ToLower(u.Host) + strings.TrimSuffix(u.Path, "/")
+		if seen[key] {
+			return fmt.Errorf("%w: ARI URL %q is listed twice", ErrInvalidConfig, raw)
+		}
+		seen[key] = true
+	}
+	return nil
+}
+
 // Validate checks the settings that no other package checks.
 func (c Config) Validate() error {
+	if err := checkARIURLs(c.ariURLs()); err != nil {
+		return err
+	}
 	switch {
-	case c.ARI.URL == "":
+	case c.ARI.URL == "" && len(c.ARI.URLs) == 0:
 		return fmt.Errorf("%w: ari.url is empty", ErrInvalidConfig)
 	case c.ARI.Username == "":
 		return fmt.Errorf("%w: ari.username is empty", ErrInvalidConfig)
@@ -429,8 +493,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: ari.app and instance.id make the app name %q: use letters, digits, '-' and '_' in instance.id", ErrInvalidConfig, c.appName())
 	case !c.Redis.TLS && (c.Redis.TLSCAFile != "" || c.Redis.TLSServerName != "" || c.Redis.TLSInsecureSkipVerify):
 		return fmt.Errorf("%w: redis.tls_* settings need redis.tls: true", ErrInvalidConfig)
-	case c.ARI.TLSCAFile != "" && !strings.HasPrefix(c.ARI.URL, "https:"):
-		return fmt.Errorf("%w: ari.tls_ca_file needs an https ari.url", ErrInvalidConfig)
+	case c.ARI.TLSCAFile != "" && !allHTTPS(c.ariURLs()):
+		return fmt.Errorf("%w: ari.tls_ca_file needs https ARI URLs", ErrInvalidConfig)
 	case len(c.Redis.Addrs) == 0:
 		return fmt.Errorf("%w: redis.addrs is empty", ErrInvalidConfig)
 	case !validInstanceID(c.Instance.ID):

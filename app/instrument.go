@@ -13,7 +13,7 @@ import (
 // wrapping their dependencies; the code that uses them is unchanged. Each
 // wrapper embeds the interface it wraps, so a method added to that
 // interface later passes through uncounted rather than breaking the build.
-func (m *metrics) instrument(deps *callDeps, mwi *mwiPublisher) {
+func (m *metrics) instrument(deps *callDeps) {
 	deps.metrics = m
 	deps.player = countingPlayer{deps.player, m}
 	deps.recorder = countingRecorder{deps.recorder, m}
@@ -23,6 +23,11 @@ func (m *metrics) instrument(deps *callDeps, mwi *mwiPublisher) {
 	deps.auth = countingAuth{deps.auth, m}
 	deps.owner = countingOwner{deps.owner, m}
 	deps.audio = countingAudio{deps.audio, m}
+}
+
+// instrumentMWI makes the MWI publisher count its publications and its
+// Redis and ARI failures.
+func (m *metrics) instrumentMWI(mwi *mwiPublisher) {
 	mwi.store = countingMWIState{mwi.store, m}
 	publish := mwi.publish
 	mwi.publish = func(ctx context.Context, id state.MailboxID, v state.MWI) error {

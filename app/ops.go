@@ -43,8 +43,9 @@ type opsServer struct {
 	metrics *metrics
 	rdb     redis.UniversalClient
 	log     *zap.Logger
-	// stream is the ARI event stream, once Run has made it.
-	stream atomic.Pointer[ari.Stream]
+	// streams are the ARI event streams, one per Asterisk, once Run has
+	// made them.
+	streams atomic.Pointer[[]*ari.Stream]
 	// addr is the address the server listens on, once started.
 	addr string
 }
@@ -55,13 +56,23 @@ func newOpsServer(cfg OpsConfig, rdb redis.UniversalClient, liveCalls func() int
 	return &opsServer{listen: cfg.Listen, metrics: newMetrics(liveCalls), rdb: rdb, log: log}
 }
 
-// watch makes /readyz follow s.
-func (o *opsServer) watch(s *ari.Stream) { o.stream.Store(s) }
+// watch makes /readyz follow streams.
+func (o *opsServer) watch(streams ...*ari.Stream) { o.streams.Store(&streams) }
 
-// StreamConnected implements readiness.
+// StreamConnected implements readiness: some Asterisk can hand this
+// instance calls. With several, one down (for maintenance, say) leaves the
+// instance ready for the others' calls.
 func (o *opsServer) StreamConnected() bool {
-	s := o.stream.Load()
-	return s != nil && s.Connected()
+	p := o.streams.Load()
+	if p == nil {
+		return false
+	}
+	for _, s := range *p {
+		if s.Connected() {
+			return true
+		}
+	}
+	return false
 }
 
 // PingRedis implements readiness.

@@ -358,7 +358,8 @@ func TestInstrumentCountsFailuresOnly(t *testing.T) {
 		m := newMetrics(func() int { return 0 })
 		deps := &callDeps{player: errPlayer{tt.err}}
 		mwi := newMWIPublisher(&fakeMWIState{}, nil, "voicemail-mwi", zap.NewNop())
-		m.instrument(deps, mwi)
+		m.instrument(deps)
+		m.instrumentMWI(mwi)
 		ctx := context.Background()
 		_, _ = deps.player.Play(ctx, "ch", "pb", []string{"sound:x"}, "en")
 		_ = deps.player.StopPlayback(ctx, "pb")
@@ -379,7 +380,7 @@ func TestInstrumentCountsMWIPublications(t *testing.T) {
 		}
 		return nil
 	}
-	m.instrument(&callDeps{}, mwi)
+	m.instrumentMWI(mwi)
 	id := state.MailboxID{Number: "1001", Context: "default"}
 	mwi.PublishAll(context.Background(), []state.MailboxID{id, id})
 	fail = true

@@ -114,15 +114,19 @@ func (a *App) takeOver(ctx context.Context, dead state.Instance) {
 		ids[id] = true
 	}
 	if dead.App != "" {
-		app, err := a.ari.Application(ctx, dead.App)
-		switch {
-		case err == nil:
-			for _, id := range app.ChannelIDs {
-				ids[id] = true
+		// Every Asterisk served lists the channels still in the dead app.
+		// One that cannot be asked is skipped: the calls the dead instance
+		// recorded as owned are still taken.
+		for _, n := range a.nodes {
+			app, err := n.client.Application(ctx, dead.App)
+			switch {
+			case err == nil:
+				for _, id := range app.ChannelIDs {
+					ids[id] = true
+				}
+			case !ari.IsGone(err):
+				log.Warn("takeover: channels of the dead app", zap.String("asterisk", n.name), zap.Error(err))
 			}
-		case !ari.IsGone(err):
-			log.Warn("takeover: channels of the dead app", zap.Error(err))
-			return
 		}
 	}
 	log.Warn("instance lease expired; taking its calls over", zap.Int("calls", len(ids)))
@@ -146,9 +150,7 @@ func (a *App) takeOverCall(ctx context.Context, log *zap.Logger, dead state.Inst
 		// The call died with its instance before its first step: nothing
 		// to resume, and nobody serves that app any more.
 		log.Warn("takeover: call without a session; hanging up")
-		if err := a.ari.Hangup(ctx, id, "normal"); err != nil && !ari.IsGone(err) {
-			log.Warn("takeover: hangup", zap.Error(err))
-		}
+		a.hangUpAnywhere(ctx, log, id)
 		return
 	case err != nil:
 		// Another instance has it; or, in our own app, it may be a call
@@ -160,39 +162,55 @@ func (a *App) takeOverCall(ctx context.Context, log *zap.Logger, dead state.Inst
 	st, err := a.loadState(ctx, id)
 	if err != nil {
 		log.Error("takeover: session unusable; hanging up", zap.Error(err))
-		_ = a.ari.Hangup(ctx, id, "normal")
+		a.hangUpAnywhere(ctx, log, id)
+		return
+	}
+	n, err := a.locate(ctx, id)
+	switch {
+	case errors.Is(err, ari.ErrNotFound):
+		log.Info("takeover: channel gone; finishing the call offline")
+		a.finishOffline(ctx, id, epoch)
+		return
+	case err != nil:
+		// Its Asterisk cannot be asked: the call cannot be moved from
+		// here. Its session stays in Redis for the session TTL.
+		log.Error("takeover: cannot tell which Asterisk holds the call", zap.Error(err))
 		return
 	}
 	if st.Playback != "" {
 		// A move waits behind a playback: stop it.
-		if err := a.ari.StopPlayback(ctx, st.Playback); err != nil && !ari.IsGone(err) {
+		if err := n.client.StopPlayback(ctx, st.Playback); err != nil && !ari.IsGone(err) {
 			log.Warn("takeover: stop playback", zap.Error(err))
 		}
-	}
-	if _, err := a.ari.GetChannel(ctx, id); ari.IsGone(err) {
-		log.Info("takeover: channel gone; finishing the call offline")
-		a.finishOffline(ctx, id, epoch)
-		return
 	}
 	if dead.App == a.cfg.appName() {
 		// The same app (one instance, restarted): the channel is ours
 		// already, and no StasisStart will come.
-		a.adopt(ctx, id, epoch)
+		a.adopt(ctx, n, id, epoch)
 		return
 	}
 	a.wg.Add(1)
 	go func() {
 		defer a.wg.Done()
-		a.moveHere(context.WithoutCancel(ctx), log, id, epoch)
+		a.moveHere(context.WithoutCancel(ctx), log, n, id, epoch)
 	}()
+}
+
+// hangUpAnywhere hangs channel id up on whichever Asterisk has it.
+func (a *App) hangUpAnywhere(ctx context.Context, log *zap.Logger, id string) {
+	for _, n := range a.nodes {
+		if err := n.client.Hangup(ctx, id, "normal"); err != nil && !ari.IsGone(err) {
+			log.Warn("takeover: hangup", zap.String("asterisk", n.name), zap.Error(err))
+		}
+	}
 }
 
 // moveHere moves channel id into this instance's app to be resumed, and
 // finishes the call offline if its channel leaves before it arrives. A move
 // waits in Asterisk behind a recording, so this may take as long as a
 // message.
-func (a *App) moveHere(ctx context.Context, log *zap.Logger, id string, epoch int64) {
-	err := a.ari.Move(ctx, id, a.cfg.appName(), []string{resumeArg})
+func (a *App) moveHere(ctx context.Context, log *zap.Logger, n *node, id string, epoch int64) {
+	err := n.client.Move(ctx, id, a.cfg.appName(), []string{resumeArg})
 	if err != nil && !ari.IsGone(err) {
 		// Likely still queued behind a recording: watch for its outcome.
 		log.Info("takeover: move pending", zap.Error(err))
@@ -202,7 +220,7 @@ func (a *App) moveHere(ctx context.Context, log *zap.Logger, id string, epoch in
 		if a.hasCall(id) {
 			return // its StasisStart arrived
 		}
-		_, err := a.ari.GetChannel(ctx, id)
+		_, err := n.client.GetChannel(ctx, id)
 		if ari.IsGone(err) {
 			if !a.hasCall(id) {
 				log.Info("takeover: channel gone; finishing the call offline")
@@ -249,8 +267,8 @@ func (a *App) loadState(ctx context.Context, id string) (menus.State, error) {
 // adopt resumes call id here, from its session. epoch is the epoch this
 // instance claimed, 0 if it has not claimed the session yet (a call handed
 // over at another instance's shutdown).
-func (a *App) adopt(ctx context.Context, id string, epoch int64) {
-	c := a.register(id)
+func (a *App) adopt(ctx context.Context, n *node, id string, epoch int64) {
+	c := a.register(n, id)
 	if c == nil {
 		return
 	}
@@ -282,9 +300,9 @@ func (a *App) adopt(ctx context.Context, id string, epoch int64) {
 
 // finishOffline finishes a taken-over call whose channel is gone: what the
 // engine does at a hang-up (save a recorded message, close a folder) is
-// done here.
+// done here, through the first Asterisk (recordings are shared).
 func (a *App) finishOffline(ctx context.Context, id string, epoch int64) {
-	c := a.register(id)
+	c := a.register(a.nodes[0], id)
 	if c == nil {
 		return
 	}

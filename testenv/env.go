@@ -22,6 +22,18 @@ type Env struct {
 	Redis string
 	// AsteriskLog is the path of Asterisk's full log.
 	AsteriskLog string
+	// ARIURLB and SIPB reach the second Asterisk ("B"), which shares the
+	// first one's recordings directory; empty when testenv runs only one
+	// (the chroot fallback). See [RequireB].
+	ARIURLB, SIPB string
+}
+
+// B returns the environment of the second Asterisk: the same as e with
+// ARIURL and SIP of B.
+func (e Env) B() Env {
+	b := e
+	b.ARIURL, b.SIP = e.ARIURLB, e.SIPB
+	return b
 }
 
 // ErrNotRunning is returned by [Load] when testenv/up has not been run.
@@ -36,6 +48,8 @@ func Load() (Env, error) {
 		SIP:         os.Getenv("VOICEMAIL_TEST_SIP"),
 		Redis:       os.Getenv("VOICEMAIL_TEST_REDIS"),
 		AsteriskLog: os.Getenv("VOICEMAIL_TEST_ASTERISK_LOG"),
+		ARIURLB:     os.Getenv("VOICEMAIL_TEST_ARI_URL_B"),
+		SIPB:        os.Getenv("VOICEMAIL_TEST_SIP_B"),
 	}
 	if e.ARIURL == "" || e.ARIUser == "" || e.Redis == "" {
 		return Env{}, ErrNotRunning
@@ -57,4 +71,20 @@ func Require(tb testing.TB) Env {
 	}
 	tb.Skip(fmt.Sprint(err))
 	return Env{}
+}
+
+// RequireB is Require for tests that need the second Asterisk too. When
+// testenv runs only one (the chroot fallback) it skips the test, or fails
+// it in CI (CI=true), where testenv runs under Docker and starts both.
+func RequireB(tb testing.TB) Env {
+	tb.Helper()
+	e := Require(tb)
+	if e.ARIURLB == "" {
+		msg := "testenv runs one Asterisk only (VOICEMAIL_TEST_ARI_URL_B unset)"
+		if os.Getenv("CI") != "" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	return e
 }

@@ -1,0 +1,92 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/clusterpbx/voicemail/state"
+	"github.com/clusterpbx/voicemail/testenv"
+)
+
+// The test caller on the second Asterisk (B), shared and kept until
+// TestMain ends for the same reason as sharedCaller.
+var (
+	callerBOnce sync.Once
+	callerBErr  error
+	theCallerB  *testenv.Caller
+)
+
+func sharedCallerB(t *testing.T, env testenv.Env) *testenv.Caller {
+	t.Helper()
+	callerBOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		theCallerB, callerBErr = testenv.NewCaller(ctx, env.B(), nil)
+	})
+	if callerBErr != nil {
+		t.Fatal(callerBErr)
+	}
+	return theCallerB
+}
+
+// One instance serves two Asterisk servers that share the recordings
+// directory: a message left through A is heard, whole, through B, and
+// filed there.
+func TestIntegrationMessageLeftThroughOneAsteriskHeardThroughTheOther(t *testing.T) {
+	env := testenv.RequireB(t)
+	callerB := sharedCallerB(t, env)
+	h := startHarness(t, func(c *Config) { c.ARI.URLs = []string{env.ARIURL, env.ARIURLB} })
+	ctx := callCtx(t)
+	for {
+		if _, err := callerB.Client.Application(ctx, h.app.cfg.appName()); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the app did not register on Asterisk B")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+
+	// Through A: Carol leaves Alice a 4 s message.
+	h.leaveMessage(ctx, "1001", "Carol <2001>", 4*time.Second)
+	m := h.waitMessages(ctx, state.FolderNew, 1)[0]
+
+	// Through B: Alice hears it and files it in Work.
+	owner, err := callerB.Dial(ctx, "*97", "vm-test", "Alice <1001>")
+	must(t, err)
+	t.Cleanup(func() { _ = owner.Hangup(context.Background()) })
+	must(t, owner.WaitAnswered(ctx))
+	must(t, owner.Expect(ctx, "vm-password"))
+	must(t, owner.Press(ctx, "1234#"))
+	must(t, owner.Expect(ctx, "vm-youhave", "digits/1", "vm-INBOX", "vm-message"))
+	must(t, owner.Press(ctx, "1"))
+	must(t, owner.WaitFor(ctx, "recording:"+m.Recording))
+	must(t, owner.WaitFor(ctx, "vm-savemessage"))
+	// B played the audio A recorded, all of it: the prompt after it
+	// started about the message's length later.
+	var recAt, nextAt time.Time
+	for i, p := range owner.Heard() {
+		if p.Name == "recording:"+m.Recording {
+			recAt = p.At
+			nextAt = owner.Heard()[i+1].At
+		}
+	}
+	if played := nextAt.Sub(recAt); played < 3*time.Second {
+		t.Errorf("the message played for %s through B, want about 4s", played)
+	}
+	must(t, owner.Press(ctx, "9"))
+	must(t, owner.Expect(ctx, "vm-savefolder"))
+	must(t, owner.Press(ctx, "2"))
+	must(t, owner.WaitFor(ctx, "vm-savedto"))
+	must(t, owner.Press(ctx, "#"))
+	must(t, owner.WaitFor(ctx, "vm-goodbye"))
+	must(t, owner.WaitEnded(ctx))
+
+	h.waitMessages(ctx, state.FolderWork, 1)
+	if c := h.counts(ctx); c.New != 0 || c.Work != 1 {
+		t.Errorf("counts after filing through B = %+v, want only Work 1", c)
+	}
+}
