@@ -36,7 +36,10 @@ type App struct {
 
 	mu    sync.Mutex
 	calls map[string]*call
-	wg    sync.WaitGroup
+	// arrivals are the calls being moved here by a takeover, until their
+	// StasisStart comes (takeover.go).
+	arrivals map[string]chan struct{}
+	wg       sync.WaitGroup
 	// stopping is set when shutdown begins: no more takeovers.
 	stopping atomic.Bool
 
@@ -121,14 +124,15 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		}
 	}
 	a := &App{
-		cfg:    cfg,
-		log:    log,
-		rdb:    rdb,
-		store:  store,
-		calls:  make(map[string]*call),
-		review: review,
-		nodes:  nodes,
-		mwi:    newMWIPublisher(store, everyNode(nodes), cfg.Voicemail.MWIContext, log.Named("mwi")),
+		cfg:      cfg,
+		log:      log,
+		rdb:      rdb,
+		store:    store,
+		calls:    make(map[string]*call),
+		arrivals: make(map[string]chan struct{}),
+		review:   review,
+		nodes:    nodes,
+		mwi:      newMWIPublisher(store, everyNode(nodes), cfg.Voicemail.MWIContext, log.Named("mwi")),
 	}
 	shared := callDeps{
 		engine:   engine,

@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/state"
 	"github.com/clusterpbx/voicemail/testenv"
 )
@@ -88,5 +90,71 @@ func TestIntegrationMessageLeftThroughOneAsteriskHeardThroughTheOther(t *testing
 	h.waitMessages(ctx, state.FolderWork, 1)
 	if c := h.counts(ctx); c.New != 0 || c.Work != 1 {
 		t.Errorf("counts after filing through B = %+v, want only Work 1", c)
+	}
+}
+
+// An instance serving two Asterisk servers is killed with one call on
+// each: the survivor, which serves both too, finds each call on its own
+// Asterisk and takes it over there. The caller on A was logged in and
+// goes on; the caller on B was recording, and the message is saved.
+func TestIntegrationKillOwnerOfCallsOnTwoAsterisks(t *testing.T) {
+	env := testenv.RequireB(t)
+	callerB := sharedCallerB(t, env)
+	urls := []string{env.ARIURL, env.ARIURLB}
+	h := startHarness(t, func(c *Config) {
+		c.ARI.URLs = urls
+		c.ARI.Broadcast = true
+		c.Instance.ID = "both-survivor"
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	proc := h.startProcess("both-doomed", "--ari.urls", strings.Join(urls, ","))
+	for _, app := range []string{"voicemail-both-doomed", "voicemail-both-survivor"} {
+		for {
+			if _, err := callerB.Client.Application(ctx, app); err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("%s did not register on Asterisk B", app)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	box1001 := state.MailboxID{Number: "1001", Context: "default"}
+	before := h.countsOf(ctx, box1001)
+
+	onA := h.dialIn(ctx, "vmm-both-doomed", "Alice <1001>")
+	must(t, onA.Expect(ctx, "vm-password"))
+	must(t, onA.Press(ctx, "1234#"))
+	must(t, onA.WaitFor(ctx, "vm-opts"))
+
+	onB, err := callerB.Dial(ctx, "vmd-both-doomed", "vm-direct", "Carol <2003>")
+	must(t, err)
+	t.Cleanup(func() { _ = onB.Hangup(context.Background()) })
+	must(t, onB.WaitAnswered(ctx))
+	must(t, onB.WaitFor(ctx, "vm-intro"))
+	must(t, onB.Press(ctx, "#"))
+	_, err = callerB.Client.Play(ctx, onB.A, "speech-both", []string{"sound:vm-intro", "sound:vm-opts"}, "")
+	must(t, err)
+	time.Sleep(time.Second)
+
+	killed := time.Now()
+	must(t, proc.Process.Kill())
+	must(t, onA.WaitFor(ctx, "im-sorry"))
+	t.Logf("the caller on A heard the apology %v after the kill", time.Since(killed).Round(time.Millisecond))
+	must(t, onA.Press(ctx, "#"))
+	must(t, onA.WaitFor(ctx, "vm-goodbye"))
+
+	time.Sleep(2 * time.Second) // the caller on B still talks
+	if err := callerB.Client.StopPlayback(ctx, "speech-both"); err != nil && !ari.IsGone(err) {
+		t.Fatal(err)
+	}
+	if err := onB.Press(ctx, "#"); err != nil && !onB.Ended() {
+		t.Fatal(err)
+	}
+	must(t, onB.WaitFor(ctx, "vm-msgsaved"))
+	if after := h.waitCounts(ctx, box1001, before.New+1); after.New != before.New+1 {
+		t.Errorf("1001 has %d new messages, want %d", after.New, before.New+1)
 	}
 }

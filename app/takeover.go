@@ -208,8 +208,11 @@ func (a *App) hangUpAnywhere(ctx context.Context, log *zap.Logger, id string) {
 // moveHere moves channel id into this instance's app to be resumed, and
 // finishes the call offline if its channel leaves before it arrives. A move
 // waits in Asterisk behind a recording, so this may take as long as a
-// message.
+// message. A call that arrives is known by its StasisStart (arrived), not
+// by its being among the calls: it may arrive and end between two looks.
 func (a *App) moveHere(ctx context.Context, log *zap.Logger, n *node, id string, epoch int64) {
+	arrived := a.expectArrival(id)
+	defer a.forgetArrival(id)
 	err := n.client.Move(ctx, id, a.cfg.appName(), []string{resumeArg})
 	if err != nil && !ari.IsGone(err) {
 		// Likely still queued behind a recording: watch for its outcome.
@@ -217,12 +220,18 @@ func (a *App) moveHere(ctx context.Context, log *zap.Logger, n *node, id string,
 	}
 	deadline := time.Now().Add(a.cfg.Voicemail.MaxMessage + time.Minute)
 	for {
-		if a.hasCall(id) {
-			return // its StasisStart arrived
+		select {
+		case <-arrived:
+			return
+		case <-ctx.Done():
+			return
+		case <-time.After(250 * time.Millisecond):
 		}
 		_, err := n.client.GetChannel(ctx, id)
 		if ari.IsGone(err) {
-			if !a.hasCall(id) {
+			select {
+			case <-arrived:
+			default:
 				log.Info("takeover: channel gone; finishing the call offline")
 				a.finishOffline(ctx, id, epoch)
 			}
@@ -232,11 +241,32 @@ func (a *App) moveHere(ctx context.Context, log *zap.Logger, n *node, id string,
 			log.Warn("takeover: call never arrived")
 			return
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(250 * time.Millisecond):
-		}
+	}
+}
+
+// expectArrival returns a channel closed when call id arrives in this
+// instance's app to be resumed.
+func (a *App) expectArrival(id string) <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ch := make(chan struct{})
+	a.arrivals[id] = ch
+	return ch
+}
+
+func (a *App) forgetArrival(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.arrivals, id)
+}
+
+// arrive tells moveHere that call id arrived.
+func (a *App) arrive(id string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ch, ok := a.arrivals[id]; ok {
+		close(ch)
+		delete(a.arrivals, id)
 	}
 }
 
@@ -268,6 +298,7 @@ func (a *App) loadState(ctx context.Context, id string) (menus.State, error) {
 // instance claimed, 0 if it has not claimed the session yet (a call handed
 // over at another instance's shutdown).
 func (a *App) adopt(ctx context.Context, n *node, id string, epoch int64) {
+	a.arrive(id)
 	c := a.register(n, id)
 	if c == nil {
 		return

@@ -34,8 +34,9 @@ var buildVoicemail = sync.OnceValues(func() (string, error) {
 
 // startProcess runs the voicemail command as a separate process (one that
 // can be killed with SIGKILL) with the harness's mailboxes, in cluster mode
-// as instance id, and waits until its app is registered.
-func (h *harness) startProcess(id string) *exec.Cmd {
+// as instance id, and waits until its app is registered. extra are more
+// flags.
+func (h *harness) startProcess(id string, extra ...string) *exec.Cmd {
 	t := h.t
 	t.Helper()
 	bin, err := buildVoicemail()
@@ -55,6 +56,7 @@ func (h *harness) startProcess(id string) *exec.Cmd {
 		"--redis.addrs", opts.Addr, "--redis.db", fmt.Sprint(opts.DB),
 		"--ops.listen", "", "--log.level", "warn", "--voicemail.default_pin", "0000",
 		"--voicemail.pin_hash_cost", "4")
+	cmd.Args = append(cmd.Args, extra...)
 	logFile, err := os.Create(filepath.Join(t.TempDir(), "voicemail.log"))
 	must(t, err)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
