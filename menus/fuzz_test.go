@@ -64,6 +64,29 @@ type harness struct {
 	trace bool
 }
 
+// takeOver is what happens when the instance serving the call dies and
+// another resumes it, as app/takeover.go does: the new owner loads the
+// state the old one last saved (Persistable, through JSON), the prompt
+// that was playing is stopped and its end never seen, and the requests
+// the old owner had in flight die with it; then the engine gets EvResume.
+// A recording goes on in Asterisk, and the engine asks for it to be
+// measured.
+func (h *harness) takeOver() {
+	b, err := json.Marshal(h.s.Persistable(h.e.Tree()))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		h.t.Fatalf("the saved state does not load: %v", err)
+	}
+	s.Channel = h.s.Channel
+	h.s, h.snap = s, nil
+	clear(h.live)
+	h.waiting = nil
+	h.step(Event{Kind: EvResume})
+}
+
 func newHarness(t *testing.T) *harness {
 	return &harness{t: t, e: newEngine(t), s: State{Channel: "ch"}, live: map[string]bool{}, timerGen: -1, trace: testing.Verbose()}
 }
@@ -267,6 +290,8 @@ func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string
 				fail("move to folder %d", c.Folder)
 			}
 			h.waiting = append(h.waiting, request{kind: c.Kind})
+		case CmdMeasure:
+			h.waiting = append(h.waiting, request{kind: c.Kind, name: c.Name})
 		case CmdSaveMessage, CmdSetGreeting, CmdClearGreeting, CmdSetPIN, CmdForward, CmdPrepareDeposit:
 			h.waiting = append(h.waiting, request{kind: c.Kind})
 		}
@@ -434,6 +459,9 @@ func (h *harness) answer(v int) (Event, bool) {
 		d := fuzzDeposit()
 		d.Mailbox, d.Number, d.Review, d.Operator = "1002@default", "1002", v%4 == 3, true
 		return Event{Kind: EvMailbox, Target: &d}, true
+	case CmdMeasure:
+		// The recording the old owner started, measured: any length.
+		return Event{Kind: EvRecorded, Recorded: &Recorded{Name: r.name, Duration: v % 6}}, true
 	case CmdRecord, CmdRecordGreeting:
 		rec := &Recorded{Name: r.name, Duration: v % 6}
 		switch v / 10 % 4 {
@@ -552,7 +580,7 @@ func (h *harness) login(lang string, c Counts, v int) {
 
 // ops are what a byte of fuzz input does, for the bytes that name none
 // (see run): mostly keys, then prompt ends, timers and answers.
-const ops = "0123456789*#0123456789*#pppptttaaaaosbkhrS"
+const ops = "0123456789*#0123456789*#pppptttaaaaosbkhrSR"
 
 // run decodes data into events and applies them. A byte is a key (0-9 * #)
 // or an event:
@@ -562,7 +590,7 @@ const ops = "0123456789*#0123456789*#pppptttaaaaosbkhrS"
 //	a x the app answers, with outcome x (see answer)
 //	b x a playback never started ends  k x  ARI relays x as a key
 //	h   the channel leaves the app     r    the caller hangs up
-//	S x a second start
+//	S x a second start                 R    another instance takes over
 //
 // x is the next byte, read as a number (an ASCII digit as its value). Any
 // other byte stands for ops[byte % len(ops)].
@@ -585,7 +613,7 @@ func (h *harness) run(data []byte) {
 		}
 		op := data[0]
 		data = data[1:]
-		if !strings.ContainsRune("0123456789*#potsabkhrS", rune(op)) {
+		if !strings.ContainsRune("0123456789*#potsabkhrSR", rune(op)) {
 			op = ops[int(op)%len(ops)]
 		}
 		switch op {
@@ -614,6 +642,8 @@ func (h *harness) run(data []byte) {
 			h.step(Digit(byte(param())))
 		case 'S':
 			h.step(Event{Kind: EvStart, Start: &Start{Mode: []Mode{ModeMain, ModeDeposit}[param()%2], Mailbox: "1002"}})
+		case 'R':
+			h.takeOver()
 		default:
 			h.step(Digit(op))
 		}
@@ -631,6 +661,10 @@ func FuzzEngine(f *testing.F) {
 	f.Add([]byte("\x001001#p1234#a5p"))
 	f.Add([]byte("\x02p1p6p7pp9p2a0p#"))
 	f.Add([]byte("\x05pa4p2p1a0p"))
+	// Taken over at the main menu, in a message, while recording.
+	f.Add([]byte("\x02pRp#"))
+	f.Add([]byte("\x02p1pRp5p"))
+	f.Add([]byte("\x05p#Ra3"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
 			return

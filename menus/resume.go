@@ -9,7 +9,7 @@ const Apology = "im-sorry"
 // the menu they were in again; a logged-in caller stays logged in. A
 // message being recorded is measured and saved (the recording itself went
 // on in Asterisk); a greeting or an introduction being recorded is dropped
-// and asked for again, because its name was never saved.
+// and the same one asked for again, because its name was never saved.
 func (st *stepper) resume() {
 	st.s.Playback = ""
 	st.s.Playing = PlayPrompt
@@ -29,9 +29,16 @@ func (st *stepper) resume() {
 			st.emit(Cmd{Kind: CmdMeasure, Name: d.Recording})
 			return
 		}
-		st.s.Take = nil
-		if f := st.s.Forward; f != nil {
-			f.Recording = false
+		// The take being recorded is lost (its name was never saved):
+		// ask for the same greeting again. A forward's introduction the
+		// same way.
+		if t := st.s.Take; t != nil {
+			st.s.Take = &Take{Kind: t.Kind}
+		}
+		if f := st.s.Forward; f != nil && f.Recording {
+			g := *f
+			g.Recording = false
+			st.s.Forward = &g
 		}
 	case PhaseBusy:
 		if d := st.s.Deposit; d != nil && d.Recorded && !d.Saved {

@@ -2,6 +2,7 @@ package menus
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -88,4 +89,22 @@ func TestResumeAtPasswordPrompt(t *testing.T) {
 func TestResumeOfEndedCallHangsUp(t *testing.T) {
 	c := &call{t: t, e: newEngine(t), s: State{Channel: "ch"}}
 	expect(t, "resume of nothing", c.step(resumeEv), "hangup")
+}
+
+// A greeting being recorded is lost with the instance that recorded it:
+// the owner is asked for the same greeting again, not another kind.
+func TestResumeDuringGreetingRecordingAsksForTheSameGreeting(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	c.login(Counts{}, nil...)
+	c.digits("0")
+	c.digits("1")
+	if cmds := c.digits("#"); !strings.Contains(render(cmds), "record_greeting(unavail)") {
+		t.Fatalf("# at vm-rec-unv: %s", render(cmds))
+	}
+	c.handOver()
+	expect(t, "resume", c.step(resumeEv), "play(im-sorry vm-rec-unv)")
+	if cmds := c.digits("#"); !strings.Contains(render(cmds), "record_greeting(unavail)") {
+		t.Fatalf("# after resume: %s, want the unavailable greeting recorded again", render(cmds))
+	}
 }
