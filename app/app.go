@@ -458,19 +458,24 @@ func firstNonEmpty(a, b string) string {
 // unseen is treated as ended.
 func (a *App) onConnect(ctx context.Context, n *node, reconnect bool) {
 	a.checkSystemName(ctx, n)
+	if reconnect {
+		a.reconcile(n)
+	}
 	// Asterisk keeps no message-waiting state across its restarts: publish
-	// every configured mailbox's counts whenever a stream (re)connects (on
-	// every node: simpler than one, and as cheap while there are few).
+	// every configured mailbox's counts on this Asterisk whenever its
+	// stream (re)connects.
 	ids := make([]state.MailboxID, 0, len(a.cfg.Mailboxes))
 	for _, m := range a.cfg.Mailboxes {
 		if id, err := state.ParseMailbox(m.Mailbox); err == nil {
 			ids = append(ids, id)
 		}
 	}
-	a.mwi.PublishAll(ctx, ids)
-	if !reconnect {
-		return
-	}
+	a.mwi.PublishAll(ctx, ids, everyNode{n})
+}
+
+// reconcile has every call on node n check its channel, playback and
+// recording with Asterisk (reconcile.go), on the call's goroutine.
+func (a *App) reconcile(n *node) {
 	a.mu.Lock()
 	calls := make([]*call, 0, len(a.calls))
 	for _, c := range a.calls {

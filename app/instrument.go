@@ -30,8 +30,8 @@ func (m *metrics) instrument(deps *callDeps) {
 func (m *metrics) instrumentMWI(mwi *mwiPublisher) {
 	mwi.store = countingMWIState{mwi.store, m}
 	publish := mwi.publish
-	mwi.publish = func(ctx context.Context, id state.MailboxID, v state.MWI) error {
-		err := publish(ctx, id, v)
+	mwi.publish = func(ctx context.Context, on originator, id state.MailboxID, v state.MWI) error {
+		err := publish(ctx, on, id, v)
 		if err == nil {
 			m.mwiPublication()
 		}

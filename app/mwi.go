@@ -42,11 +42,12 @@ type mwiPublisher struct {
 	context string
 	log     *zap.Logger
 
-	mu      sync.Mutex
-	dirty   map[state.MailboxID]bool
-	settle  map[state.MailboxID]time.Time
-	kick    chan struct{}
-	publish func(ctx context.Context, id state.MailboxID, m state.MWI) error // replaced in tests
+	mu     sync.Mutex
+	dirty  map[state.MailboxID]bool
+	settle map[state.MailboxID]time.Time
+	kick   chan struct{}
+	// publish publishes m on the Asterisk servers of on (replaced in tests).
+	publish func(ctx context.Context, on originator, id state.MailboxID, m state.MWI) error
 }
 
 func newMWIPublisher(store mwiState, orig originator, dialplanContext string, log *zap.Logger) *mwiPublisher {
@@ -76,9 +77,16 @@ func (p *mwiPublisher) Changed(id state.MailboxID) {
 
 // PublishAll publishes the counts of ids unconditionally, after Asterisk
 // (re)connects: a restarted Asterisk has forgotten them.
-func (p *mwiPublisher) PublishAll(ctx context.Context, ids []state.MailboxID) {
+//
+// on is where to publish: the Asterisk that (re)connected, so that one
+// that is down does not hold the others' publications up; nil means every
+// Asterisk.
+func (p *mwiPublisher) PublishAll(ctx context.Context, ids []state.MailboxID, on originator) {
+	if on == nil {
+		on = p.orig
+	}
 	for _, id := range ids {
-		p.publishLatest(ctx, id, true)
+		p.publishOn(ctx, on, id, true)
 	}
 }
 
@@ -121,6 +129,11 @@ func (p *mwiPublisher) Run(ctx context.Context) {
 // is set, or when no publication of this version or a later one happened
 // yet on any instance (ClaimMWI).
 func (p *mwiPublisher) publishLatest(ctx context.Context, id state.MailboxID, force bool) {
+	p.publishOn(ctx, p.orig, id, force)
+}
+
+// publishOn is publishLatest on the Asterisk servers of on.
+func (p *mwiPublisher) publishOn(ctx context.Context, on originator, id state.MailboxID, force bool) {
 	m, err := p.store.MWIState(ctx, id)
 	if err != nil {
 		p.log.Warn("mwi: read counts", zap.Stringer("mailbox", id), zap.Error(err))
@@ -136,7 +149,7 @@ func (p *mwiPublisher) publishLatest(ctx context.Context, id state.MailboxID, fo
 			return // this version or a newer one is out already
 		}
 	}
-	if err := p.publish(ctx, id, m); err != nil {
+	if err := p.publish(ctx, on, id, m); err != nil {
 		p.log.Warn("mwi: publish", zap.Stringer("mailbox", id), zap.Error(err))
 		return
 	}
@@ -144,8 +157,8 @@ func (p *mwiPublisher) publishLatest(ctx context.Context, id state.MailboxID, fo
 		zap.Int64("version", m.Version), zap.Bool("settle", force))
 }
 
-func (p *mwiPublisher) originate(ctx context.Context, id state.MailboxID, m state.MWI) error {
-	_, err := p.orig.Originate(ctx, ari.OriginateRequest{
+func (p *mwiPublisher) originate(ctx context.Context, on originator, id state.MailboxID, m state.MWI) error {
+	_, err := on.Originate(ctx, ari.OriginateRequest{
 		Endpoint:  "Local/" + id.Number + "@" + p.context,
 		Context:   p.context,
 		Extension: "done",

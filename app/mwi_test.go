@@ -46,7 +46,7 @@ func TestMWIPublisherSettlesOnLatestCounts(t *testing.T) {
 	p := newMWIPublisher(st, nil, "voicemail-mwi", zap.NewNop())
 	var mu sync.Mutex
 	var sent []state.MWI
-	p.publish = func(_ context.Context, _ state.MailboxID, m state.MWI) error {
+	p.publish = func(_ context.Context, _ originator, _ state.MailboxID, m state.MWI) error {
 		mu.Lock()
 		sent = append(sent, m)
 		mu.Unlock()

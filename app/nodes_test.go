@@ -12,6 +12,7 @@ import (
 
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/ari/aritest"
+	"github.com/clusterpbx/voicemail/state"
 )
 
 func TestLoadConfigARIURLs(t *testing.T) {
@@ -140,5 +141,26 @@ func TestNodesWithoutUniqueSystemNamesAreRefused(t *testing.T) {
 	single.checkSystemName(ctx, nodes[0])
 	if nodes[0].unsafe.Load() {
 		t.Fatal("a single Asterisk without a system name was refused")
+	}
+}
+
+// When one Asterisk (re)connects, every mailbox's counts are published on
+// that one only: another that is down must not hold them up.
+func TestPublishAllOnTheAsteriskThatConnected(t *testing.T) {
+	nodes, srvs := twoNodes(t)
+	p := newMWIPublisher(&fakeMWIState{cur: state.MWI{New: 2, Version: 1}}, everyNode(nodes), "voicemail-mwi", zap.NewNop())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	p.PublishAll(ctx, []state.MailboxID{{Number: "1001", Context: "default"}, {Number: "1002", Context: "default"}}, everyNode{nodes[0]})
+	for i, want := range []int{2, 0} {
+		n := 0
+		for _, r := range srvs[i].Requests() {
+			if r.Method == http.MethodPost && r.Path == "/ari/channels" {
+				n++
+			}
+		}
+		if n != want {
+			t.Errorf("Asterisk %d got %d publications, want %d", i, n, want)
+		}
 	}
 }

@@ -374,7 +374,7 @@ func TestInstrumentCountsMWIPublications(t *testing.T) {
 	m := newMetrics(func() int { return 0 })
 	mwi := newMWIPublisher(&fakeMWIState{}, nil, "voicemail-mwi", zap.NewNop())
 	fail := false
-	mwi.publish = func(context.Context, state.MailboxID, state.MWI) error {
+	mwi.publish = func(context.Context, originator, state.MailboxID, state.MWI) error {
 		if fail {
 			return errors.New("originate: 500")
 		}
@@ -382,9 +382,9 @@ func TestInstrumentCountsMWIPublications(t *testing.T) {
 	}
 	m.instrumentMWI(mwi)
 	id := state.MailboxID{Number: "1001", Context: "default"}
-	mwi.PublishAll(context.Background(), []state.MailboxID{id, id})
+	mwi.PublishAll(context.Background(), []state.MailboxID{id, id}, nil)
 	fail = true
-	mwi.PublishAll(context.Background(), []state.MailboxID{id})
+	mwi.PublishAll(context.Background(), []state.MailboxID{id}, nil)
 	if got := testutil.ToFloat64(m.mwiPublished); got != 2 {
 		t.Errorf("mwi_publications_total = %v, want 2", got)
 	}
