@@ -148,11 +148,26 @@ func (a *App) locate(ctx context.Context, id string) (*node, error) {
 // Asterisk, and a phone may be registered to any of them.
 type everyNode []*node
 
-// Originate places r on every node, at once, and returns the first
-// channel made and the errors of the nodes that failed.
+// Originate places r on every node whose event stream is connected, at
+// once, and returns the first channel made and the errors of the nodes
+// that failed. A node that is not connected is skipped: it gets every
+// mailbox's counts when it connects (onConnect), and waiting on one that
+// is unreachable would hold the others' publications up.
 func (ns everyNode) Originate(ctx context.Context, r ari.OriginateRequest) (ari.Channel, error) {
 	if len(ns) == 1 {
 		return ns[0].client.Originate(ctx, r)
+	}
+	up := make(everyNode, 0, len(ns))
+	for _, n := range ns {
+		if n.stream == nil || n.stream.Connected() {
+			up = append(up, n)
+		}
+	}
+	if len(up) == 0 {
+		return ari.Channel{}, fmt.Errorf("app: originate: no Asterisk connected")
+	}
+	if len(up) < len(ns) {
+		return up.Originate(ctx, r)
 	}
 	type result struct {
 		ch  ari.Channel

@@ -94,11 +94,27 @@ func TestEveryNodeOriginatesOnEachAsterisk(t *testing.T) {
 		}
 	}
 
-	// One Asterisk down: the other still gets its publication, and the
-	// error names the one that failed.
+	// An Asterisk whose event stream is not connected is skipped.
+	stream, err := nodes[1].client.Stream(ari.StreamConfig{Apps: []string{"voicemail"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes[1].stream = stream
+	before0, before1 := len(srvs[0].Requests()), len(srvs[1].Requests())
+	if _, err := everyNode(nodes).Originate(ctx, ari.OriginateRequest{Endpoint: "Local/1001@voicemail-mwi", Extension: "s", Context: "x", Priority: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if len(srvs[0].Requests()) != before0+1 || len(srvs[1].Requests()) != before1 {
+		t.Fatalf("with B's stream down: A got %d requests, B %d; want 1 and 0",
+			len(srvs[0].Requests())-before0, len(srvs[1].Requests())-before1)
+	}
+	nodes[1].stream = nil
+
+	// One Asterisk unreachable while its stream still looks up: the other
+	// still gets its publication, and the error names the one that failed.
 	srvs[1].Close()
 	before := len(srvs[0].Requests())
-	_, err := everyNode(nodes).Originate(ctx, ari.OriginateRequest{Endpoint: "Local/1001@voicemail-mwi", Extension: "s", Context: "x", Priority: 1})
+	_, err = everyNode(nodes).Originate(ctx, ari.OriginateRequest{Endpoint: "Local/1001@voicemail-mwi", Extension: "s", Context: "x", Priority: 1})
 	if err == nil || !strings.Contains(err.Error(), nodes[1].name) {
 		t.Fatalf("with one Asterisk down: err = %v, want one naming %s", err, nodes[1].name)
 	}
