@@ -122,6 +122,16 @@ func (a *App) checkSystemName(ctx context.Context, n *node) {
 // systemNames guards every node's system and known.
 var systemNames sync.Mutex
 
+// anyNode returns a node whose event stream is connected, or the first.
+func (a *App) anyNode() *node {
+	for _, n := range a.nodes {
+		if n.stream != nil && n.stream.Connected() {
+			return n
+		}
+	}
+	return a.nodes[0]
+}
+
 // locate finds the node whose Asterisk has channel id. It returns
 // ari.ErrNotFound when every node answered that it has no such channel,
 // and another error when a node could not be asked (the channel may be

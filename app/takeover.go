@@ -331,9 +331,9 @@ func (a *App) adopt(ctx context.Context, n *node, id string, epoch int64) {
 
 // finishOffline finishes a taken-over call whose channel is gone: what the
 // engine does at a hang-up (save a recorded message, close a folder) is
-// done here, through the first Asterisk (recordings are shared).
+// done here, through any connected Asterisk (recordings are shared).
 func (a *App) finishOffline(ctx context.Context, id string, epoch int64) {
-	c := a.register(a.nodes[0], id)
+	c := a.register(a.anyNode(), id)
 	if c == nil {
 		return
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/state"
 	"github.com/clusterpbx/voicemail/testenv"
+	"github.com/clusterpbx/voicemail/testenv/sipp"
 )
 
 // buildVoicemail builds the voicemail command once per test binary.
@@ -126,6 +127,7 @@ func TestIntegrationKillOwnerTakeover(t *testing.T) {
 		times []time.Duration
 	)
 	box1001 := state.MailboxID{Number: "1001", Context: "default"}
+	light := h.watch(ctx, "1001") // Alice's message-waiting light
 	for run := range runs {
 		id := fmt.Sprintf("doomed%d", run)
 		proc := h.startProcess(id)
@@ -235,6 +237,10 @@ func TestIntegrationKillOwnerTakeover(t *testing.T) {
 		}
 		if after := h.waitCounts(ctx, box1001, before.New+1); after.New != before.New+1 {
 			t.Errorf("run %d: 1001 has %d new messages, want %d", run, after.New, before.New+1)
+		}
+		// The phone's light shows the message saved by the survivor.
+		if _, err := light.WaitFor(ctx, func(s sipp.Summary) bool { return s.New == before.New+1 }); err != nil {
+			t.Errorf("run %d: no NOTIFY with %d new messages: %v", run, before.New+1, err)
 		}
 	}
 	if len(times) == 0 {
