@@ -175,7 +175,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.provision(ctx); err != nil {
 		return err
 	}
-	stream, err := a.ari.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}},
+	stream, err := a.ari.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}, AllowedEvents: handledEvents},
 		ari.WithOnConnect(a.onConnect))
 	if err != nil {
 		return fmt.Errorf("app: event stream: %w", err)
