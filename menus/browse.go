@@ -74,6 +74,8 @@ func (st *stepper) folderLoaded(b *Box) {
 	box := *b
 	box.Msgs = append([]MsgInfo(nil), b.Msgs...)
 	box.Cur = -1
+	st.s.Loads++
+	box.Listing, box.Marks = st.s.Loads, ""
 	st.s.Box = &box
 	if st.s.Menu == MenuLoginPassword {
 		intro := append([]string(nil), st.s.Prefix...)
