@@ -430,13 +430,19 @@ func (c *call) authenticate(ctx context.Context, mailbox, pin string) *menus.Log
 		c.log.Error("login failed: password could not be checked", zap.Stringer("mailbox", id), zap.Error(err))
 		return &menus.LoginResult{Unavailable: true}
 	}
-	counts, err := c.deps.auth.Counts(ctx, id)
-	if err != nil {
-		c.log.Error("read counts", zap.Stringer("mailbox", id), zap.Error(err))
-	}
-	greetings, err := c.deps.auth.Greetings(ctx, id)
-	if err != nil {
-		c.log.Error("read greetings", zap.Stringer("mailbox", id), zap.Error(err))
+	// Authenticate reads the counts and greetings in the round trip that
+	// clears the failure count; ask again only if that read failed.
+	var counts state.Counts
+	var greetings map[state.GreetingKind]string
+	if sum := mb.Summary; sum != nil {
+		counts, greetings = sum.Counts, sum.Greetings
+	} else {
+		if counts, err = c.deps.auth.Counts(ctx, id); err != nil {
+			c.log.Error("read counts", zap.Stringer("mailbox", id), zap.Error(err))
+		}
+		if greetings, err = c.deps.auth.Greetings(ctx, id); err != nil {
+			c.log.Error("read greetings", zap.Stringer("mailbox", id), zap.Error(err))
+		}
 	}
 	has := make(map[string]bool, len(greetings))
 	for kind, rec := range greetings {
