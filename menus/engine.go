@@ -181,7 +181,10 @@ func (st *stepper) enter(id MenuID, prompt []string) {
 
 func (st *stepper) prompt(m *Menu) []string {
 	if m.PromptFunc != nil {
-		return m.PromptFunc(&st.s)
+		// On a copy: handing &st.s to a function value would move the
+		// whole stepper to the heap in every Step, prompt or not.
+		s := st.s
+		return m.PromptFunc(&s)
 	}
 	return m.Prompt
 }
