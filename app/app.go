@@ -168,7 +168,7 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	streams := make([]*ari.Stream, len(a.nodes))
 	for i, n := range a.nodes {
-		stream, err := n.client.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}},
+		stream, err := n.client.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}, AllowedEvents: handledEvents},
 			ari.WithOnConnect(func(ctx context.Context, reconnect bool) { a.onConnect(ctx, n, reconnect) }))
 		if err != nil {
 			return fmt.Errorf("app: event stream of %s: %w", n.name, err)

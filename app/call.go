@@ -132,6 +132,10 @@ type call struct {
 	// shutdown. Nothing more is done for it, and its session is kept.
 	gone bool
 	obs  callMetrics // DTMF-to-prompt clock, deposit outcome (metrics.go)
+
+	// savedListing is the Box.Listing of the folder listing last saved
+	// with the session, 0 if none: the listing is saved once per load.
+	savedListing int
 }
 
 func newCall(id string, deps *callDeps, log *zap.Logger) *call {
@@ -200,7 +204,10 @@ func (c *call) step(ctx context.Context, ev menus.Event) {
 }
 
 func (c *call) save(ctx context.Context) {
-	menu, err := json.Marshal(c.s.Persistable(c.deps.engine.Tree()))
+	// The folder listing is saved apart, with the first save after it was
+	// loaded; the menu state keeps only the cursor and marks.
+	split := c.s.Split(c.deps.engine.Tree())
+	menu, err := json.Marshal(split)
 	if err != nil {
 		c.log.Error("encode session", zap.Error(err))
 		return
@@ -211,6 +218,14 @@ func (c *call) save(ctx context.Context) {
 		App:       c.deps.app,
 		Epoch:     c.epoch,
 		Menu:      menu,
+	}
+	listingID := 0
+	if split.Box != nil && split.Box.Listing != c.savedListing {
+		listingID = split.Box.Listing
+		if sess.Listing, err = json.Marshal(c.s.FolderListing()); err != nil {
+			c.log.Error("encode folder listing", zap.Error(err))
+			return
+		}
 	}
 	if c.s.Authenticated {
 		sess.Mailbox = c.s.Mailbox
@@ -229,6 +244,8 @@ func (c *call) save(ctx context.Context) {
 	case err != nil:
 		// The call goes on: the record only matters if this instance dies.
 		c.log.Warn("save session", zap.Error(err))
+	case sess.Listing != nil:
+		c.savedListing = listingID
 	}
 }
 
@@ -414,13 +431,19 @@ func (c *call) authenticate(ctx context.Context, mailbox, pin string) *menus.Log
 		c.log.Error("login failed: password could not be checked", zap.Stringer("mailbox", id), zap.Error(err))
 		return &menus.LoginResult{Unavailable: true}
 	}
-	counts, err := c.deps.auth.Counts(ctx, id)
-	if err != nil {
-		c.log.Error("read counts", zap.Stringer("mailbox", id), zap.Error(err))
-	}
-	greetings, err := c.deps.auth.Greetings(ctx, id)
-	if err != nil {
-		c.log.Error("read greetings", zap.Stringer("mailbox", id), zap.Error(err))
+	// Authenticate reads the counts and greetings in the round trip that
+	// clears the failure count; ask again only if that read failed.
+	var counts state.Counts
+	var greetings map[state.GreetingKind]string
+	if sum := mb.Summary; sum != nil {
+		counts, greetings = sum.Counts, sum.Greetings
+	} else {
+		if counts, err = c.deps.auth.Counts(ctx, id); err != nil {
+			c.log.Error("read counts", zap.Stringer("mailbox", id), zap.Error(err))
+		}
+		if greetings, err = c.deps.auth.Greetings(ctx, id); err != nil {
+			c.log.Error("read greetings", zap.Stringer("mailbox", id), zap.Error(err))
+		}
 	}
 	has := make(map[string]bool, len(greetings))
 	for kind, rec := range greetings {

@@ -290,6 +290,17 @@ func (a *App) loadState(ctx context.Context, id string) (menus.State, error) {
 	if err := json.Unmarshal(sess.Menu, &st); err != nil {
 		return menus.State{}, fmt.Errorf("%w: menu state: %v", state.ErrCorruptSession, err)
 	}
+	// The browsed folder's listing is saved apart (menus State.Split).
+	var listing []menus.MsgInfo
+	if st.Box != nil && st.Box.Listing != 0 {
+		if err := json.Unmarshal(sess.Listing, &listing); err != nil {
+			return menus.State{}, fmt.Errorf("%w: folder listing: %v", state.ErrCorruptSession, err)
+		}
+	}
+	st, err = menus.Join(st, listing)
+	if err != nil {
+		return menus.State{}, fmt.Errorf("%w: %v", state.ErrCorruptSession, err)
+	}
 	st.Channel = id
 	return st, nil
 }

@@ -235,7 +235,30 @@ func newEvent(typ string) Event {
 // DecodeEvent decodes one WebSocket frame. Invalid JSON, a missing or empty
 // "type", or a malformed known field gives an error wrapping ErrBadEvent. A
 // type this package does not model gives an *Unknown and a nil error.
+//
+// The frame is parsed once: the top-level "type" is found by a scan of the
+// bytes (Asterisk writes it first, res/ari/ari_model_events.c), and the
+// frame is then unmarshalled straight into the event of that type. When the
+// scan finds no plain "type" member, or json.Unmarshal reads another value
+// for it (a duplicate key, or one in other letter case, which encoding/json
+// also matches), the frame takes the slower path that asks encoding/json
+// for the type first, so both paths accept and reject the same frames.
 func DecodeEvent(data []byte) (Event, error) {
+	if typ, ok := scanType(data); ok && typ != "" {
+		ev, err := decodeAs(typ, data)
+		if err != nil {
+			return nil, err
+		}
+		if ev.EventType() == typ {
+			return ev, nil
+		}
+	}
+	return decodeEventSlow(data)
+}
+
+// decodeEventSlow reads the type with encoding/json, then decodes the
+// event of that type.
+func decodeEventSlow(data []byte) (Event, error) {
 	var head struct {
 		Type string `json:"type"`
 	}
@@ -245,18 +268,30 @@ func DecodeEvent(data []byte) (Event, error) {
 	if head.Type == "" {
 		return nil, fmt.Errorf("%w: no type", ErrBadEvent)
 	}
-	ev := newEvent(head.Type)
-	if ev == nil {
-		u := &Unknown{Raw: append(json.RawMessage(nil), data...)}
-		if err := json.Unmarshal(data, &u.Meta); err != nil {
-			return nil, fmt.Errorf("%w: %s: %v", ErrBadEvent, head.Type, err)
-		}
-		ev = u
-	} else if err := json.Unmarshal(data, ev); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", ErrBadEvent, head.Type, err)
+	ev, err := decodeAs(head.Type, data)
+	if err != nil {
+		return nil, err
 	}
 	if ev.EventType() == "" { // Cannot happen: both passes read the same key.
 		return nil, fmt.Errorf("%w: no type", ErrBadEvent)
+	}
+	return ev, nil
+}
+
+// decodeAs unmarshals data into a new event of type typ, or into an
+// *Unknown (its Meta only) when the package does not model typ.
+func decodeAs(typ string, data []byte) (Event, error) {
+	ev := newEvent(typ)
+	if ev == nil {
+		u := &Unknown{}
+		if err := json.Unmarshal(data, &u.Meta); err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrBadEvent, typ, err)
+		}
+		u.Raw = append(json.RawMessage(nil), data...)
+		return u, nil
+	}
+	if err := json.Unmarshal(data, ev); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrBadEvent, typ, err)
 	}
 	return ev, nil
 }

@@ -210,11 +210,20 @@ func FuzzDecodeEvent(f *testing.F) {
 		evStateChange, evVarset, evVarsetGlobal, evPbStarted, evPbContinuing, evPbFinished,
 		evRecStarted, evRecFinished, evRecFailed, evBroadcast, evReplaced, evMoveFailed, evUnknown,
 		`{"type":"StasisStart","TYPE":""}`, `{"type":""}`, `{}`, `null`, `"x"`,
+		`{"application":"a","args":[],"type":"StasisEnd","channel":{"id":"x"}}`,
+		`{"type":"StasisEnd","type":"PlaybackFinished"}`, `{"typ\u0065":"StasisEnd"}`,
+		`{"type":"Stasis\u0045nd"}`, `{"x":[{"type":"y"}],"type":"ChannelDialplan"}`, `{"type":"StasisEnd"`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := DecodeEvent(data)
+		// The one-pass path must accept and reject exactly what the
+		// two-pass path (type first, then the event) does.
+		slow, slowErr := decodeEventSlow(data)
+		if (err == nil) != (slowErr == nil) || !reflect.DeepEqual(e, slow) {
+			t.Fatalf("DecodeEvent = %#v, %v; two-pass decode = %#v, %v", e, err, slow, slowErr)
+		}
 		if err != nil {
 			if e != nil {
 				t.Fatalf("DecodeEvent returned %v with error %v", e, err)

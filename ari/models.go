@@ -115,6 +115,19 @@ type Application struct {
 	EndpointIDs []string `json:"endpoint_ids"`
 	// DeviceNames lists the subscribed device states.
 	DeviceNames []string `json:"device_names"`
+	// EventsAllowed lists the event types the application's filter lets
+	// through; empty means every type (Asterisk 20.7, 21.2, 22+).
+	EventsAllowed []EventTypeName `json:"events_allowed,omitempty"`
+	// EventsDisallowed lists the event types the filter holds back; it
+	// wins over EventsAllowed.
+	EventsDisallowed []EventTypeName `json:"events_disallowed,omitempty"`
+}
+
+// EventTypeName names one event type in an application's event filter, as
+// ARI writes it: {"type":"StasisStart"}.
+type EventTypeName struct {
+	// Type is the event type, case sensitive.
+	Type string `json:"type"`
 }
 
 // Ping is the answer of GET /asterisk/ping.

@@ -61,6 +61,14 @@ type StreamConfig struct {
 	// endpoint (subscribeAll=true), as a test harness may want. The default
 	// sends only those of what the apps own or subscribed to.
 	SubscribeAll bool
+	// AllowedEvents, when not empty, are the only event types Asterisk is
+	// to send: after every connect, before OnConnect runs, the stream sets
+	// each app's event filter to them (Client.SetEventFilter), so Asterisk
+	// neither writes nor sends the rest. Events that arrive before the
+	// filter is set are delivered as usual. A failure is logged and the
+	// stream carries on unfiltered. Names are case sensitive and not
+	// checked by Asterisk. The default sends every type.
+	AllowedEvents []string
 }
 
 // StreamOption customises a Stream.
@@ -87,6 +95,8 @@ type Stream struct {
 	minBackoff time.Duration
 	maxBackoff time.Duration
 	onConnect  func(ctx context.Context, reconnect bool)
+	client     *Client  // sets the event filter
+	allowed    []string // StreamConfig.AllowedEvents
 	events     chan Event
 	log        *zap.Logger
 
@@ -95,6 +105,7 @@ type Stream struct {
 	pingTimeout  time.Duration
 	stableAfter  time.Duration
 
+	frames    atomic.Uint64 // frames read, decodable or not
 	started   atomic.Bool
 	connected atomic.Bool
 	blocked   atomic.Bool // the reader waits for room in events
@@ -127,6 +138,8 @@ func (c *Client) Stream(cfg StreamConfig, opts ...StreamOption) (*Stream, error)
 		pingInterval: pingInterval,
 		pingTimeout:  pingTimeout,
 		stableAfter:  stableAfter,
+		client:       c,
+		allowed:      append([]string(nil), cfg.AllowedEvents...),
 	}
 	if s.minBackoff == 0 {
 		s.minBackoff = DefaultMinBackoff
@@ -173,6 +186,11 @@ func (s *Stream) Events() <-chan Event { return s.events }
 
 // Connected reports whether the WebSocket is connected now.
 func (s *Stream) Connected() bool { return s.connected.Load() }
+
+// Frames returns how many frames the stream has read since it was made,
+// across reconnects, including those it skipped (bad frames, unknown
+// types).
+func (s *Stream) Frames() uint64 { return s.frames.Load() }
 
 // Run connects, delivers events, and reconnects with jittered exponential
 // backoff until ctx is done; then it returns ctx.Err() after every goroutine
@@ -253,11 +271,14 @@ func (s *Stream) session(ctx context.Context, reconnect bool) (time.Duration, er
 		defer wg.Done()
 		readErr <- s.read(ctx, connCtx, conn)
 	}()
-	if s.onConnect != nil {
+	if s.onConnect != nil || len(s.allowed) > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.onConnect(connCtx, reconnect)
+			s.setFilters(connCtx)
+			if s.onConnect != nil {
+				s.onConnect(connCtx, reconnect)
+			}
 		}()
 	}
 
@@ -281,6 +302,23 @@ func (s *Stream) session(ctx context.Context, reconnect bool) (time.Duration, er
 			if err != nil {
 				return time.Since(start), fmt.Errorf("ari: event stream ping: %w", err)
 			}
+		}
+	}
+}
+
+// setFilters sets the event filter of every app to s.allowed, if any. The
+// WebSocket is open, so Asterisk has the apps.
+func (s *Stream) setFilters(ctx context.Context) {
+	if len(s.allowed) == 0 {
+		return
+	}
+	for _, app := range s.apps {
+		if _, err := s.client.SetEventFilter(ctx, app, EventFilter{Allowed: s.allowed}); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Warn("ari event stream: cannot set the event filter; receiving every event type",
+				zap.String("app", app), zap.Error(err))
 		}
 	}
 }
@@ -317,6 +355,7 @@ func (s *Stream) read(ctx, connCtx context.Context, conn *websocket.Conn) error 
 		if err != nil {
 			return fmt.Errorf("ari: event stream read: %w", err)
 		}
+		s.frames.Add(1)
 		ev, err := DecodeEvent(data)
 		if err != nil {
 			s.log.Warn("ari event stream: skipping bad frame", zap.Int("bytes", len(data)), zap.Error(err))

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -406,5 +408,72 @@ func TestBackoff(t *testing.T) {
 				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", n, got, d/2, d)
 			}
 		}
+	}
+}
+
+// TestStreamSetsEventFilterOnEveryConnect checks that AllowedEvents becomes
+// the app's event filter before OnConnect runs, again after a reconnect
+// (Asterisk forgets it with the app), and that a refused filter is logged
+// without stopping the stream.
+func TestStreamSetsEventFilterOnEveryConnect(t *testing.T) {
+	ctx := testCtx(t)
+	srv := aritest.NewServer(t)
+	var puts atomic.Int32
+	srv.Handle(http.MethodPut, "/applications/{name}/eventFilter", func(w http.ResponseWriter, r *http.Request) {
+		if puts.Add(1) == 1 {
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"name":"voicemail","channel_ids":[],"events_allowed":[{"type":"StasisStart"},{"type":"StasisEnd"}]}`))
+			return
+		}
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"message":"Resource not found"}`))
+	})
+	connects := make(chan int32, 10)
+	h := startStream(t, srv, aritest.DefaultPassword,
+		StreamConfig{Apps: []string{"vm/1"}, AllowedEvents: []string{"StasisStart", "StasisEnd"}},
+		WithOnConnect(func(_ context.Context, _ bool) { connects <- puts.Load() }))
+
+	wantConnectAfter := func(n int32) {
+		t.Helper()
+		select {
+		case got := <-connects:
+			if got != n {
+				t.Fatalf("OnConnect ran after %d filter requests, want %d", got, n)
+			}
+		case <-ctx.Done():
+			t.Fatal("OnConnect never ran")
+		}
+	}
+	wantConnectAfter(1)
+	req, err := srv.WaitRequest(ctx, http.MethodPut, "/applications/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if req.Path != "/ari/applications/vm%2F1/eventFilter" {
+		t.Errorf("path %s", req.Path)
+	}
+	const wantBody = `{"allowed":[{"type":"StasisStart"},{"type":"StasisEnd"}],"disallowed":[]}`
+	if string(req.Body) != wantBody {
+		t.Errorf("body %s, want %s", req.Body, wantBody)
+	}
+	if err := srv.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	srv.DropConnections()
+	wantConnectAfter(2)
+	if err := srv.WaitConnected(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if h.logs.FilterMessageSnippet("cannot set the event filter").Len() != 1 {
+		t.Error("the refused filter was not logged once")
+	}
+	if err := srv.Send([]byte(evDTMF)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := next(ctx, t, h.s).(*ChannelDtmfReceived); !ok {
+		t.Fatal("no event after the refused filter")
+	}
+	if h.s.Frames() != 1 {
+		t.Errorf("Frames() = %d, want 1", h.s.Frames())
 	}
 }

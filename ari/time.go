@@ -26,7 +26,11 @@ func (t *Time) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
+	if n := len(data); n >= 2 && data[0] == '"' && data[n-1] == '"' && bytes.IndexByte(data[1:n-1], '\\') < 0 {
+		// encoding/json has validated the value; without escapes its
+		// contents are the string (every event carries a timestamp).
+		s = string(data[1 : n-1])
+	} else if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("ari: timestamp: %w", err)
 	}
 	if s == "" {

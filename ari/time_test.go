@@ -21,6 +21,9 @@ func TestTimeUnmarshal(t *testing.T) {
 		{`"2026-11-26T15:25:12Z"`, utc.Truncate(time.Second), false},
 		{`""`, time.Time{}, false},
 		{`null`, time.Time{}, false},
+		// Escaped: decoded by encoding/json rather than taken as it is.
+		{`"2026-11-26T15:25:12.603\u002b0000"`, utc, false},
+		{`"2026-11-26T15:25:12.603\"0000"`, time.Time{}, true},
 		{`"yesterday"`, time.Time{}, true},
 		{`12`, time.Time{}, true},
 	}

@@ -74,6 +74,8 @@ func (st *stepper) folderLoaded(b *Box) {
 	box := *b
 	box.Msgs = append([]MsgInfo(nil), b.Msgs...)
 	box.Cur = -1
+	st.s.Loads++
+	box.Listing, box.Marks = st.s.Loads, ""
 	st.s.Box = &box
 	if st.s.Menu == MenuLoginPassword {
 		intro := append([]string(nil), st.s.Prefix...)
@@ -203,7 +205,7 @@ func (st *stepper) toggleDelete() {
 		st.play(append([]string{"vm-sorry"}, st.prompt(st.menu())...), PhasePrompting)
 		return
 	}
-	m := &b.Msgs[b.Cur]
+	m := st.msg(b.Cur)
 	m.Deleted = !m.Deleted
 	said := "vm-deleted"
 	if !m.Deleted {
@@ -262,7 +264,7 @@ func (st *stepper) folderChosen(digit byte) {
 		}
 		// Marked moved before the move runs: a hangup while it runs must
 		// not close the folder over it (delete or mark it heard).
-		b.Msgs[b.Cur].Moved = true
+		st.msg(b.Cur).Moved = true
 		st.emit(Cmd{Kind: CmdMove, Mailbox: st.s.Mailbox, MsgID: m.ID, Folder: f})
 		return
 	}
@@ -301,7 +303,7 @@ func (st *stepper) moved(r *Saved) {
 	if !r.OK {
 		// A message saved to another folder before this failed move is
 		// still there: it must not be closed over (deleted) on exit.
-		b.Msgs[b.Cur].Moved = purpose == "moving again"
+		st.msg(b.Cur).Moved = purpose == "moving again"
 		media := []string{"vm-sorry"}
 		if r.Full {
 			media = []string{"vm-mailboxfull"}

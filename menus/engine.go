@@ -37,9 +37,24 @@ type stepper struct {
 	e    *Engine
 	s    State
 	cmds []Cmd
+	// ownMsgs is set once st.s.Box.Msgs is this step's own copy; until
+	// then it is shared with the state Step was given.
+	ownMsgs bool
 }
 
 func (st *stepper) emit(c Cmd) { st.cmds = append(st.cmds, c) }
+
+// msg returns message i of the browsed folder for changing its marks,
+// copying the listing first the first time in a step: clone does not copy
+// it, because most steps change no message and a listing can be long.
+func (st *stepper) msg(i int) *MsgInfo {
+	b := st.s.Box
+	if !st.ownMsgs {
+		b.Msgs = append([]MsgInfo(nil), b.Msgs...)
+		st.ownMsgs = true
+	}
+	return &b.Msgs[i]
+}
 
 func (st *stepper) menu() *Menu {
 	m, ok := st.e.tree.menus[st.s.Menu]
@@ -166,7 +181,10 @@ func (st *stepper) enter(id MenuID, prompt []string) {
 
 func (st *stepper) prompt(m *Menu) []string {
 	if m.PromptFunc != nil {
-		return m.PromptFunc(&st.s)
+		// On a copy: handing &st.s to a function value would move the
+		// whole stepper to the heap in every Step, prompt or not.
+		s := st.s
+		return m.PromptFunc(&s)
 	}
 	return m.Prompt
 }
@@ -267,7 +285,7 @@ func (st *stepper) controlPlayback(d byte) bool {
 		}
 		// Any other key stops the message, which counts as heard.
 		if b := st.s.Box; b != nil && b.Cur >= 0 && b.Cur < len(b.Msgs) {
-			b.Msgs[b.Cur].Heard = true
+			st.msg(b.Cur).Heard = true
 		}
 	case PlayEnvelope:
 		if d == '1' {
@@ -528,8 +546,7 @@ func (st *stepper) promptDone(id string) {
 			st.playAudio()
 			return
 		case PlayMessage:
-			b := st.s.Box
-			b.Msgs[b.Cur].Heard = true
+			st.msg(st.s.Box.Cur).Heard = true
 			st.play(messageInstructions(&st.s), PhasePrompting)
 			return
 		}
@@ -573,11 +590,11 @@ func isKey(d byte) bool {
 }
 
 // clone copies what Step may change in place, so that the state handed to
-// Step is never modified (the engine stays a pure function).
+// Step is never modified (the engine stays a pure function). The folder's
+// listing is copied only by a step that changes a message (stepper.msg).
 func (s State) clone() State {
 	if s.Box != nil {
 		b := *s.Box
-		b.Msgs = append([]MsgInfo(nil), b.Msgs...)
 		s.Box = &b
 	}
 	if s.Deposit != nil {

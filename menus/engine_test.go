@@ -47,6 +47,9 @@ func (c *call) step(ev Event) []Cmd {
 	if !reflect.DeepEqual(back, c.s) {
 		c.t.Fatalf("state does not round-trip JSON:\n got %+v\nwant %+v", back, c.s)
 	}
+	if err := splitRoundTrip(c.e.Tree(), c.s); err != nil {
+		c.t.Fatal(err)
+	}
 	return cmds
 }
 

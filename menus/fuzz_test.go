@@ -156,6 +156,9 @@ func (h *harness) check(before State, snap []byte, ev Event, cmds []Cmd) {
 		if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, s) {
 			fail("state does not round-trip JSON: %v", err)
 		}
+		if err := splitRoundTrip(h.e.Tree(), s); err != nil {
+			fail("%v", err)
+		}
 	}
 	boxJSON := 0
 	if s.Box != nil && len(b) > maxStateJSON {

@@ -117,6 +117,9 @@ type State struct {
 	Forward *Forward `json:"forward,omitempty"`
 	// Prefix is said before the intro once the starting folder is loaded.
 	Prefix []string `json:"prefix,omitempty"`
+	// Loads counts the folders loaded in this call; it numbers their
+	// listings (Box.Listing).
+	Loads int `json:"loads,omitempty"`
 	// Seq numbers playbacks; ids are Channel + ":" + Seq.
 	Seq int `json:"seq"`
 	// TimerGen is the generation of the running timer; a timer event of an
@@ -128,8 +131,17 @@ type State struct {
 // what the caller did to each. Heard and deleted take effect when the caller
 // leaves the folder or hangs up, as in app_voicemail's close_mailbox.
 type Box struct {
-	Folder int       `json:"folder"`
-	Msgs   []MsgInfo `json:"msgs"`
+	Folder int `json:"folder"`
+	// Msgs is the listing as loaded, with the caller's marks. [State.Split]
+	// leaves it out of the state saved at every step: the listing is saved
+	// apart, once per load, and the marks travel in Marks.
+	Msgs []MsgInfo `json:"msgs,omitempty"`
+	// Listing numbers the loads of a folder in this call (from 1): a new
+	// value means a new listing, which must be saved again.
+	Listing int `json:"listing,omitempty"`
+	// Marks is set in split state only: one byte per message, the marks
+	// of Msgs[i] (see [State.Split]).
+	Marks string `json:"marks,omitempty"`
 	// Cur is the index of the current message, -1 before the first.
 	Cur int `json:"cur"`
 	// Now is when the folder was loaded, for saying "today" or "yesterday".

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +47,10 @@ func TestAuthenticate(t *testing.T) {
 			}
 			if tt.want == nil {
 				want := Mailbox{ID: id, Name: "Alice", Language: "en"}
+				if got.Summary == nil || got.Summary.Counts != (Counts{}) || len(got.Summary.Greetings) != 0 {
+					t.Errorf("Authenticate summary %+v, want no messages and no greetings", got.Summary)
+				}
+				got.Summary = nil
 				if got != want {
 					t.Errorf("Authenticate = %+v, want %+v", got, want)
 				}
@@ -168,6 +173,42 @@ func TestAuthenticateResetOnSuccess(t *testing.T) {
 		if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
 			t.Fatalf("round %d: right PIN after 2 of 3 failures: %v", round, err)
 		}
+	}
+}
+
+// TestAuthenticateSummary checks that a login reads the counts and the
+// greetings, as Counts and Greetings give them, with the failure reset.
+func TestAuthenticateSummary(t *testing.T) {
+	s, _ := newTestStore(t, Config{})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range []Folder{FolderNew, FolderNew, FolderWork} {
+		msgID := NewMessageID(time.Now().Add(time.Duration(i) * time.Second))
+		if _, err := s.Deposit(ctx, Message{ID: msgID, Mailbox: id, Folder: FolderNew, Recording: "vm/" + msgID,
+			Received: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if f != FolderNew {
+			if _, err := s.Move(ctx, id, msgID, f); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := s.SetGreeting(ctx, id, GreetingBusy, "vm/busy1"); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := s.Authenticate(ctx, id, "2580")
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, _ := s.Counts(ctx, id)
+	greetings, _ := s.Greetings(ctx, id)
+	if mb.Summary == nil || mb.Summary.Counts != counts || counts.New != 2 || counts.Work != 1 ||
+		!maps.Equal(mb.Summary.Greetings, greetings) || greetings[GreetingBusy] != "vm/busy1" {
+		t.Errorf("summary %+v, want counts %+v and greetings %v", mb.Summary, counts, greetings)
 	}
 }
 

@@ -73,6 +73,11 @@ func (s *Store) Counts(ctx context.Context, id MailboxID) (Counts, error) {
 	if err != nil {
 		return Counts{}, fmt.Errorf("state: counts of %s: %w", id, err)
 	}
+	return countsOf(cmds), nil
+}
+
+// countsOf reads the ZCARD replies of AllFolders, in their order.
+func countsOf(cmds [len(AllFolders)]*redis.IntCmd) Counts {
 	n := func(f Folder) int { return int(cmds[f].Val()) }
 	return Counts{
 		New:     n(FolderNew),
@@ -80,5 +85,5 @@ func (s *Store) Counts(ctx context.Context, id MailboxID) (Counts, error) {
 		Work:    n(FolderWork),
 		Family:  n(FolderFamily),
 		Friends: n(FolderFriends),
-	}, nil
+	}
 }

@@ -54,6 +54,11 @@ func (s *Store) Greetings(ctx context.Context, id MailboxID) (map[GreetingKind]s
 	if err != nil {
 		return nil, fmt.Errorf("state: greetings of %s: %w", id, err)
 	}
+	return s.decodeGreetings(id, fields), nil
+}
+
+// decodeGreetings reads the greetings hash of id, skipping corrupt entries.
+func (s *Store) decodeGreetings(id MailboxID, fields map[string]string) map[GreetingKind]string {
 	out := make(map[GreetingKind]string, len(fields))
 	for k, rec := range fields {
 		kind := GreetingKind(k)
@@ -64,7 +69,7 @@ func (s *Store) Greetings(ctx context.Context, id MailboxID) (map[GreetingKind]s
 		}
 		out[kind] = rec
 	}
-	return out, nil
+	return out
 }
 
 // SetGreeting makes recording the active greeting of its kind and returns

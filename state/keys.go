@@ -69,6 +69,7 @@ const (
 	fieldSessApp      = "app"
 	fieldSessMailbox  = "mailbox"
 	fieldSessMenu     = "menu"
+	fieldSessListing  = "listing" // the browsed folder's listing (Session.Listing)
 	fieldSessCreated  = "created" // unix ms
 	fieldSessUpdated  = "updated" // unix ms
 )

@@ -45,6 +45,18 @@ type Mailbox struct {
 	// PINChangedByOwner reports that the owner set the PIN by phone, so
 	// Provision leaves it alone.
 	PINChangedByOwner bool
+	// Summary is what a login announces. Authenticate reads it in the
+	// round trip that resets the failure count; it is nil when that read
+	// failed (then ask Counts and Greetings), and from other calls.
+	Summary *LoginSummary
+}
+
+// LoginSummary is what a caller hears about right after logging in.
+type LoginSummary struct {
+	// Counts are the folders' message counts, as Counts returns them.
+	Counts Counts
+	// Greetings are the active greetings, as Greetings returns them.
+	Greetings map[GreetingKind]string
 }
 
 // ProvisionReport counts what Provision did.

@@ -34,6 +34,12 @@ type Session struct {
 	Mailbox string
 	// Menu is the menu engine's serialised state, opaque here; nil if none.
 	Menu json.RawMessage
+	// Listing is the listing of the folder the menu state browses, opaque
+	// here, kept apart from Menu because it changes only when a folder is
+	// loaded while Menu is saved at every step. SaveSession writes it only
+	// when it is not nil, in the same script, and keeps the stored one
+	// otherwise; LoadSession returns the stored one, nil if none.
+	Listing json.RawMessage
 	// Created is when the session was first saved; kept by later saves.
 	Created time.Time
 	// Updated is when the session was last saved; set by SaveSession.
@@ -97,13 +103,20 @@ func (s *Store) SaveSession(ctx context.Context, sess Session) error {
 	if len(sess.Menu) > 0 && !json.Valid(sess.Menu) {
 		return fmt.Errorf("state: save session %s: %w: menu state is not valid JSON", sess.ChannelID, ErrInvalidSession)
 	}
+	writeListing := "0"
+	if sess.Listing != nil {
+		if !json.Valid(sess.Listing) {
+			return fmt.Errorf("state: save session %s: %w: listing is not valid JSON", sess.ChannelID, ErrInvalidSession)
+		}
+		writeListing = "1"
+	}
 	var created int64
 	if !sess.Created.IsZero() {
 		created = sess.Created.UnixMilli()
 	}
 	res, err := sessionSaveScript.Run(ctx, s.rdb, []string{sessionKey(sess.ChannelID)},
 		sess.Epoch, s.cfg.SessionTTL.Milliseconds(), time.Now().UnixMilli(), created,
-		sess.Instance, sess.App, sess.Mailbox, []byte(sess.Menu)).Slice()
+		sess.Instance, sess.App, sess.Mailbox, []byte(sess.Menu), writeListing, []byte(sess.Listing)).Slice()
 	if err != nil {
 		return fmt.Errorf("state: save session %s: %w", sess.ChannelID, err)
 	}
@@ -171,6 +184,13 @@ func decodeSession(channelID string, f map[string]string) (Session, error) {
 		}
 		menu = json.RawMessage(m)
 	}
+	var listing json.RawMessage
+	if l := f[fieldSessListing]; l != "" {
+		if !json.Valid([]byte(l)) {
+			return Session{}, fmt.Errorf("listing is not valid JSON")
+		}
+		listing = json.RawMessage(l)
+	}
 	return Session{
 		ChannelID: channelID,
 		Instance:  f[fieldSessInstance],
@@ -178,6 +198,7 @@ func decodeSession(channelID string, f map[string]string) (Session, error) {
 		Epoch:     epoch,
 		Mailbox:   mailbox,
 		Menu:      menu,
+		Listing:   listing,
 		Created:   time.UnixMilli(created),
 		Updated:   time.UnixMilli(updated),
 	}, nil

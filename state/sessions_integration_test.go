@@ -226,3 +226,51 @@ func TestSessionBadInput(t *testing.T) {
 		t.Error("an invalid session was written")
 	}
 }
+
+// TestSessionListingSavedApart checks that a listing is written only by the
+// saves that carry one, kept by the others, and fenced like the rest.
+func TestSessionListingSavedApart(t *testing.T) {
+	s, _ := newTestStore(t, Config{SessionTTL: time.Hour})
+	ctx := testCtx(t)
+	sess := Session{ChannelID: "1732634712.43", Instance: "vm-a", App: "vm-a", Epoch: 1,
+		Menu: json.RawMessage(`{"box":{"listing":1,"marks":"0"}}`), Listing: json.RawMessage(`[{"id":"m1"}]`)}
+	if err := s.SaveSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	load := func(wantMenu, wantListing string) {
+		t.Helper()
+		got, err := s.LoadSession(ctx, sess.ChannelID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.Menu) != wantMenu || string(got.Listing) != wantListing {
+			t.Errorf("menu %s, listing %s; want %s, %s", got.Menu, got.Listing, wantMenu, wantListing)
+		}
+	}
+	load(`{"box":{"listing":1,"marks":"0"}}`, `[{"id":"m1"}]`)
+
+	sess.Menu, sess.Listing = json.RawMessage(`{"box":{"listing":1,"marks":"1"}}`), nil
+	if err := s.SaveSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	load(`{"box":{"listing":1,"marks":"1"}}`, `[{"id":"m1"}]`)
+
+	sess.Menu, sess.Listing = json.RawMessage(`{"box":{"listing":2,"marks":""}}`), json.RawMessage(`[]`)
+	if err := s.SaveSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	load(`{"box":{"listing":2,"marks":""}}`, `[]`)
+
+	stale := sess
+	stale.Epoch, stale.Listing = 0, json.RawMessage(`[{"id":"old"}]`)
+	if err := s.SaveSession(ctx, stale); !errors.Is(err, ErrStaleEpoch) {
+		t.Fatalf("stale save: %v, want ErrStaleEpoch", err)
+	}
+	load(`{"box":{"listing":2,"marks":""}}`, `[]`)
+
+	bad := sess
+	bad.Listing = json.RawMessage(`[{`)
+	if err := s.SaveSession(ctx, bad); !errors.Is(err, ErrInvalidSession) {
+		t.Errorf("listing not JSON: %v, want ErrInvalidSession", err)
+	}
+}

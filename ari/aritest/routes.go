@@ -2,6 +2,7 @@ package aritest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -77,6 +78,22 @@ func (s *Server) routes() {
 			"name": r.PathValue("name"), "channel_ids": []string{}, "bridge_ids": []string{},
 			"endpoint_ids": []string{}, "device_names": []string{},
 			"events_allowed": []any{}, "events_disallowed": []any{},
+		})
+	})
+	// The filter is not kept: the fake sends whatever a test sends.
+	m.HandleFunc("PUT /ari/applications/{name}/eventFilter", func(w http.ResponseWriter, r *http.Request) {
+		var f struct {
+			Allowed    []any `json:"allowed"`
+			Disallowed []any `json:"disallowed"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
+			writeJSON(w, http.StatusBadRequest, msg("Invalid JSON body"))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"name": r.PathValue("name"), "channel_ids": []string{}, "bridge_ids": []string{},
+			"endpoint_ids": []string{}, "device_names": []string{},
+			"events_allowed": append([]any{}, f.Allowed...), "events_disallowed": append([]any{}, f.Disallowed...),
 		})
 	})
 	m.HandleFunc("GET /ari/asterisk/ping", func(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,8 @@
 -- Save a call's session unless a newer owner (higher epoch) has written it:
 -- the fence that keeps a paused old owner from overwriting.
 -- KEYS[1] session HASH
--- ARGV epoch, ttl_ms, now_ms, created_ms (0 = now), instance, app, mailbox, menu
+-- ARGV epoch, ttl_ms, now_ms, created_ms (0 = now), instance, app, mailbox, menu,
+--      write_listing ('1' writes ARGV[10], '0' keeps the stored listing), listing
 -- Returns {1, created_ms} saved,
 --         {0, stored_epoch} refused: stale epoch (nothing written),
 --         {-1} refused: the stored record is corrupt (nothing written).
@@ -27,5 +28,8 @@ end
 redis.call('HSET', KEYS[1],
   'epoch', ARGV[1], 'instance', ARGV[5], 'app', ARGV[6],
   'mailbox', ARGV[7], 'menu', ARGV[8], 'created', created, 'updated', ARGV[3])
+if ARGV[9] == '1' then
+  redis.call('HSET', KEYS[1], 'listing', ARGV[10])
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return {1, created}
