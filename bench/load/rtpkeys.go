@@ -95,8 +95,21 @@ type rtpCall struct {
 	// pending is the index in keys of the last key without an answer, or
 	// -1.
 	pending int
+	// first is the first packet of the call, either way.
+	first time.Time
+	// bursts are the spans in which Asterisk sent to the phone without a
+	// silence of silenceGap: the prompts.
+	bursts []burst
 	// fromPhone and toPhone count packets.
 	fromPhone, toPhone int
+}
+
+// burst is a span of packets to the phone.
+type burst struct {
+	start, end time.Time
+	// packets counts the burst's packets; other the ones that are not
+	// audio (PCMA or PCMU).
+	packets, other int
 }
 
 // keyTracker pairs the packets between one phone port (the sipp media
@@ -125,6 +138,18 @@ func (t *keyTracker) add(p rtpPacket) {
 	case p.dstPort: // Asterisk → phone
 		c := t.call(p.srcPort)
 		c.toPhone++
+		if c.first.IsZero() {
+			c.first = p.at
+		}
+		if n := len(c.bursts); n == 0 || p.at.Sub(c.bursts[n-1].end) >= silenceGap {
+			c.bursts = append(c.bursts, burst{start: p.at})
+		}
+		b := &c.bursts[len(c.bursts)-1]
+		b.end = p.at
+		b.packets++
+		if p.pt != 0 && p.pt != 8 {
+			b.other++
+		}
 		if c.pending >= 0 {
 			k := &c.keys[c.pending]
 			k.answered, k.latency = true, p.at.Sub(k.at)
@@ -134,6 +159,9 @@ func (t *keyTracker) add(p rtpPacket) {
 	case p.srcPort: // phone → Asterisk
 		c := t.call(p.dstPort)
 		c.fromPhone++
+		if c.first.IsZero() {
+			c.first = p.at
+		}
 		if p.pt != eventPT {
 			return
 		}
