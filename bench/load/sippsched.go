@@ -73,30 +73,42 @@ const (
 
 func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-// scheduleFor is the schedule of flow for target.
+// scheduleFor is the schedule of flow for target. The listen schedules
+// come from -timeline runs at one call (23:50 UTC, 2026-11-26), in
+// seconds after the answer, T being the previous key group:
+//
+//	                               ours              app_voicemail
+//	vm-password                    0.0–1.1           0.0–1.1
+//	PIN # → you have + menu        T+0.06–T+17.8     T+0.004–T+17.8, 6 s wait
+//	1 → message + menu             T–T+34.0, 6 s     T–T+33.6, 6 s wait
+//	9 → folder menu                T–T+23.3, 6 s     T–T+25.8 (options with
+//	                                                 0.5 s gaps), 4 s wait
+//	2 → saved to Work + menu       T–T+21.8, 6 s     T–T+22.4, 6 s wait
+//	# → goodbye, hang-up           T–T+0.9           T–T+0.9
+//
+// Each key is placed about 1.5–2 s into the wait, so that prompts may
+// start that much later under load and the key still comes in silence.
 func scheduleFor(target, flow string) sippSchedule {
 	switch {
 	case target == TargetOurs && flow == FlowListen:
-		return sippSchedule{length: sec(60), groups: []keyGroup{
+		return sippSchedule{length: sec(120), groups: []keyGroup{
 			{sec(3), listenPIN + "#", labelPIN},
-			{sec(12), "1", labelFirst},
-			{sec(24), "9", labelSave},
-			{sec(32), "2", labelFolder},
-			{sec(40), "#", labelExit},
+			{sec(23), "1", labelFirst},
+			{sec(23 + 35.7), "9", labelSave},
+			{sec(23 + 35.7 + 25.5), "2", labelFolder},
+			{sec(23 + 35.7 + 25.5 + 24), "#", labelExit},
 		}}
 	case target == TargetAVM && flow == FlowListen:
-		return sippSchedule{length: sec(90), groups: []keyGroup{
+		return sippSchedule{length: sec(125), groups: []keyGroup{
 			{sec(3), listenPIN + "#", labelPIN},
-			{sec(20), "1", labelFirst},
-			{sec(40), "9", labelSave},
-			{sec(55), "2", labelFolder},
-			{sec(70), "#", labelExit},
-		}}
-	case target == TargetOurs:
-		return sippSchedule{length: sec(45), speech: true, groups: []keyGroup{
-			{sec(20), "#", labelRecDone},
+			{sec(23), "1", labelFirst},
+			{sec(23 + 35.5), "9", labelSave},
+			{sec(23 + 35.5 + 27.3), "2", labelFolder},
+			{sec(23 + 35.5 + 27.3 + 24.8), "#", labelExit},
 		}}
 	default:
+		// Deposits: the greeting and the beep, then speech; # ends the
+		// recording.
 		return sippSchedule{length: sec(45), speech: true, groups: []keyGroup{
 			{sec(20), "#", labelRecDone},
 		}}
