@@ -107,10 +107,10 @@ func scheduleFor(target, flow string) sippSchedule {
 			{sec(23 + 35.5 + 27.3 + 24.8), "#", labelExit},
 		}}
 	default:
-		// Deposits: the greeting and the beep, then speech; # ends the
-		// recording.
+		// Deposits: both apps play the unavailable greeting, vm-intro and
+		// the beep for 14.0 s; # 10.2 s later ends a 10 s recording.
 		return sippSchedule{length: sec(45), speech: true, groups: []keyGroup{
-			{sec(20), "#", labelRecDone},
+			{sec(24.2), "#", labelRecDone},
 		}}
 	}
 }
