@@ -337,18 +337,26 @@ func (r *Report) printCallerLatency(w io.Writer) {
 		if s.SIP == nil {
 			continue
 		}
-		fmt.Fprintf(w, "  %s: %d calls seen on the wire, %d keys in a prompt (not timed), %d keys without an answer, %d packets dropped by the capture\n",
-			s.name(), s.SIP.streams, s.SIP.inPrompt, s.SIP.unanswered, s.SIP.dropped)
+		astCores := "-"
+		if s.Used.AsteriskOK && s.Used.Span > 0 {
+			astCores = fmt.Sprintf("%.2f", s.Used.AsteriskCPU.Seconds()/s.Used.Span.Seconds())
+		}
+		fmt.Fprintf(w, "  %s: %d calls seen on the wire, %d keys in a prompt (not timed), %d keys without an answer, %d packets dropped by the capture; CPU over the step in cores: Asterisk %s, sipp %.2f, this tool %.2f\n",
+			s.name(), s.SIP.streams, s.SIP.inPrompt, s.SIP.unanswered, s.SIP.dropped,
+			astCores, s.SIP.sippCPU.Seconds()/s.Used.Span.Seconds(), s.Used.LoadgenCPU.Seconds()/s.Used.Span.Seconds())
 	}
 	fmt.Fprintln(w)
 }
 
-// lastStep is the highest step that ran.
+// lastStep is the highest step that ran against this app (app_voicemail
+// sends no Redis commands).
 func (r *Report) lastStep() *StepReport {
-	if len(r.Steps) == 0 {
-		return nil
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i].Target != TargetAVM {
+			return r.Steps[i]
+		}
 	}
-	return r.Steps[len(r.Steps)-1]
+	return nil
 }
 
 // countLogLevels counts the JSON log lines of path by "level".

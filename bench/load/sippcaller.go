@@ -48,6 +48,8 @@ type sippResult struct {
 	dropped uint32
 	// streams is the number of calls the sniffer saw.
 	streams int
+	// sippCPU is the user+system time of the sipp process.
+	sippCPU time.Duration
 }
 
 // keySample is one caller-side latency.
@@ -163,6 +165,9 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 	started := time.Now()
 	runErr := cmd.Run()
 	_ = out.Close()
+	if ps := cmd.ProcessState; ps != nil {
+		res.sippCPU = ps.UserTime() + ps.SystemTime()
+	}
 	// The last answer (goodbye) has been sent by now.
 	tr := sn.close()
 	res.dropped = sn.dropped
