@@ -387,56 +387,36 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	}()
 
 	start := time.Now()
+	var sip *sippResult
+	var calls []callResult
 	if r.o.Caller == CallerSIP {
-		res, err := r.sippCalls(ctx, app, r.o.Flow, conc)
+		sip, err = r.sippCalls(ctx, app, r.o.Flow, conc)
 		if err != nil {
 			stopSampling()
 			sampled.Wait()
 			return nil, err
 		}
-		st.SIP = res
-		st.Calls = res.calls
-		st.PeakLive = res.peakLive
-		for _, c := range res.calls {
-			if !c.ok {
-				r.log.Warn("call failed", zap.String("target", app), zap.String("flow", c.flow), zap.Stringer("mailbox", c.mailbox), zap.String("reason", c.reason))
-			}
+		calls = sip.calls
+	} else {
+		calls = r.localCalls(ctx, conc)
+	}
+	for _, c := range calls {
+		if !c.ok {
+			r.log.Warn("call failed", zap.String("target", app), zap.String("flow", c.flow), zap.Stringer("mailbox", c.mailbox), zap.String("reason", c.reason))
 		}
 	}
-	results := make([][]callResult, conc)
-	if r.o.Caller == CallerSIP {
-		conc = 0 // the calls are placed
-	}
-	var wg sync.WaitGroup
-	for slot := range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if sleepCtx(ctx, r.o.Ramp*time.Duration(slot)/time.Duration(conc)) != nil {
-				return
-			}
-			for range r.o.Rounds {
-				var res callResult
-				if r.flowOf(slot) == FlowListen {
-					res = r.listenCall(ctx, slot)
-				} else {
-					res = r.depositCall(ctx, slot)
-				}
-				results[slot] = append(results[slot], res)
-				if !res.ok {
-					r.log.Warn("call failed", zap.String("flow", res.flow), zap.Stringer("mailbox", res.mailbox), zap.String("reason", res.reason))
-				}
-			}
-		}()
-	}
-	wg.Wait()
 	st.Wall = time.Since(start)
 	if err := sleepCtx(ctx, r.o.Settle); err != nil {
 		stopSampling()
+		sampled.Wait()
 		return nil, err
 	}
 	stopSampling()
 	sampled.Wait()
+	st.Calls, st.SIP = calls, sip
+	if sip != nil {
+		st.PeakLive = max(st.PeakLive, sip.peakLive)
+	}
 
 	m1, err := r.measure(ctx)
 	if err != nil {
@@ -447,9 +427,6 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	st.AppRSSPeak = max(st.AppRSSPeak, m1.app.RSS)
 	st.RedisShared = r.redis.PID == 0
 
-	for _, rs := range results {
-		st.Calls = append(st.Calls, rs...)
-	}
 	if app == TargetAVM {
 		r.avmVerify(st)
 		return st, nil
@@ -458,6 +435,35 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 		return nil, err
 	}
 	return st, nil
+}
+
+// localCalls runs conc slots of Options.Rounds Local-channel calls each,
+// the slots' first calls spread over Options.Ramp.
+func (r *runner) localCalls(ctx context.Context, conc int) []callResult {
+	results := make([][]callResult, conc)
+	var wg sync.WaitGroup
+	for slot := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if sleepCtx(ctx, r.o.Ramp*time.Duration(slot)/time.Duration(conc)) != nil {
+				return
+			}
+			for range r.o.Rounds {
+				if r.flowOf(slot) == FlowListen {
+					results[slot] = append(results[slot], r.listenCall(ctx, slot))
+				} else {
+					results[slot] = append(results[slot], r.depositCall(ctx, slot))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var out []callResult
+	for _, rs := range results {
+		out = append(out, rs...)
+	}
+	return out
 }
 
 // seedMessage files one message in box's New folder that plays the seed.
