@@ -29,6 +29,8 @@ type caller struct {
 
 	mu    sync.Mutex
 	calls map[string]*call // by A and by B
+	// watched are SIP calls by caller number, until their channel shows.
+	watched map[string]*call
 }
 
 func newCaller(ctx context.Context, client *ari.Client, log *zap.Logger) (*caller, error) {
@@ -41,7 +43,7 @@ func newCaller(ctx context.Context, client *ari.Client, log *zap.Logger) (*calle
 		return nil, fmt.Errorf("load: caller stream: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	c := &caller{client: client, app: app, log: log, cancel: cancel, done: make(chan struct{}), calls: map[string]*call{}}
+	c := &caller{client: client, app: app, log: log, cancel: cancel, done: make(chan struct{}), calls: map[string]*call{}, watched: map[string]*call{}}
 	go func() {
 		defer close(c.done)
 		go func() { _ = stream.Run(runCtx) }()
@@ -125,7 +127,24 @@ func (c *caller) forget(cl *call) {
 	c.mu.Lock()
 	delete(c.calls, cl.A)
 	delete(c.calls, cl.B)
+	for num, w := range c.watched {
+		if w == cl {
+			delete(c.watched, num)
+		}
+	}
 	c.mu.Unlock()
+}
+
+// watch follows the PJSIP channel whose caller number is num (a SIP
+// caller's From user), from its first DTMF event on: the events it records
+// are those of the voicemail side, as B's of a Local call. Forget it when
+// the call is over.
+func (c *caller) watch(num string) *call {
+	cl := &call{c: c, changed: make(chan struct{}), causeB: -1}
+	c.mu.Lock()
+	c.watched[num] = cl
+	c.mu.Unlock()
+	return cl
 }
 
 func (c *caller) route(ev ari.Event) {
@@ -135,6 +154,13 @@ func (c *caller) route(ev ari.Event) {
 	}
 	c.mu.Lock()
 	cl := c.calls[id]
+	if d, ok := ev.(*ari.ChannelDtmfReceived); ok && cl == nil && strings.HasPrefix(d.Channel.Name, "PJSIP/") {
+		if cl = c.watched[d.Channel.Caller.Number]; cl != nil {
+			delete(c.watched, d.Channel.Caller.Number)
+			cl.B = id
+			c.calls[id] = cl
+		}
+	}
 	c.mu.Unlock()
 	if cl != nil {
 		cl.observe(ev, id)

@@ -10,6 +10,10 @@
 // Redis is a private redis-server unless Options.Redis names one. Calls are
 // Local channels originated by an ARI app of this package into the
 // [vm-load] dialplan context (testenv/asterisk/extensions.conf), as
-// testenv.Caller does. The command is bench/cmd/vmload; BENCHMARKS.md has
-// the figures.
+// testenv.Caller does — or, with Options.Caller CallerSIP, SIP calls
+// placed by one sipp process per step into [sipp-in], against this app or
+// Asterisk's app_voicemail (Options.Target), with the caller-side latency
+// (key to the first RTP packet of the answer) sniffed on the loopback
+// interface. The command is bench/cmd/vmload; BENCHMARKS.md has the
+// figures.
 package load

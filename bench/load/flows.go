@@ -21,8 +21,12 @@ var talkMedia = []string{"sound:vm-opts", "sound:vm-intro", "sound:vm-opts", "so
 
 // callResult is the outcome of one call.
 type callResult struct {
-	flow    string
-	mailbox state.MailboxID
+	flow string
+	// target is TargetOurs or TargetAVM.
+	target string
+	// extension is the dialled extension in the flow's context.
+	extension string
+	mailbox   state.MailboxID
 	// callerNum is the caller ID number; deposits are found by it.
 	callerNum string
 	// ok: every expected prompt was heard in order and B ended with

@@ -26,6 +26,26 @@ const (
 	FlowMixed = "mixed"
 )
 
+// The callers a load run can use.
+const (
+	// CallerLocal places Local channels from an ARI app of the tool's own
+	// and follows the prompts by their ARI events.
+	CallerLocal = "local"
+	// CallerSIP places SIP calls with sipp (Debian's sip-tester), one
+	// process per step and target, with RFC 4733 keys at fixed offsets.
+	CallerSIP = "sipp"
+)
+
+// The voicemail applications a SIP run can call.
+const (
+	// TargetOurs is this app (Stasis app voicemail-load).
+	TargetOurs = "ours"
+	// TargetAVM is Asterisk's app_voicemail ([avm-load]).
+	TargetAVM = "avm"
+	// TargetBoth runs every step against both, ours first.
+	TargetBoth = "both"
+)
+
 // Options configure a load run. Zero fields take the defaults named on each;
 // [Run] validates them.
 type Options struct {
@@ -66,6 +86,33 @@ type Options struct {
 	// PINHashCost is the app's voicemail.pin_hash_cost. Default 10 (as
 	// deployed); each login costs one bcrypt compare at this cost.
 	PINHashCost int
+
+	// Caller is CallerLocal or CallerSIP. Default CallerLocal.
+	Caller string
+	// Target is TargetOurs, TargetAVM or TargetBoth; anything but
+	// TargetOurs needs CallerSIP. Default TargetOurs.
+	Target string
+	// SIPTarget is host:port of Asterisk's SIP transport (testenv's
+	// VOICEMAIL_TEST_SIP), on loopback. Required with CallerSIP.
+	SIPTarget string
+	// SIPRate bounds how many SIP calls a second a step starts: the
+	// step's ramp is stretched to conc/SIPRate when that is longer.
+	// Default 50.
+	SIPRate int
+	// Spool is the host directory mounted as Asterisk's
+	// /var/spool/asterisk/voicemail (testenv's
+	// VOICEMAIL_TEST_VOICEMAIL_SPOOL), where app_voicemail's messages are
+	// seeded and checked. Required with TargetAVM or TargetBoth.
+	Spool string
+	// Timeline prints, for one call of each SIP step, when Asterisk sent
+	// prompts and when the keys came: to place a schedule's keys.
+	Timeline bool
+	// Schedule replaces the built-in key schedule of the SIP callers, to
+	// find where an app's prompts end: comma-separated SECONDS:KEYS
+	// groups from the answer ("3:2580#,40:1"). ScheduleLength is then the
+	// stream's length (default 120s).
+	Schedule       string
+	ScheduleLength time.Duration
 
 	// Flow is FlowListen, FlowDeposit or FlowMixed. Default FlowListen.
 	Flow string
@@ -132,6 +179,18 @@ func (o *Options) setDefaults() {
 	if o.PINHashCost == 0 {
 		o.PINHashCost = 10
 	}
+	if o.Caller == "" {
+		o.Caller = CallerLocal
+	}
+	if o.Target == "" {
+		o.Target = TargetOurs
+	}
+	if o.ScheduleLength == 0 {
+		o.ScheduleLength = 120 * time.Second
+	}
+	if o.SIPRate == 0 {
+		o.SIPRate = 50
+	}
 	if o.Flow == "" {
 		o.Flow = FlowListen
 	}
@@ -192,10 +251,24 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: app %q belongs to the integration tests; use voicemail-load", ErrInvalidOptions, o.App)
 	case o.Flow != FlowListen && o.Flow != FlowDeposit && o.Flow != FlowMixed:
 		return fmt.Errorf("%w: flow %q: use listen, deposit or mixed", ErrInvalidOptions, o.Flow)
+	case o.Caller != CallerLocal && o.Caller != CallerSIP:
+		return fmt.Errorf("%w: caller %q: use local or sipp", ErrInvalidOptions, o.Caller)
+	case o.Target != TargetOurs && o.Target != TargetAVM && o.Target != TargetBoth:
+		return fmt.Errorf("%w: target %q: use ours, avm or both", ErrInvalidOptions, o.Target)
+	case o.Target != TargetOurs && o.Caller != CallerSIP:
+		return fmt.Errorf("%w: target %q needs -caller sipp (app_voicemail has no ARI events to follow)", ErrInvalidOptions, o.Target)
+	case o.Caller == CallerSIP && o.Flow == FlowMixed:
+		return fmt.Errorf("%w: flow mixed is not available with -caller sipp: run listen and deposit", ErrInvalidOptions)
+	case o.Caller == CallerSIP && o.ListenEnd != "save":
+		return fmt.Errorf("%w: -caller sipp runs listen-end save only", ErrInvalidOptions)
+	case o.Target != TargetOurs && o.Spool == "":
+		return fmt.Errorf("%w: target %q needs the voicemail spool (VOICEMAIL_TEST_VOICEMAIL_SPOOL)", ErrInvalidOptions, o.Target)
+	case o.SIPRate < 1:
+		return fmt.Errorf("%w: SIP rate %d", ErrInvalidOptions, o.SIPRate)
 	case o.ListenEnd != "save" && o.ListenEnd != "exit":
 		return fmt.Errorf("%w: listen end %q: use save or exit", ErrInvalidOptions, o.ListenEnd)
-	case o.MaxConcurrency < 1 || o.MaxConcurrency > 1000:
-		return fmt.Errorf("%w: max concurrency %d not in 1..1000", ErrInvalidOptions, o.MaxConcurrency)
+	case o.MaxConcurrency < 1 || o.MaxConcurrency > slotLimit:
+		return fmt.Errorf("%w: max concurrency %d not in 1..%d", ErrInvalidOptions, o.MaxConcurrency, slotLimit)
 	case o.Rounds < 1 || o.Rounds > 50:
 		return fmt.Errorf("%w: rounds %d not in 1..50", ErrInvalidOptions, o.Rounds)
 	case o.RedisDB < 0 || o.RedisDB > 15:
@@ -204,6 +277,12 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: app profile needs the app built here: drop the app binary", ErrInvalidOptions)
 	case o.Out == nil:
 		return fmt.Errorf("%w: Out is nil", ErrInvalidOptions)
+	}
+	if o.Caller == CallerSIP {
+		host, _, err := net.SplitHostPort(o.SIPTarget)
+		if err != nil || !loopback(host) {
+			return fmt.Errorf("%w: SIP target %q must be host:port on loopback (VOICEMAIL_TEST_SIP)", ErrInvalidOptions, o.SIPTarget)
+		}
 	}
 	for _, c := range o.Steps {
 		if c < 1 || c > o.MaxConcurrency {
@@ -220,6 +299,14 @@ func loopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// targets are the applications each step calls, in order.
+func (o *Options) targets() []string {
+	if o.Target == TargetBoth {
+		return []string{TargetOurs, TargetAVM}
+	}
+	return []string{o.Target}
 }
 
 // maxSlots is the most concurrent calls of any step: the number of

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -44,7 +45,12 @@ type Report struct {
 // StepReport is one concurrency level.
 type StepReport struct {
 	Concurrency int
-	Calls       []callResult
+	// Target is the application called (TargetOurs or TargetAVM), Caller
+	// the kind of caller.
+	Target, Caller string
+	// SIP is what the SIP callers measured (CallerSIP).
+	SIP   *sippResult
+	Calls []callResult
 	// Wall is from the first call's start to the last call's end.
 	Wall time.Duration
 	// PeakLive is the most calls in progress at once, sampled every 100ms.
@@ -59,6 +65,15 @@ type StepReport struct {
 	// RedisShared is set when the Redis is not private to the run: other
 	// clients' commands are counted too.
 	RedisShared bool
+}
+
+// name is the step's row label: its concurrency, after the target with
+// SIP callers.
+func (s *StepReport) name() string {
+	if s.Caller == CallerSIP {
+		return s.Target + " " + strconv.Itoa(s.Concurrency)
+	}
+	return strconv.Itoa(s.Concurrency)
 }
 
 func (s *StepReport) failed() int {
@@ -92,8 +107,17 @@ func (s *StepReport) samples() []latencySample {
 // MaxZeroFailure is the highest concurrency of the steps that ran, in
 // order, without a failed call; 0 if the first step failed.
 func (r *Report) MaxZeroFailure() int {
+	return r.MaxZeroFailureOf("")
+}
+
+// MaxZeroFailureOf is MaxZeroFailure for the steps of one target ("" for
+// all).
+func (r *Report) MaxZeroFailureOf(target string) int {
 	best := 0
 	for _, s := range r.Steps {
+		if target != "" && s.Target != target {
+			continue
+		}
 		if s.failed() > 0 {
 			break
 		}
@@ -105,7 +129,8 @@ func (r *Report) MaxZeroFailure() int {
 // Print writes the report as plain tables.
 func (r *Report) Print(w io.Writer) {
 	o := r.Options
-	fmt.Fprintf(w, "vmload: flow=%s steps=%v rounds=%d think=%s listen=%s talk=%s listen-end=%s pin-cost=%d app-log=%s\n",
+	fmt.Fprintf(w, "vmload: caller=%s target=%s ", o.Caller, o.Target)
+	fmt.Fprintf(w, "flow=%s steps=%v rounds=%d think=%s listen=%s talk=%s listen-end=%s pin-cost=%d app-log=%s\n",
 		o.Flow, o.Steps, o.Rounds, o.Think, o.Listen, o.Talk, o.ListenEnd, o.PINHashCost, o.AppLogLevel)
 	fmt.Fprintf(w, "machine: %d CPUs, %s; Asterisk %s; Redis %s db %d (%s); app %s built with %s, start-up %s, idle RSS %s\n",
 		runtime.NumCPU(), memTotal(), r.Asterisk, r.Redis, o.RedisDB, redisKind(o.Redis), cmp.Or(r.AppVersion, o.AppBinary), runtime.Version(), round(r.AppStartup), mib(r.AppIdleRSS))
@@ -121,7 +146,7 @@ func (r *Report) Print(w io.Writer) {
 
 	fmt.Fprintln(w, "Calls per step (a call succeeds when every expected prompt was heard in order, it ended with cause 16, and Redis shows its effect)")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "conc\tcalls\tok\tfailed\tsuccess\tpeak live\tcall p50\tcall max\tstep wall\t")
+	fmt.Fprintln(tw, "step\tcalls\tok\tfailed\tsuccess\tpeak live\tcall p50\tcall max\tstep wall\t")
 	for _, s := range r.Steps {
 		n := len(s.Calls)
 		ok := n - s.failed()
@@ -129,16 +154,23 @@ func (r *Report) Print(w io.Writer) {
 		for _, c := range s.Calls {
 			durs = append(durs, c.end.Sub(c.start))
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%.1f%%\t%d\t%s\t%s\t%s\t\n",
-			s.Concurrency, n, ok, n-ok, pct(ok, n), s.PeakLive, round(durs.percentile(50)), round(durs.max()), round(s.Wall))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f%%\t%d\t%s\t%s\t%s\t\n",
+			s.name(), n, ok, n-ok, pct(ok, n), s.PeakLive, round(durs.percentile(50)), round(durs.max()), round(s.Wall))
 	}
 	_ = tw.Flush()
-	fmt.Fprintf(w, "highest concurrency with zero failed calls: %d (of the steps run)\n\n", r.MaxZeroFailure())
+	if o.Caller == CallerSIP {
+		for _, t := range o.targets() {
+			fmt.Fprintf(w, "highest concurrency with zero failed calls, %s: %d (of the steps run)\n", t, r.MaxZeroFailureOf(t))
+		}
+		fmt.Fprintln(w)
+	} else {
+		fmt.Fprintf(w, "highest concurrency with zero failed calls: %d (of the steps run)\n\n", r.MaxZeroFailure())
+	}
 
 	fmt.Fprintln(w, "Cost per step (CPU = user+system time from /proc, net of idle use; per live call = CPU time / call time;")
 	fmt.Fprintln(w, "machine busy = all CPUs over the step; others = busy time of every other process and the kernel: when high, the figures are contended)")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "conc\tapp CPU/call\tapp CPU/live call\tapp RSS before\tapp RSS peak\tRSS/live call\tredis cmds/call\tscripts/call\tredis in/call\tredis CPU/call\tasterisk CPU/call\tloadgen CPU/call\tmachine busy\tof it others\t")
+	fmt.Fprintln(tw, "step\tapp CPU/call\tapp CPU/live call\tapp RSS before\tapp RSS peak\tRSS/live call\tredis cmds/call\tscripts/call\tredis in/call\tredis CPU/call\tasterisk CPU/call\tloadgen CPU/call\tmachine busy\tof it others\t")
 	for _, s := range r.Steps {
 		n := len(s.Calls)
 		u := s.Used
@@ -173,8 +205,8 @@ func (r *Report) Print(w io.Writer) {
 			rest := u.MachineBusy - u.AppCPU - u.AsteriskCPU - u.Redis.CPU - u.LoadgenCPU
 			others = fmt.Sprintf("%.0f%%", max(0, 100*rest.Seconds()/u.MachineTotal.Seconds()))
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			s.Concurrency, perCall(appCPU), liveShare, mib(s.AppRSSBefore), mib(s.AppRSSPeak), rssPerLive,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			s.name(), perCall(appCPU), liveShare, mib(s.AppRSSBefore), mib(s.AppRSSPeak), rssPerLive,
 			ratio(u.Redis.total(), n)+shared, ratio(u.Redis.Calls["evalsha"]+u.Redis.Calls["eval"], n)+shared,
 			bytesPer(u.Redis.NetIn, n)+shared, perCall(netOfIdle(u.Redis.CPU, idle.Redis.CPU, u.Span, idle.Span))+shared,
 			ast, perCall(u.LoadgenCPU), busy, others)
@@ -184,8 +216,11 @@ func (r *Report) Print(w io.Writer) {
 
 	fmt.Fprintln(w, "DTMF-to-prompt latency (ChannelDtmfReceived → next PlaybackStarted on the voicemail channel, Asterisk timestamps, ms precision)")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "conc\tkeys → first prompt\tn\tp50\tp95\tp99\tmax\t")
+	fmt.Fprintln(tw, "step\tkeys → first prompt\tn\tp50\tp95\tp99\tmax\t")
 	for _, s := range r.Steps {
+		if s.Target == TargetAVM {
+			continue // no ARI events
+		}
 		samples := s.samples()
 		var all dist
 		byLabel := map[string]dist{}
@@ -200,7 +235,7 @@ func (r *Report) Print(w io.Writer) {
 			byLabel[x.label] = append(byLabel[x.label], x.d)
 		}
 		row := func(label string, d dist) {
-			fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t\n", s.Concurrency, label, len(d),
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", s.name(), label, len(d),
 				ms(d.percentile(50)), ms(d.percentile(95)), ms(d.percentile(99)), ms(d.max()))
 		}
 		row("all keys → prompt", all)
@@ -210,6 +245,10 @@ func (r *Report) Print(w io.Writer) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintln(w)
+
+	if o.Caller == CallerSIP {
+		r.printCallerLatency(w)
+	}
 
 	if last := r.lastStep(); last != nil && len(last.Used.Redis.Calls) > 0 {
 		fmt.Fprintf(w, "Redis commands per call at concurrency %d (INFO commandstats; commands inside Lua scripts are counted, EVALSHA once per script)\n", last.Concurrency)
@@ -235,7 +274,7 @@ func (r *Report) Print(w io.Writer) {
 	for _, s := range r.Steps {
 		for _, c := range s.Calls {
 			if !c.ok {
-				reasons[fmt.Sprintf("conc %d %s: %s", s.Concurrency, c.flow, c.reason)]++
+				reasons[fmt.Sprintf("step %s %s: %s", s.name(), c.flow, c.reason)]++
 			}
 		}
 	}
@@ -260,12 +299,64 @@ func (r *Report) Print(w io.Writer) {
 	}
 }
 
-// lastStep is the highest step that ran.
-func (r *Report) lastStep() *StepReport {
-	if len(r.Steps) == 0 {
-		return nil
+// printCallerLatency writes the key → first RTP packet table of SIP steps.
+func (r *Report) printCallerLatency(w io.Writer) {
+	fmt.Fprintln(w, "Caller-side latency (sniffed on lo, kernel timestamps: a key's first RFC 4733 End packet → the first RTP packet Asterisk sends back after silence;")
+	fmt.Fprintln(w, "keys that came while a prompt played are not timed: in prompt)")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "step\tkey → answer\tn\tp50\tp95\tp99\tmax\t")
+	for _, s := range r.Steps {
+		if s.SIP == nil {
+			continue
+		}
+		byLabel := map[string]dist{}
+		var labels []string
+		var menu dist
+		for _, k := range s.SIP.keys {
+			if _, seen := byLabel[k.label]; !seen {
+				labels = append(labels, k.label)
+			}
+			byLabel[k.label] = append(byLabel[k.label], k.d)
+			if k.label != labelPIN {
+				menu = append(menu, k.d)
+			}
+		}
+		row := func(label string, d dist) {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t\n", s.name(), label, len(d),
+				ms(d.percentile(50)), ms(d.percentile(95)), ms(d.percentile(99)), ms(d.max()))
+		}
+		if len(labels) > 1 {
+			row("all but the PIN", menu)
+		}
+		for _, l := range labels {
+			row(l, byLabel[l])
+		}
 	}
-	return r.Steps[len(r.Steps)-1]
+	_ = tw.Flush()
+	for _, s := range r.Steps {
+		if s.SIP == nil {
+			continue
+		}
+		astCores := "-"
+		if s.Used.AsteriskOK && s.Used.Span > 0 {
+			astCores = fmt.Sprintf("%.2f", s.Used.AsteriskCPU.Seconds()/s.Used.Span.Seconds())
+		}
+		fmt.Fprintf(w, "  %s: %d calls seen on the wire, %d keys in a prompt (not timed), %d keys without an answer, %d packets dropped by the capture; CPU over the step in cores: Asterisk %s, sipp %.2f, this tool %.2f\n",
+			s.name(), s.SIP.streams, s.SIP.inPrompt, s.SIP.unanswered, s.SIP.dropped,
+			astCores, s.SIP.sippCPU.Seconds()/s.Used.Span.Seconds(), s.Used.LoadgenCPU.Seconds()/s.Used.Span.Seconds())
+	}
+	fmt.Fprintln(w)
+}
+
+// lastStep is the highest step that ran against this app (app_voicemail
+// sends no Redis commands).
+func (r *Report) lastStep() *StepReport {
+	for i := len(r.Steps) - 1; i >= 0; i-- {
+		if r.Steps[i].Target != TargetAVM {
+			return r.Steps[i]
+		}
+	}
+	return nil
 }
 
 // countLogLevels counts the JSON log lines of path by "level".

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -21,10 +22,14 @@ import (
 const listenPIN = "2580"
 
 // Mailbox numbers: slot i listens in listenBase+i and deposits into
-// depositBase+i.
+// depositBase+i, in this app's context and in app_voicemail's (testenv/up
+// writes avmload's mailboxes 10000-10999 and 11000-11999, PIN 2580), so a
+// SIP caller's From user is the mailbox of its *97 in both.
 const (
-	listenBase  = 8100
-	depositBase = 8500
+	listenBase  = 10000
+	depositBase = 11000
+	// slotLimit is the number of mailboxes of each kind.
+	slotLimit = 1000
 )
 
 // runner holds what one run shares.
@@ -37,6 +42,8 @@ type runner struct {
 	store  *state.Store
 	app    *appProcess
 	astPID int
+	// tempDir is the run's temporary directory.
+	tempDir string
 	// seed is the stored recording the listening mailboxes' messages play.
 	seed  string
 	runID string
@@ -74,6 +81,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("load: %w", err)
 	}
 	rep.TempDir = dir
+	r.tempDir = dir
 	defer func() {
 		if !o.KeepTemp {
 			_ = os.RemoveAll(dir)
@@ -142,8 +150,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.AppStartup = time.Since(started)
 	defer r.cleanRecordings()
+	if slices.Contains(o.targets(), TargetAVM) {
+		defer r.avmCleanup()
+	}
 
-	if o.Flow != FlowDeposit {
+	if o.Flow != FlowDeposit && slices.Contains(o.targets(), TargetOurs) {
 		if err := r.makeSeed(ctx); err != nil {
 			return nil, err
 		}
@@ -174,18 +185,26 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
+	// Each target goes on until its first step with a failed call (or
+	// every step, with KeepGoing).
+	stopped := map[string]bool{}
 	for _, c := range o.Steps {
-		o.Log.Info("step", zap.Int("concurrency", c))
-		st, err := r.step(ctx, c)
-		if err != nil {
-			return rep, err
-		}
-		rep.Steps = append(rep.Steps, st)
-		if st.failed() > 0 && !o.KeepGoing {
-			break
-		}
-		if r.app.Exited() {
-			return rep, errors.New("load: the app exited during the run; see " + r.app.logPath)
+		for _, target := range o.targets() {
+			if stopped[target] {
+				continue
+			}
+			o.Log.Info("step", zap.Int("concurrency", c), zap.String("target", target))
+			st, err := r.step(ctx, c, target)
+			if err != nil {
+				return rep, err
+			}
+			rep.Steps = append(rep.Steps, st)
+			if st.failed() > 0 && !o.KeepGoing {
+				stopped[target] = true
+			}
+			if r.app.Exited() {
+				return rep, errors.New("load: the app exited during the run; see " + r.app.logPath)
+			}
 		}
 	}
 	return rep, nil
@@ -307,8 +326,8 @@ func (r *runner) cleanRecordings() {
 
 // step runs conc concurrent slots of Options.Rounds calls each, and
 // measures.
-func (r *runner) step(ctx context.Context, conc int) (*StepReport, error) {
-	st := &StepReport{Concurrency: conc}
+func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, error) {
+	st := &StepReport{Concurrency: conc, Target: app, Caller: r.o.Caller}
 	// Seed the listening mailboxes (untimed, before the readings) and note
 	// the folder the listens will file into.
 	target := state.FolderWork
@@ -316,7 +335,15 @@ func (r *runner) step(ctx context.Context, conc int) (*StepReport, error) {
 		target = state.FolderOld
 	}
 	before := map[state.MailboxID]int{}
+	if app == TargetAVM {
+		if err := r.avmPrepare(conc); err != nil {
+			return nil, err
+		}
+	}
 	for slot := range conc {
+		if app != TargetOurs {
+			break
+		}
 		if r.flowOf(slot) != FlowListen {
 			continue
 		}
@@ -360,37 +387,36 @@ func (r *runner) step(ctx context.Context, conc int) (*StepReport, error) {
 	}()
 
 	start := time.Now()
-	results := make([][]callResult, conc)
-	var wg sync.WaitGroup
-	for slot := range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if sleepCtx(ctx, r.o.Ramp*time.Duration(slot)/time.Duration(conc)) != nil {
-				return
-			}
-			for range r.o.Rounds {
-				var res callResult
-				if r.flowOf(slot) == FlowListen {
-					res = r.listenCall(ctx, slot)
-				} else {
-					res = r.depositCall(ctx, slot)
-				}
-				results[slot] = append(results[slot], res)
-				if !res.ok {
-					r.log.Warn("call failed", zap.String("flow", res.flow), zap.Stringer("mailbox", res.mailbox), zap.String("reason", res.reason))
-				}
-			}
-		}()
+	var sip *sippResult
+	var calls []callResult
+	if r.o.Caller == CallerSIP {
+		sip, err = r.sippCalls(ctx, app, r.o.Flow, conc)
+		if err != nil {
+			stopSampling()
+			sampled.Wait()
+			return nil, err
+		}
+		calls = sip.calls
+	} else {
+		calls = r.localCalls(ctx, conc)
 	}
-	wg.Wait()
+	for _, c := range calls {
+		if !c.ok {
+			r.log.Warn("call failed", zap.String("target", app), zap.String("flow", c.flow), zap.Stringer("mailbox", c.mailbox), zap.String("reason", c.reason))
+		}
+	}
 	st.Wall = time.Since(start)
 	if err := sleepCtx(ctx, r.o.Settle); err != nil {
 		stopSampling()
+		sampled.Wait()
 		return nil, err
 	}
 	stopSampling()
 	sampled.Wait()
+	st.Calls, st.SIP = calls, sip
+	if sip != nil {
+		st.PeakLive = max(st.PeakLive, sip.peakLive)
+	}
 
 	m1, err := r.measure(ctx)
 	if err != nil {
@@ -401,13 +427,43 @@ func (r *runner) step(ctx context.Context, conc int) (*StepReport, error) {
 	st.AppRSSPeak = max(st.AppRSSPeak, m1.app.RSS)
 	st.RedisShared = r.redis.PID == 0
 
-	for _, rs := range results {
-		st.Calls = append(st.Calls, rs...)
+	if app == TargetAVM {
+		r.avmVerify(st)
+		return st, nil
 	}
 	if err := r.verify(ctx, st, target, before); err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// localCalls runs conc slots of Options.Rounds Local-channel calls each,
+// the slots' first calls spread over Options.Ramp.
+func (r *runner) localCalls(ctx context.Context, conc int) []callResult {
+	results := make([][]callResult, conc)
+	var wg sync.WaitGroup
+	for slot := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if sleepCtx(ctx, r.o.Ramp*time.Duration(slot)/time.Duration(conc)) != nil {
+				return
+			}
+			for range r.o.Rounds {
+				if r.flowOf(slot) == FlowListen {
+					results[slot] = append(results[slot], r.listenCall(ctx, slot))
+				} else {
+					results[slot] = append(results[slot], r.depositCall(ctx, slot))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var out []callResult
+	for _, rs := range results {
+		out = append(out, rs...)
+	}
+	return out
 }
 
 // seedMessage files one message in box's New folder that plays the seed.

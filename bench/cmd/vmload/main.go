@@ -43,6 +43,12 @@ func run() int {
 	}
 	steps := fs.String("steps", "", "concurrency levels, comma-separated (default 1,10,20,… up to -max)")
 	fs.IntVar(&o.MaxConcurrency, "max", 50, "highest concurrency of the default steps, and bound of -steps")
+	fs.StringVar(&o.Caller, "caller", load.CallerLocal, "local (Local channels driven through ARI) or sipp (SIP calls with RFC 4733 keys, one sipp per step; needs root)")
+	fs.StringVar(&o.Target, "target", load.TargetOurs, "with -caller sipp: ours (this app), avm (Asterisk's app_voicemail) or both, side by side")
+	fs.IntVar(&o.SIPRate, "sip-rate", 50, "with -caller sipp: most new calls per second (stretches -ramp)")
+	fs.BoolVar(&o.Timeline, "timeline", false, "with -caller sipp: print one call's prompts and keys per step")
+	fs.StringVar(&o.Schedule, "schedule", "", "with -caller sipp: replace the key schedule, SECONDS:KEYS,… from the answer (with -timeline, to see where prompts end)")
+	fs.DurationVar(&o.ScheduleLength, "schedule-length", 0, "with -schedule: how long the caller stays (default 120s)")
 	fs.StringVar(&o.Flow, "flow", load.FlowListen, "listen (*97, PIN, 1, 9 2, #), deposit (leave a message) or mixed")
 	fs.IntVar(&o.Rounds, "rounds", 1, "calls each concurrent slot places one after another per step")
 	fs.DurationVar(&o.Ramp, "ramp", 0, "spread the slots' first calls over this span (default 2s)")
@@ -86,6 +92,8 @@ func run() int {
 		return 2
 	}
 	o.ARIURL, o.ARIUser, o.ARIPass = env.ARIURL, env.ARIUser, env.ARIPass
+	o.SIPTarget = env.SIP
+	o.Spool = os.Getenv("VOICEMAIL_TEST_VOICEMAIL_SPOOL")
 	o.Out = os.Stdout
 	o.Log = zap.NewNop()
 	if *verbose {
