@@ -95,6 +95,7 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrWrongPIN)
 	}
 	summary := s.loginReset(ctx, id)
+	s.rehash(ctx, id, []byte(hash), candidate)
 	name, _ := replyString(res, 2)
 	email, _ := replyString(res, 3)
 	language, _ := replyString(res, 4)
@@ -157,6 +158,32 @@ func (s *Store) compare(ctx context.Context, hash, pin []byte) error {
 	}
 	defer func() { <-s.pinChecks }()
 	return bcrypt.CompareHashAndPassword(hash, pin)
+}
+
+// rehash replaces hash, which pin was just found to match, with one at the
+// configured cost when it was made at another: so that lowering or raising
+// voicemail.pin_hash_cost reaches every mailbox at its owner's next login.
+// A failure is logged; the old hash still works.
+func (s *Store) rehash(ctx context.Context, id MailboxID, hash, pin []byte) {
+	cost, err := bcrypt.Cost(hash)
+	if err != nil || cost == s.cfg.PINHashCost {
+		return
+	}
+	select {
+	case s.pinChecks <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	fresh, err := bcrypt.GenerateFromPassword(pin, s.cfg.PINHashCost)
+	<-s.pinChecks
+	if err == nil {
+		err = pinRehashScript.Run(ctx, s.rdb, []string{boxKey(id)}, hash, fresh).Err()
+	}
+	if err != nil {
+		s.log.Warn("could not store the PIN hash at the configured cost", zap.Stringer("mailbox", id), zap.Error(err))
+		return
+	}
+	s.log.Info("PIN hash moved to the configured cost", zap.Stringer("mailbox", id), zap.Int("from", cost), zap.Int("to", s.cfg.PINHashCost))
 }
 
 func isCanceled(err error) bool {

@@ -13,6 +13,8 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/clusterpbx/voicemail/state/redistest"
 )
 
@@ -373,5 +375,48 @@ func TestAuthenticateWaitsForACompareTurn(t *testing.T) {
 	}
 	for len(s.pinChecks) > 0 {
 		<-s.pinChecks
+	}
+}
+
+// A change of voicemail.pin_hash_cost reaches each mailbox at its owner's
+// next right PIN: the hash is made again at the new cost, and nothing else
+// about the PIN changes.
+func TestAuthenticateMovesTheHashToTheConfiguredCost(t *testing.T) {
+	ctx := testCtx(t)
+	old, rdb := newTestStore(t, Config{PINHashCost: 5})
+	id := MailboxID{Number: "1001", Context: "default"}
+	if _, err := old.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	stored := func() map[string]string { return rdb.HGetAll(ctx, boxKey(id)).Val() }
+	before := stored()
+	if c, _ := bcrypt.Cost([]byte(before[fieldPINHash])); c != 5 {
+		t.Fatalf("provisioned at cost %d, want 5", c)
+	}
+
+	s := newStoreOn(t, Config{PINHashCost: 4}, rdb)
+	if _, err := s.Authenticate(ctx, id, "2589"); !errors.Is(err, ErrWrongPIN) {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	if stored()[fieldPINHash] != before[fieldPINHash] {
+		t.Fatal("a wrong PIN changed the hash")
+	}
+	if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+		t.Fatal(err)
+	}
+	after := stored()
+	if c, _ := bcrypt.Cost([]byte(after[fieldPINHash])); c != 4 {
+		t.Fatalf("after a right PIN the hash has cost %d, want 4", c)
+	}
+	for _, f := range []string{fieldPINSource, fieldPINVer, fieldPINDefault} {
+		if after[f] != before[f] {
+			t.Errorf("%s changed from %q to %q", f, before[f], after[f])
+		}
+	}
+	if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+		t.Fatalf("the right PIN after the rehash: %v", err)
+	}
+	if _, err := old.Authenticate(ctx, id, "2580"); err != nil {
+		t.Fatalf("an instance still on the old cost: %v", err)
 	}
 }

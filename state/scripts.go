@@ -17,6 +17,8 @@ var (
 	mailboxUpdateSrc string
 	//go:embed lua/pin_set.lua
 	pinSetSrc string
+	//go:embed lua/pin_rehash.lua
+	pinRehashSrc string
 	//go:embed lua/auth_begin.lua
 	authBeginSrc string
 	//go:embed lua/auth_fail.lua
@@ -45,6 +47,7 @@ var (
 	mailboxCreateScript  = redis.NewScript(mailboxCreateSrc)
 	mailboxUpdateScript  = redis.NewScript(mailboxUpdateSrc)
 	pinSetScript         = redis.NewScript(pinSetSrc)
+	pinRehashScript      = redis.NewScript(pinRehashSrc)
 	authBeginScript      = redis.NewScript(authBeginSrc)
 	authFailScript       = redis.NewScript(authFailSrc)
 	sessionSaveScript    = redis.NewScript(sessionSaveSrc)

@@ -83,8 +83,8 @@ type Options struct {
 	AppProfile string
 	// AppLogLevel is the app's log.level. Default info (as deployed).
 	AppLogLevel string
-	// PINHashCost is the app's voicemail.pin_hash_cost. Default 10 (as
-	// deployed); each login costs one bcrypt compare at this cost.
+	// PINHashCost is the app's voicemail.pin_hash_cost. Default 6 (the
+	// app's default); each login costs one bcrypt compare at this cost.
 	PINHashCost int
 
 	// Caller is CallerLocal or CallerSIP. Default CallerLocal.
@@ -177,7 +177,7 @@ func (o *Options) setDefaults() {
 		o.AppLogLevel = "info"
 	}
 	if o.PINHashCost == 0 {
-		o.PINHashCost = 10
+		o.PINHashCost = 6
 	}
 	if o.Caller == "" {
 		o.Caller = CallerLocal

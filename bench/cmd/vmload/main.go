@@ -65,7 +65,7 @@ func run() int {
 	fs.StringVar(&o.ModuleDir, "module", ".", "module root to build the app from")
 	fs.StringVar(&o.AppProfile, "app-profile", "", "run the app with profiling (bench/cmd/vmappprof): CPU profile of the steps in PREFIX.cpu, allocations in PREFIX.mem")
 	fs.StringVar(&o.AppLogLevel, "app-log-level", "info", "the app's log.level")
-	fs.IntVar(&o.PINHashCost, "pin-cost", 10, "the app's voicemail.pin_hash_cost (bcrypt cost of each login)")
+	fs.IntVar(&o.PINHashCost, "pin-cost", 6, "the app's voicemail.pin_hash_cost (bcrypt cost of each login; 6 as deployed)")
 	fs.StringVar(&o.App, "app", "voicemail-load", "Stasis app name of the app under test (never voicemail)")
 	fs.StringVar(&o.DialplanContext, "context", "vm-load", "dialplan context with *97, depNUMBER and talk")
 	fs.BoolVar(&o.KeepTemp, "keep", false, "keep the temporary directory (app config and log)")
