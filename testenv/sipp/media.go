@@ -100,19 +100,13 @@ type rtpState struct {
 	Timestamp uint32 // of packet slot 0
 }
 
-// writeMedia writes the plan as RTP in a pcap file. audio is A-law samples,
-// looped as needed.
-func writeMedia(w io.Writer, p mediaPlan, audio []byte, st rtpState) error {
-	if len(audio) == 0 {
-		return errNoAudio
-	}
-	pw, err := newPcapWriter(w)
-	if err != nil {
-		return err
-	}
+// headers returns a function that writes the header of the stream's next
+// packet into a buffer with room for one packet of audio after it, and
+// returns the header; each call takes the next sequence number.
+func (st rtpState) headers() func(pt byte, marker bool, ts uint32) []byte {
 	seq := st.Seq
 	pkt := make([]byte, rtpHeaderLen+samplesPerPacket)
-	header := func(pt byte, marker bool, ts uint32) []byte {
+	return func(pt byte, marker bool, ts uint32) []byte {
 		pkt[0] = 0x80 // version 2
 		pkt[1] = pt
 		if marker {
@@ -124,6 +118,19 @@ func writeMedia(w io.Writer, p mediaPlan, audio []byte, st rtpState) error {
 		seq++
 		return pkt[:rtpHeaderLen]
 	}
+}
+
+// writeMedia writes the plan as RTP in a pcap file. audio is A-law samples,
+// looped as needed.
+func writeMedia(w io.Writer, p mediaPlan, audio []byte, st rtpState) error {
+	if len(audio) == 0 {
+		return errNoAudio
+	}
+	pw, err := newPcapWriter(w)
+	if err != nil {
+		return err
+	}
+	header := st.headers()
 	slots := int((p.Length + packetTime - 1) / packetTime)
 	next := 0     // the next digit of p.Digits
 	audioPos := 0 // in audio

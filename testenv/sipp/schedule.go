@@ -96,20 +96,7 @@ func writeKeysOnly(w io.Writer, p mediaPlan, keepalive time.Duration, st rtpStat
 	if err != nil {
 		return err
 	}
-	seq := st.Seq
-	pkt := make([]byte, rtpHeaderLen+samplesPerPacket)
-	header := func(pt byte, marker bool, ts uint32) []byte {
-		pkt[0] = 0x80
-		pkt[1] = pt
-		if marker {
-			pkt[1] |= 0x80
-		}
-		binary.BigEndian.PutUint16(pkt[2:], seq)
-		binary.BigEndian.PutUint32(pkt[4:], ts)
-		binary.BigEndian.PutUint32(pkt[8:], st.SSRC)
-		seq++
-		return pkt[:rtpHeaderLen]
-	}
+	header := st.headers()
 	// Slots that carry an event packet.
 	events := map[int]struct {
 		digit      byte
