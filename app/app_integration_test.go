@@ -28,34 +28,51 @@ import (
 // device-state subscription, whose callback waits on the other session),
 // after which every ARI application request hangs. The app itself never
 // subscribes to everything, so production is not exposed.
+// There is one such caller per Asterisk (env.ARIURL).
 var (
-	callerOnce sync.Once
-	callerErr  error
-	theCaller  *testenv.Caller
+	callersMu sync.Mutex
+	callers   = map[string]*testenv.Caller{}
 )
 
 func sharedCaller(t *testing.T, env testenv.Env) *testenv.Caller {
 	t.Helper()
-	callerOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		theCaller, callerErr = testenv.NewCaller(ctx, env, nil)
-	})
-	if callerErr != nil {
-		t.Fatal(callerErr)
+	callersMu.Lock()
+	defer callersMu.Unlock()
+	if c := callers[env.ARIURL]; c != nil {
+		return c
 	}
-	return theCaller
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	c, err := testenv.NewCaller(ctx, env, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callers[env.ARIURL] = c
+	return c
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if theCaller != nil {
-		theCaller.Close()
-	}
-	if theCallerB != nil {
-		theCallerB.Close()
+	for _, c := range callers {
+		c.Close()
 	}
 	os.Exit(code)
+}
+
+// waitRegistered waits until caller's Asterisk lists the ARI application
+// app.
+func waitRegistered(t *testing.T, ctx context.Context, caller *testenv.Caller, app string) {
+	t.Helper()
+	for {
+		if _, err := caller.Client.Application(ctx, app); err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s did not register with Asterisk: %v", app, ctx.Err())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 // harness runs one voicemail instance against testenv and a private Redis.

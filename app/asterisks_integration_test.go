@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,45 +11,15 @@ import (
 	"github.com/clusterpbx/voicemail/testenv"
 )
 
-// The test caller on the second Asterisk (B), shared and kept until
-// TestMain ends for the same reason as sharedCaller.
-var (
-	callerBOnce sync.Once
-	callerBErr  error
-	theCallerB  *testenv.Caller
-)
-
-func sharedCallerB(t *testing.T, env testenv.Env) *testenv.Caller {
-	t.Helper()
-	callerBOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		defer cancel()
-		theCallerB, callerBErr = testenv.NewCaller(ctx, env.B(), nil)
-	})
-	if callerBErr != nil {
-		t.Fatal(callerBErr)
-	}
-	return theCallerB
-}
-
 // One instance serves two Asterisk servers that share the recordings
 // directory: a message left through A is heard, whole, through B, and
 // filed there.
 func TestIntegrationMessageLeftThroughOneAsteriskHeardThroughTheOther(t *testing.T) {
 	env := testenv.RequireB(t)
-	callerB := sharedCallerB(t, env)
+	callerB := sharedCaller(t, env.B())
 	h := startHarness(t, func(c *Config) { c.ARI.URLs = []string{env.ARIURL, env.ARIURLB} })
 	ctx := callCtx(t)
-	for {
-		if _, err := callerB.Client.Application(ctx, h.app.cfg.appName()); err == nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatal("the app did not register on Asterisk B")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	waitRegistered(t, ctx, callerB, h.app.cfg.appName())
 
 	// Through A: Carol leaves Alice a 4 s message.
 	h.leaveMessage(ctx, "1001", "Carol <2001>", 4*time.Second)
@@ -99,7 +68,7 @@ func TestIntegrationMessageLeftThroughOneAsteriskHeardThroughTheOther(t *testing
 // goes on; the caller on B was recording, and the message is saved.
 func TestIntegrationKillOwnerOfCallsOnTwoAsterisks(t *testing.T) {
 	env := testenv.RequireB(t)
-	callerB := sharedCallerB(t, env)
+	callerB := sharedCaller(t, env.B())
 	urls := []string{env.ARIURL, env.ARIURLB}
 	h := startHarness(t, func(c *Config) {
 		c.ARI.URLs = urls
@@ -110,16 +79,7 @@ func TestIntegrationKillOwnerOfCallsOnTwoAsterisks(t *testing.T) {
 	defer cancel()
 	proc := h.startProcess("both-doomed", "--ari.urls", strings.Join(urls, ","))
 	for _, app := range []string{"voicemail-both-doomed", "voicemail-both-survivor"} {
-		for {
-			if _, err := callerB.Client.Application(ctx, app); err == nil {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				t.Fatalf("%s did not register on Asterisk B", app)
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
+		waitRegistered(t, ctx, callerB, app)
 	}
 	box1001 := state.MailboxID{Number: "1001", Context: "default"}
 	before := h.countsOf(ctx, box1001)

@@ -72,16 +72,8 @@ func (h *harness) startProcess(id string, extra ...string) *exec.Cmd {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for {
-		if _, err := h.caller.Client.Application(ctx, "voicemail-"+id); err == nil {
-			return cmd
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("instance %s did not register within 20s", id)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	waitRegistered(t, ctx, h.caller, "voicemail-"+id)
+	return cmd
 }
 
 // waitHeardPrefix waits until the caller hears a prompt whose name starts
