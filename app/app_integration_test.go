@@ -157,17 +157,22 @@ func (h *harness) startInstance(tweaks ...func(*Config)) *App {
 	}
 }
 
-// dial places a call and waits until the voicemail app answered it.
+// dial places a call into exten of vm-test and waits until the voicemail
+// app answered it.
 func (h *harness) dial(ctx context.Context, exten, callerID string) *testenv.Call {
 	h.t.Helper()
-	call, err := h.caller.Dial(ctx, exten, "vm-test", callerID)
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	return h.dialOn(ctx, h.caller, exten, "vm-test", callerID)
+}
+
+// dialOn places a call through caller (the caller of one Asterisk) into
+// exten of dpContext, hangs it up when the test ends, and waits until the
+// voicemail app answered it.
+func (h *harness) dialOn(ctx context.Context, caller *testenv.Caller, exten, dpContext, callerID string) *testenv.Call {
+	h.t.Helper()
+	call, err := caller.Dial(ctx, exten, dpContext, callerID)
+	must(h.t, err)
 	h.t.Cleanup(func() { _ = call.Hangup(context.Background()) })
-	if err := call.WaitAnswered(ctx); err != nil {
-		h.t.Fatal(err)
-	}
+	must(h.t, call.WaitAnswered(ctx))
 	return call
 }
 

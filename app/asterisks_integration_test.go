@@ -26,10 +26,7 @@ func TestIntegrationMessageLeftThroughOneAsteriskHeardThroughTheOther(t *testing
 	m := h.waitMessages(ctx, state.FolderNew, 1)[0]
 
 	// Through B: Alice hears it and files it in Work.
-	owner, err := callerB.Dial(ctx, "*97", "vm-test", "Alice <1001>")
-	must(t, err)
-	t.Cleanup(func() { _ = owner.Hangup(context.Background()) })
-	must(t, owner.WaitAnswered(ctx))
+	owner := h.dialOn(ctx, callerB, "*97", "vm-test", "Alice <1001>")
 	must(t, owner.Expect(ctx, "vm-password"))
 	must(t, owner.Press(ctx, "1234#"))
 	must(t, owner.Expect(ctx, "vm-youhave", "digits/1", "vm-INBOX", "vm-message"))
@@ -89,13 +86,10 @@ func TestIntegrationKillOwnerOfCallsOnTwoAsterisks(t *testing.T) {
 	must(t, onA.Press(ctx, "1234#"))
 	must(t, onA.WaitFor(ctx, "vm-opts"))
 
-	onB, err := callerB.Dial(ctx, "vmd-both-doomed", "vm-direct", "Carol <2003>")
-	must(t, err)
-	t.Cleanup(func() { _ = onB.Hangup(context.Background()) })
-	must(t, onB.WaitAnswered(ctx))
+	onB := h.dialOn(ctx, callerB, "vmd-both-doomed", "vm-direct", "Carol <2003>")
 	must(t, onB.WaitFor(ctx, "vm-intro"))
 	must(t, onB.Press(ctx, "#"))
-	_, err = callerB.Client.Play(ctx, onB.A, "speech-both", []string{"sound:vm-intro", "sound:vm-opts"}, "")
+	_, err := callerB.Client.Play(ctx, onB.A, "speech-both", []string{"sound:vm-intro", "sound:vm-opts"}, "")
 	must(t, err)
 	time.Sleep(time.Second)
 

@@ -353,11 +353,7 @@ func TestIntegrationSIGTERMHandsCallsOver(t *testing.T) {
 // cluster) and waits until it is answered.
 func (h *harness) dialIn(ctx context.Context, exten, callerID string) *testenv.Call {
 	h.t.Helper()
-	call, err := h.caller.Dial(ctx, exten, "vm-direct", callerID)
-	must(h.t, err)
-	h.t.Cleanup(func() { _ = call.Hangup(context.Background()) })
-	must(h.t, call.WaitAnswered(ctx))
-	return call
+	return h.dialOn(ctx, h.caller, exten, "vm-direct", callerID)
 }
 
 // leaveMessageTo leaves mailbox number a message about talk long, through
