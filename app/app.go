@@ -31,6 +31,8 @@ type App struct {
 	// nodes are the Asterisk servers served (nodes.go); one unless ari.urls
 	// lists several. Each call is on one of them.
 	nodes []*node
+	// namesMu guards the nodes' system names (checkSystemName).
+	namesMu sync.Mutex
 	// review says whether a mailbox offers the review menu.
 	review map[state.MailboxID]bool
 

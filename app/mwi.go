@@ -79,12 +79,8 @@ func (p *mwiPublisher) Changed(id state.MailboxID) {
 // (re)connects: a restarted Asterisk has forgotten them.
 //
 // on is where to publish: the Asterisk that (re)connected, so that one
-// that is down does not hold the others' publications up; nil means every
-// Asterisk.
+// that is down does not hold the others' publications up.
 func (p *mwiPublisher) PublishAll(ctx context.Context, ids []state.MailboxID, on originator) {
-	if on == nil {
-		on = p.orig
-	}
 	for _, id := range ids {
 		p.publishOn(ctx, on, id, true)
 	}

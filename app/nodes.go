@@ -34,7 +34,7 @@ type node struct {
 	log    *zap.Logger
 
 	// system is the Asterisk's system name, read at each connect (known
-	// once read); guarded by systemNames.
+	// once read); guarded by App.namesMu.
 	system string
 	known  bool
 	// unsafe is set when several nodes are served and this one's system
@@ -95,8 +95,8 @@ func (a *App) checkSystemName(ctx context.Context, n *node) {
 		n.log.Warn("read the asterisk system name", zap.Error(err))
 		return
 	}
-	systemNames.Lock()
-	defer systemNames.Unlock()
+	a.namesMu.Lock()
+	defer a.namesMu.Unlock()
 	n.system, n.known = info.Config.Name, true
 	count := map[string]int{}
 	for _, o := range a.nodes {
@@ -118,9 +118,6 @@ func (a *App) checkSystemName(ctx context.Context, n *node) {
 		}
 	}
 }
-
-// systemNames guards every node's system and known.
-var systemNames sync.Mutex
 
 // anyNode returns a node whose event stream is connected, or the first.
 func (a *App) anyNode() *node {
@@ -167,7 +164,7 @@ func (ns everyNode) Originate(ctx context.Context, r ari.OriginateRequest) (ari.
 	if len(ns) == 1 {
 		return ns[0].client.Originate(ctx, r)
 	}
-	up := make(everyNode, 0, len(ns))
+	up := make([]*node, 0, len(ns))
 	for _, n := range ns {
 		if n.stream == nil || n.stream.Connected() {
 			up = append(up, n)
@@ -176,16 +173,13 @@ func (ns everyNode) Originate(ctx context.Context, r ari.OriginateRequest) (ari.
 	if len(up) == 0 {
 		return ari.Channel{}, fmt.Errorf("app: originate: no Asterisk connected")
 	}
-	if len(up) < len(ns) {
-		return up.Originate(ctx, r)
-	}
 	type result struct {
 		ch  ari.Channel
 		err error
 	}
-	results := make([]result, len(ns))
+	results := make([]result, len(up))
 	var wg sync.WaitGroup
-	for i, n := range ns {
+	for i, n := range up {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
