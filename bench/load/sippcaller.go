@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,15 +114,12 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 		return nil, fmt.Errorf("load: %w", err)
 	}
 
-	mediaPort, err := freeUDPPortPair()
+	ports, err := sipp.ReservePorts()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load: %w", err)
 	}
-	sipPort, err := freeUDPPortPair()
-	if err != nil {
-		return nil, err
-	}
-	sn, err := startSniffer(uint16(mediaPort))
+	defer ports.Release()
+	sn, err := startSniffer(uint16(ports.Media))
 	if err != nil {
 		return nil, err
 	}
@@ -146,8 +142,8 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 		"-inf", filepath.Join(dir, "calls.csv"),
 		"-m", strconv.Itoa(conc), "-l", strconv.Itoa(conc),
 		"-r", strconv.Itoa(rate), "-rp", "1000",
-		"-i", "127.0.0.1", "-p", strconv.Itoa(sipPort), "-cp", strconv.Itoa(sipPort + 1),
-		"-mi", "127.0.0.1", "-mp", strconv.Itoa(mediaPort),
+		"-i", "127.0.0.1", "-p", strconv.Itoa(ports.SIP), "-cp", strconv.Itoa(ports.Control),
+		"-mi", "127.0.0.1", "-mp", strconv.Itoa(ports.Media),
 		"-nostdin", "-f", "3600",
 		"-trace_logs", "-log_file", logPath,
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
@@ -287,32 +283,6 @@ func peakCurrentCalls(path string) int {
 			}
 		}
 	}
-}
-
-// freeUDPPortPair finds an even UDP port on 127.0.0.1 that is free with
-// the one two above it (sipp binds media port and media port + 2).
-func freeUDPPortPair() (int, error) {
-	for range 50 {
-		c, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			return 0, fmt.Errorf("load: %w", err)
-		}
-		p := c.LocalAddr().(*net.UDPAddr).Port &^ 1
-		_ = c.Close()
-		ok := true
-		for _, q := range []int{p, p + 1, p + 2} {
-			c, err := net.ListenPacket("udp4", "127.0.0.1:"+strconv.Itoa(q))
-			if err != nil {
-				ok = false
-				break
-			}
-			_ = c.Close()
-		}
-		if ok && p+2 < 65536 {
-			return p, nil
-		}
-	}
-	return 0, fmt.Errorf("load: no free UDP port pair on 127.0.0.1")
 }
 
 // firstCall is the call of tr that started first (the lowest first key).

@@ -109,3 +109,25 @@ func releasePorts(ps callPorts) {
 		delete(reserved.ports, p)
 	}
 }
+
+// Ports are the ports one sipp run binds on 127.0.0.1: SIP, its control
+// port, and Media (the RTP port of the SDP offer) with the three after it.
+// They are free when reserved, and no other reservation of this process
+// gets them until Release.
+type Ports struct {
+	SIP, Control, Media int
+	ps                  callPorts
+}
+
+// ReservePorts picks the ports for a sipp run of one's own (as the load
+// tool's, which places many calls from one sipp).
+func ReservePorts() (Ports, error) {
+	ps, err := reservePorts()
+	if err != nil {
+		return Ports{}, fmt.Errorf("sipp: reserve ports: %w", err)
+	}
+	return Ports{SIP: ps.SIP, Control: ps.Control, Media: ps.Media, ps: ps}, nil
+}
+
+// Release makes the ports available again.
+func (p Ports) Release() { releasePorts(p.ps) }
