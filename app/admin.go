@@ -77,9 +77,9 @@ func lockoutCommand(ctx context.Context, cfg Config, log *zap.Logger, mailboxes 
 			return err
 		}
 		if l.Remaining > 0 {
-			fmt.Fprintf(out, "%s: locked out for %s more (lockout %d in a row)\n", id, l.Remaining.Round(time.Second), l.Strikes)
+			fmt.Fprintf(out, "%s: locked out for %s more (lockout %d in a row, %d wrong PINs today)\n", id, l.Remaining.Round(time.Second), l.Strikes, l.DailyFailures)
 		} else {
-			fmt.Fprintf(out, "%s: not locked out (%d wrong PINs in the current window, %d lockouts in a row)\n", id, l.Failures, l.Strikes)
+			fmt.Fprintf(out, "%s: not locked out (%d wrong PINs in the current window, %d today, %d lockouts in a row)\n", id, l.Failures, l.DailyFailures, l.Strikes)
 		}
 	}
 	return nil

@@ -1,6 +1,6 @@
 // Package app wires the voicemail command: configuration, logs, the ARI
-// client and its event stream, Redis, and one goroutine per call that walks
-// the menu engine.
+// client and its event stream, Redis, leases and takeovers, metrics, and
+// the calls, one goroutine each, that package call carries out.
 package app
 
 import (
@@ -17,6 +17,8 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/call"
+	"github.com/clusterpbx/voicemail/email"
 	"github.com/clusterpbx/voicemail/menus"
 	"github.com/clusterpbx/voicemail/state"
 )
@@ -33,47 +35,73 @@ type App struct {
 	nodes []*node
 	// namesMu guards the nodes' system names (checkSystemName).
 	namesMu sync.Mutex
-	// review says whether a mailbox offers the review menu.
-	review map[state.MailboxID]bool
 
 	mu    sync.Mutex
-	calls map[string]*call
+	calls map[string]*liveCall
 	// arrivals are the calls being moved here by a takeover, until their
 	// StasisStart comes (takeover.go).
 	arrivals map[string]chan struct{}
 	wg       sync.WaitGroup
+	// reapers are the takeovers of dead instances and the moves they
+	// started (takeover.go); Run waits for them once the lease is let go.
+	reapers sync.WaitGroup
 	// stopping is set when shutdown begins: no more takeovers.
 	stopping atomic.Bool
+	// lease says whether this instance's lease is good: renewed by
+	// keepLease, read by every call before it acts (call/fence.go).
+	lease *leaseClock
 
 	// ops holds the metrics and serves /healthz, /readyz, /metrics (ops.go).
 	ops *opsServer
+	// janitor deletes orphan audio (janitor.go); nil when turned off.
+	janitor *janitor
+	// mailer sends the email of new messages (mail.go, package email);
+	// nil when mail.enabled is off.
+	mailer *email.Mailer
+	// admin is the admin HTTP API (admin_api.go); nil when turned off.
+	admin *adminAPI
+	// web is the visual voicemail pages (web_wiring.go); nil when off.
+	web *webUI
 }
 
-// newRedis returns the Redis client that cfg describes: one server,
-// Sentinel or Cluster; tlsCfg nil means no TLS.
+// liveCall is a call this instance holds, with the node its channel is on.
+type liveCall struct {
+	*call.Call
+	node *node
+	// cancel ends the call's goroutine (set by launch).
+	cancel context.CancelFunc
+}
+
+// redisReadTimeout is go-redis' default read timeout, which newRedis
+// lengthens by redis.replica_wait when writes wait for replicas.
+const redisReadTimeout = 3 * time.Second
+
+// newRedis returns the Redis client that cfg describes: one server, a
+// failover client that asks the Sentinels for the master (MasterName set:
+// go-redis' NewFailoverClient), or a Cluster client; tlsCfg nil means no
+// TLS.
 func newRedis(cfg RedisConfig, tlsCfg *tls.Config) redis.UniversalClient {
+	readTimeout := redisReadTimeout
+	if cfg.MinReplicas > 0 {
+		// A write's WAIT reply comes in the same round trip as the write
+		// (state.Config.ReplicaWait).
+		readTimeout += cfg.ReplicaWait
+	}
 	return redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs:      cfg.Addrs,
-		MasterName: cfg.MasterName,
-		Username:   cfg.Username,
-		Password:   cfg.Password,
-		DB:         cfg.DB,
-		TLSConfig:  tlsCfg,
+		Addrs:            cfg.Addrs,
+		MasterName:       cfg.MasterName,
+		Username:         cfg.Username,
+		Password:         cfg.Password,
+		SentinelPassword: cfg.SentinelPassword,
+		DB:               cfg.DB,
+		TLSConfig:        tlsCfg,
+		ReadTimeout:      readTimeout,
 	})
 }
 
 // newStore returns the state store that cfg describes, on rdb.
 func newStore(cfg Config, rdb redis.UniversalClient, log *zap.Logger) (*state.Store, error) {
-	return state.New(state.Config{
-		DefaultPIN:      cfg.Voicemail.DefaultPIN,
-		PINHashCost:     cfg.Voicemail.PINHashCost,
-		MaxFailures:     cfg.Voicemail.LockoutFailures,
-		FailureWindow:   cfg.Voicemail.LockoutWindow,
-		LockoutDuration: cfg.Voicemail.LockoutDuration,
-		LockoutMax:      cfg.Voicemail.LockoutMax,
-		SessionTTL:      cfg.Voicemail.SessionTTL,
-		MaxMessages:     cfg.Voicemail.MaxMessages,
-	}, rdb, state.WithLogger(log.Named("state")))
+	return state.New(cfg.stateConfig(), rdb, state.WithLogger(log.Named("state")))
 }
 
 // New builds an instance from cfg. It does no I/O: Run connects.
@@ -104,50 +132,37 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("%w: voicemail.timezone: %v", ErrInvalidConfig, err)
 	}
-	engine, err := menus.New(menus.Config{
-		MaxLogins:          cfg.Voicemail.MaxLogins,
-		MaxRepeats:         cfg.Voicemail.MaxRepeats,
-		MenuTimeout:        cfg.Voicemail.MenuTimeout,
-		LoginFirstDigit:    cfg.Voicemail.LoginFirstDigit,
-		LoginInterDigit:    cfg.Voicemail.LoginInterDigit,
-		Location:           loc,
-		DefaultPIN:         cfg.Voicemail.DefaultPIN,
-		MinPasswordLength:  cfg.Voicemail.MinPassword,
-		MaxGreetingSeconds: int(cfg.Voicemail.MaxGreeting / time.Second),
-	})
+	engine, err := menus.New(cfg.menusConfig(loc))
 	if err != nil {
 		_ = rdb.Close()
 		return nil, fmt.Errorf("app: menus: %w", err)
-	}
-	review := make(map[state.MailboxID]bool, len(cfg.Mailboxes))
-	for _, m := range cfg.Mailboxes {
-		if id, err := state.ParseMailbox(m.Mailbox); err == nil && m.Review != nil {
-			review[id] = *m.Review
-		}
 	}
 	a := &App{
 		cfg:      cfg,
 		log:      log,
 		rdb:      rdb,
 		store:    store,
-		calls:    make(map[string]*call),
+		calls:    make(map[string]*liveCall),
 		arrivals: make(map[string]chan struct{}),
-		review:   review,
 		nodes:    nodes,
+		lease:    newLeaseClock(cfg.Instance.Lease),
 		mwi:      newMWIPublisher(store, everyNode(nodes), cfg.Voicemail.MWIContext, log.Named("mwi")),
 	}
-	shared := callDeps{
-		engine:   engine,
-		auth:     store,
-		sessions: store,
-		messages: store,
-		reader:   store,
-		owner:    store,
-		lookup:   store,
-		mwi:      a.mwi,
-		cfg:      cfg.Voicemail,
-		instance: cfg.Instance.ID,
-		app:      cfg.appName(),
+	shared := call.Deps{
+		Engine:    engine,
+		Auth:      store,
+		Sessions:  store,
+		Messages:  store,
+		Reader:    store,
+		Owner:     store,
+		Lookup:    store,
+		Directory: store,
+		MWI:       a.mwi,
+		Config:    cfg.callConfig(),
+		Instance:  cfg.Instance.ID,
+		App:       cfg.appName(),
+		Lease:     a.lease,
+		Waits:     cfg.waits,
 	}
 	a.ops = newOpsServer(cfg.Ops, rdb, a.liveCalls, log.Named("ops"))
 	for _, n := range nodes {
@@ -155,6 +170,19 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		a.ops.metrics.instrument(n.deps)
 	}
 	a.ops.metrics.instrumentMWI(a.mwi)
+	a.janitor = newJanitor(cfg, store, nodes, a.ops.metrics.reg, log)
+	if a.admin, err = newAdminAPI(cfg, store, nodes, a.mwi, log); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("app: admin API: %w", err)
+	}
+	if a.web, err = newWebUI(cfg, store, rdb, nodes, a.mwi, log); err != nil {
+		_ = rdb.Close()
+		return nil, fmt.Errorf("app: web pages: %w", err)
+	}
+	if a.mailer, err = newMailer(cfg, store, nodes, a.mwi.Changed, a.ops.metrics.reg, log); err != nil {
+		_ = rdb.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -168,16 +196,21 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.provision(ctx); err != nil {
 		return err
 	}
-	streams := make([]*ari.Stream, len(a.nodes))
-	for i, n := range a.nodes {
+	stopAdmin := a.admin.start(ctx)
+	defer stopAdmin()
+	stopWeb := a.web.start(ctx)
+	defer stopWeb()
+	waitIndex := a.watchMailboxes(ctx)
+	defer waitIndex()
+	for _, n := range a.nodes {
 		stream, err := n.client.Stream(ari.StreamConfig{Apps: []string{a.cfg.appName()}, AllowedEvents: handledEvents},
 			ari.WithOnConnect(func(ctx context.Context, reconnect bool) { a.onConnect(ctx, n, reconnect) }))
 		if err != nil {
 			return fmt.Errorf("app: event stream of %s: %w", n.name, err)
 		}
-		n.stream, streams[i] = stream, stream
+		n.stream = stream
 	}
-	a.ops.watch(streams...)
+	a.ops.watch(a.cfg.appName(), a.nodes...)
 	// One goroutine per Asterisk reads its events; each returns when ctx
 	// ends. The first stream error (there is none but ctx's in practice:
 	// streams reconnect) is Run's.
@@ -198,11 +231,24 @@ func (a *App) Run(ctx context.Context) error {
 	mwiDone := make(chan struct{})
 	go func() { defer close(mwiDone); a.mwi.Run(ctx) }()
 	defer func() { <-mwiDone }()
+	if a.mailer != nil {
+		mailerDone := make(chan struct{})
+		go func() { defer close(mailerDone); a.mailer.Run(ctx) }()
+		defer func() { <-mailerDone }()
+	}
+	if a.janitor != nil {
+		janitorDone := make(chan struct{})
+		go func() { defer close(janitorDone); a.janitor.Run(ctx) }()
+		defer func() { <-janitorDone }()
+	}
 	// The lease outlives ctx until the calls are handed over or ended, so
 	// that nobody reaps this instance while it is still handing over.
 	leaseCtx, stopLease := context.WithCancel(context.WithoutCancel(ctx))
 	leaseDone := make(chan struct{})
 	go func() { defer close(leaseDone); a.keepLease(leaseCtx) }()
+	// Calls an earlier run of this instance left in its app (takeover.go).
+	a.reapers.Add(1)
+	go func() { defer a.reapers.Done(); a.takeOverEarlierRun(ctx) }()
 
 	a.log.Info("voicemail running", zap.String("app", a.cfg.appName()), zap.Bool("broadcast", a.cfg.ARI.Broadcast), zap.Strings("ari", a.cfg.ariURLs()))
 	readers.Wait()
@@ -213,14 +259,22 @@ func (a *App) Run(ctx context.Context) error {
 			err = e
 		}
 	}
-	a.shutdown()
+	left := a.shutdown()
 	stopLease()
 	<-leaseDone
-	leaveCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	if lerr := a.store.Leave(leaveCtx, a.cfg.Instance.ID); lerr != nil {
-		a.log.Warn("leave the cluster", zap.Error(lerr))
+	a.reapers.Wait()
+	// A takeover under way at the stop may have started calls since
+	// shutdown looked: they are left too, listed as this instance's.
+	a.mu.Lock()
+	for _, c := range a.calls {
+		if c.cancel != nil {
+			c.cancel()
+		}
+		left++
 	}
-	cancel()
+	a.mu.Unlock()
+	a.wg.Wait()
+	a.leave(left)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("app: event stream: %w", err)
 	}
@@ -231,6 +285,7 @@ func (a *App) Run(ctx context.Context) error {
 // is not up yet.
 func (a *App) provision(ctx context.Context) error {
 	boxes := make([]state.MailboxConfig, 0, len(a.cfg.Mailboxes))
+	listed := make(map[state.MailboxID]bool, len(a.cfg.Mailboxes))
 	for _, m := range a.cfg.Mailboxes {
 		id, err := state.ParseMailbox(m.Mailbox)
 		if err != nil {
@@ -240,7 +295,9 @@ func (a *App) provision(ctx context.Context) error {
 		if lang == "" {
 			lang = "en"
 		}
-		boxes = append(boxes, state.MailboxConfig{ID: id, Name: m.Name, PIN: m.PIN, Email: m.Email, Language: lang})
+		listed[id] = true
+		boxes = append(boxes, state.MailboxConfig{ID: id, Name: m.Name, PIN: m.PIN, Email: m.Email, Language: lang, Options: m.options(), Hidden: m.Hidden,
+			Notify: state.NotifySettings{Pager: m.Pager, Attach: m.Attach, DeleteAfterEmail: m.DeleteAfterEmail, Timezone: m.Timezone}})
 	}
 	backoff := 100 * time.Millisecond
 	for {
@@ -249,7 +306,11 @@ func (a *App) provision(ctx context.Context) error {
 		if err == nil {
 			a.log.Info("mailboxes provisioned", zap.Int("created", report.Created),
 				zap.Int("updated", report.Updated), zap.Int("unchanged", report.Unchanged),
-				zap.Duration("took", time.Since(start)))
+				zap.Int("skipped", report.Skipped), zap.Duration("took", time.Since(start)))
+			if err := a.pruneUnlisted(ctx, listed); err != nil {
+				// The mailboxes left are pruned at the next start.
+				a.log.Error("pruning unlisted mailboxes", zap.Error(err))
+			}
 			return nil
 		}
 		if errors.Is(err, state.ErrInvalidPIN) || errors.Is(err, state.ErrInvalidMailbox) {
@@ -281,33 +342,26 @@ func (a *App) dispatch(ctx context.Context, n *node, ev ari.Event) {
 		}
 		a.route(e.Channel.ID, menus.Digit(e.Digit[0]))
 	case *ari.PlaybackFinished:
-		a.route(channelOfTarget(e.Playback.TargetURI), menus.PromptDone(e.Playback.ID))
+		a.route(ari.ChannelID(e), menus.PromptDone(e.Playback.ID))
 	case *ari.RecordingFinished:
-		a.route(channelOfTarget(e.Recording.TargetURI), menus.Event{Kind: menus.EvRecorded,
+		a.route(ari.ChannelID(e), menus.Event{Kind: menus.EvRecorded,
 			Recorded: &menus.Recorded{Name: e.Recording.Name, Duration: e.Recording.Duration}})
 	case *ari.RecordingFailed:
 		a.log.Warn("recording failed", zap.String("recording", e.Recording.Name), zap.String("cause", e.Recording.Cause))
 		a.ops.metrics.failed(opARIRecFailed)
-		a.route(channelOfTarget(e.Recording.TargetURI), menus.Event{Kind: menus.EvRecorded,
+		a.route(ari.ChannelID(e), menus.Event{Kind: menus.EvRecorded,
 			Recorded: &menus.Recorded{Name: e.Recording.Name, Failed: true}})
 	case *ari.ChannelHangupRequest:
 		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangupRequest})
 	case *ari.ApplicationReplaced:
 		// Another connection took this app name: this instance gets no
-		// more events. Each instance needs an app name of its own.
-		n.log.Error("another instance connected with the same ari.app and took over its calls; give each instance its own app name",
+		// more events (/readyz says so: ari.Stream.Replaced). Each
+		// instance needs an app name of its own.
+		n.log.Error("another instance connected with the same ari.app and took over its calls; give each instance its own app name; /readyz reports not ready",
 			zap.String("app", a.cfg.ARI.App))
 	case *ari.StasisEnd:
 		a.route(e.Channel.ID, menus.Event{Kind: menus.EvHangup})
 	}
-}
-
-func channelOfTarget(uri string) string {
-	id, ok := strings.CutPrefix(uri, "channel:")
-	if !ok {
-		return ""
-	}
-	return id
 }
 
 func (a *App) route(channelID string, ev menus.Event) {
@@ -315,7 +369,7 @@ func (a *App) route(channelID string, ev menus.Event) {
 	c := a.calls[channelID]
 	a.mu.Unlock()
 	if c != nil {
-		c.in.push(item{ev: ev})
+		c.Push(ev)
 	}
 }
 
@@ -336,7 +390,7 @@ func (a *App) start(ctx context.Context, n *node, e *ari.StasisStart) {
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			leaveChannel(context.WithoutCancel(ctx), n.client, ch.ID, "FAILED", n.log)
+			call.LeaveChannel(context.WithoutCancel(ctx), n.client, ch.ID, "FAILED", n.log)
 		}()
 		return
 	}
@@ -345,14 +399,23 @@ func (a *App) start(ctx context.Context, n *node, e *ari.StasisStart) {
 		// *97 from a phone whose caller ID is no mailbox number: ask for
 		// the mailbox, as *98 does, rather than drop the caller.
 		log.Warn("mailbox argument unusable; asking the caller for it", zap.Strings("args", e.Args), zap.Error(err))
-		req, err = Request{Mode: "main"}, nil
+		req, err = call.Request{Mode: "main"}, nil
 	}
 	if err != nil {
 		log.Warn("refusing call: bad stasis arguments", zap.Strings("args", e.Args), zap.Error(err))
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			leaveChannel(context.WithoutCancel(ctx), n.client, ch.ID, "FAILED", n.log)
+			call.LeaveChannel(context.WithoutCancel(ctx), n.client, ch.ID, "FAILED", n.log)
+		}()
+		return
+	}
+	if req.Mode == "info" {
+		// Nothing to answer, play or resume: read, set, continue.
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.info(context.WithoutCancel(ctx), n, ch.ID, req.Mailbox, log)
 		}()
 		return
 	}
@@ -361,44 +424,96 @@ func (a *App) start(ctx context.Context, n *node, e *ari.StasisStart) {
 		return
 	}
 	log.Info("call started", zap.Strings("args", e.Args), zap.String("caller", ch.Caller.Number))
-	a.launch(ctx, c, func(ctx context.Context) {
-		if err := c.deps.sessions.Own(ctx, c.deps.instance, ch.ID, true); err != nil {
-			c.log.Warn("record owned call", zap.Error(err))
+	// The calling number's failed logins count across mailboxes
+	// (state.WithCaller).
+	a.launch(state.WithCaller(ctx, ch.Caller.Number), c, func(ctx context.Context) {
+		if !c.AwaitLease(ctx) {
+			return
+		}
+		a.claimNew(ctx, c.Call)
+		if err := n.deps.Sessions.Own(ctx, n.deps.Instance, ch.ID, true); err != nil {
+			c.Log().Warn("record owned call", zap.Error(err))
 		}
 		if req.Mode == "deposit" {
 			// app_voicemail answers only once it takes the message; an
 			// unknown mailbox goes back unanswered.
-			a.startDeposit(ctx, n, c, req, ch)
+			a.startDeposit(ctx, n, c.Call, req, ch)
 			return
 		}
 		if err := n.client.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
-			c.log.Error("answer", zap.Error(err))
+			c.Log().Error("answer", zap.Error(err))
 			a.ops.metrics.failed(opARIChannel)
 		}
 		start := &menus.Start{Mode: menus.ModeMain, Lang: validLang(ch.Language)}
-		if req.HasMailbox {
-			start.Mailbox = req.Mailbox.String()
+		if req.Mode == "directory" {
+			// app_directory answers too (unless its n option).
+			start.Mode = menus.ModeDirectory
+			start.Directory = &menus.Directory{Context: req.Context, By: req.DirBy, SayExten: req.SayExten}
+		} else {
+			start.Mailbox, start.Own = a.loginMailbox(ctx, c.Log(), req, ch.Caller.Number)
 		}
-		c.step(ctx, menus.Event{Kind: menus.EvStart, Start: start})
+		c.Step(ctx, menus.Event{Kind: menus.EvStart, Start: start})
 	})
+}
+
+// loginMailbox says how a call to VoiceMailMain logs in, as app_voicemail
+// does: to the mailbox the dialplan named, asking only its password; or,
+// when it named none or one that does not exist (*97 from a phone whose
+// number has no mailbox), asking for the mailbox (vm-login), an empty
+// entry meaning own: the mailbox named, or the caller ID number in the
+// default context. A mailbox that cannot be looked up (Redis down) is
+// taken as named: its password check retries and fails like a wrong one.
+func (a *App) loginMailbox(ctx context.Context, log *zap.Logger, req call.Request, callerNum string) (named, own state.MailboxID) {
+	if !req.HasMailbox {
+		own, _ = state.ParseMailbox(callerNum)
+		if strings.Contains(callerNum, "@") {
+			// Caller data names no context.
+			own = state.MailboxID{}
+		}
+		return state.MailboxID{}, own
+	}
+	_, err := a.store.Mailbox(ctx, req.Mailbox)
+	if isNotFound(err) {
+		log.Info("no such mailbox; asking the caller for one", zap.Stringer("mailbox", req.Mailbox))
+		return state.MailboxID{}, req.Mailbox
+	}
+	if err != nil {
+		log.Warn("look up mailbox", zap.Stringer("mailbox", req.Mailbox), zap.Error(err))
+	}
+	return req.Mailbox, state.MailboxID{}
+}
+
+// claimNew makes call c's session this instance's, at a new epoch: a
+// channel may enter Stasis again after an earlier call on it ended, whose
+// session (state.EndSession) refuses every save at the epochs it knew. If
+// Redis cannot be reached, the call keeps epoch 1, which is right for a
+// channel's first call.
+func (a *App) claimNew(ctx context.Context, c *call.Call) {
+	epoch, err := a.store.ClaimSession(ctx, c.ID(), a.cfg.Instance.ID, a.cfg.appName(), "")
+	if err = claimed(c.Log(), err); err != nil {
+		c.Log().Warn("claim session", zap.Error(err))
+		a.ops.metrics.failed(opRedisSession)
+		return
+	}
+	c.SetEpoch(epoch)
 }
 
 // register makes a call for channel id on node n, or returns nil if it has
 // one.
-func (a *App) register(n *node, id string) *call {
+func (a *App) register(n *node, id string) *liveCall {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if _, dup := a.calls[id]; dup {
 		return nil
 	}
-	c := newCall(id, n.deps, n.log)
+	c := &liveCall{Call: call.New(id, n.deps, n.log), node: n}
 	a.calls[id] = c
 	return c
 }
 
 // launch runs call c's goroutine, first doing first on it.
-func (a *App) launch(ctx context.Context, c *call, first func(context.Context)) {
-	c.in.push(item{fn: first})
+func (a *App) launch(ctx context.Context, c *liveCall, first func(context.Context)) {
+	c.Do(first)
 	// A call's goroutine outlives a shutdown of the app until it has
 	// finished its work (shutdown ends it with a hangup, then cancels).
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -407,9 +522,9 @@ func (a *App) launch(ctx context.Context, c *call, first func(context.Context)) 
 	go func() {
 		defer a.wg.Done()
 		defer cancel()
-		c.run(cctx)
+		c.Run(cctx)
 		a.mu.Lock()
-		delete(a.calls, c.id)
+		delete(a.calls, c.ID())
 		a.mu.Unlock()
 	}()
 }
@@ -417,35 +532,31 @@ func (a *App) launch(ctx context.Context, c *call, first func(context.Context)) 
 // startDeposit prepares a deposit on the call's goroutine, answers and
 // starts it; an unknown mailbox or a lookup failure sends the call back to
 // the dialplan, unanswered, with VOICEMAIL_STATUS=FAILED.
-func (a *App) startDeposit(ctx context.Context, n *node, c *call, req Request, ch ari.Channel) {
-	d, lang, err := prepareDeposit(ctx, a.store, a.cfg.Voicemail, a.reviewFor, req, ch.Caller, time.Now())
+func (a *App) startDeposit(ctx context.Context, n *node, c *call.Call, req call.Request, ch ari.Channel) {
+	view := &depositView{Store: a.store}
+	d, lang, err := call.PrepareDeposit(ctx, view, a.cfg.callConfig(), view.reviewOr(a.cfg.Voicemail.Review), req, ch.Caller, time.Now())
 	if err != nil {
 		// app_voicemail: an unknown mailbox fails with VMSTATUS=FAILED.
 		if isNotFound(err) {
-			c.log.Warn("deposit refused: unknown mailbox", zap.Stringer("mailbox", req.Mailbox))
+			c.Log().Warn("deposit refused: unknown mailbox", zap.Stringer("mailbox", req.Mailbox))
 		} else {
-			c.log.Error("deposit refused", zap.Stringer("mailbox", req.Mailbox), zap.Error(err))
+			c.Log().Error("deposit refused", zap.Stringer("mailbox", req.Mailbox), zap.Error(err))
 			a.ops.metrics.failed(opRedisMailbox)
 		}
-		c.leave(ctx, "FAILED")
-		c.s.Phase = menus.PhaseDone
+		c.Leave(ctx, "FAILED")
+		c.Finish()
 		return
 	}
 	if err := n.client.Answer(ctx, ch.ID); err != nil && !ari.IsGone(err) {
-		c.log.Error("answer", zap.Error(err))
+		c.Log().Error("answer", zap.Error(err))
 		a.ops.metrics.failed(opARIChannel)
 	}
-	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit,
+	c.Step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit,
 		Lang: firstNonEmpty(validLang(lang), validLang(ch.Language)), Deposit: d}})
 }
 
-// reviewFor says whether mailbox id offers the review menu.
-func (a *App) reviewFor(id state.MailboxID) bool {
-	if r, ok := a.review[id]; ok {
-		return r
-	}
-	return a.cfg.Voicemail.Review
-}
+// isNotFound reports an unknown mailbox.
+func isNotFound(err error) bool { return errors.Is(err, state.ErrMailboxNotFound) }
 
 func firstNonEmpty(a, b string) string {
 	if a != "" {
@@ -464,62 +575,77 @@ func (a *App) onConnect(ctx context.Context, n *node, reconnect bool) {
 		a.reconcile(n)
 	}
 	// Asterisk keeps no message-waiting state across its restarts: publish
-	// every configured mailbox's counts on this Asterisk whenever its
-	// stream (re)connects.
-	ids := make([]state.MailboxID, 0, len(a.cfg.Mailboxes))
-	for _, m := range a.cfg.Mailboxes {
-		if id, err := state.ParseMailbox(m.Mailbox); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	a.mwi.PublishAll(ctx, ids, everyNode{n})
+	// every mailbox's counts on this Asterisk whenever its stream
+	// (re)connects: those configured and those the admin API created.
+	a.mwi.PublishAll(ctx, a.allMailboxes(ctx), everyNode{n})
 }
 
 // reconcile has every call on node n check its channel, playback and
-// recording with Asterisk (reconcile.go), on the call's goroutine.
+// recording with Asterisk (call.Reconcile), on the call's goroutine.
 func (a *App) reconcile(n *node) {
 	a.mu.Lock()
-	calls := make([]*call, 0, len(a.calls))
+	calls := make([]*liveCall, 0, len(a.calls))
 	for _, c := range a.calls {
-		if c.deps == n.deps {
+		if c.node == n {
 			calls = append(calls, c)
 		}
 	}
 	a.mu.Unlock()
 	n.log.Info("event stream reconnected, reconciling calls", zap.Int("calls", len(calls)))
 	for _, c := range calls {
-		c.in.push(item{fn: func(ctx context.Context) { c.reconcile(ctx, c.deps.checker) }})
+		c.Do(func(ctx context.Context) { c.Reconcile(ctx, n.deps.Checker) })
 	}
 }
 
-// shutdown ends the calls still held without losing their work: each
-// channel is hung up, then its call is told so, which saves a message being
-// recorded (its audio is kept by Asterisk when the channel hangs up) and
-// applies what the owner did in the folder they were browsing. Bounded by
-// 10 s; calls still busy then are cancelled.
-func (a *App) shutdown() {
+// shutdown ends the calls still held without losing their work. With
+// other instances live (ari.broadcast), it hands the calls over to them
+// first (takeover.go). A call it ends here has its channel hung up, then
+// is told so, which saves a message being recorded (its audio is kept by
+// Asterisk when the channel hangs up) and applies what the owner did in
+// the folder they were browsing. A call it can neither hand over nor end
+// (the hangup failed; its Move was not sent or refused; it is being
+// recorded) is left alone for whoever reaps this instance. Bounded by
+// 10 s; calls still busy then are cancelled and left the same way. It
+// returns the number of calls left.
+func (a *App) shutdown() int {
 	a.stopping.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	a.mu.Lock()
-	calls := make([]*call, 0, len(a.calls))
+	calls := make([]*liveCall, 0, len(a.calls))
 	for _, c := range a.calls {
 		calls = append(calls, c)
 	}
 	a.mu.Unlock()
-	handed := len(calls)
+	out := handoverOutcome{end: calls}
 	if a.cfg.ARI.Broadcast {
 		// Hand the calls to the other instances rather than hang up.
 		hctx, hcancel := context.WithTimeout(ctx, 5*time.Second)
-		calls = a.handOver(hctx, calls)
+		out = a.handOver(hctx, calls)
 		hcancel()
 	}
-	handed -= len(calls)
-	for _, c := range calls {
-		if err := c.deps.channel.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
-			a.log.Warn("hangup at shutdown", zap.String("channel", c.id), zap.Error(err))
+	if !a.lease.Held() {
+		// Another instance may have taken these calls over: leave their
+		// channels alone, for the reaper (self-fencing, call/fence.go).
+		a.log.Warn("lease not renewed for a whole lease: not hanging calls up at shutdown", zap.Int("calls", len(out.end)))
+		out.leave = append(out.leave, out.end...)
+		out.end = nil
+	}
+	for _, c := range out.end {
+		if err := c.node.deps.Channel.Hangup(ctx, c.ID(), "normal"); err != nil && !ari.IsGone(err) {
+			a.log.Warn("hangup at shutdown; leaving the call to another instance", zap.String("channel", c.ID()), zap.Error(err))
+			out.leave = append(out.leave, c)
+			continue
 		}
-		c.in.push(item{ev: menus.Event{Kind: menus.EvHangup}})
+		c.Push(menus.Event{Kind: menus.EvHangup})
+	}
+	behind := make(map[*liveCall]bool, len(out.leave))
+	for _, c := range out.leave {
+		// Nothing more is done for it here once its goroutine is through
+		// with what it is doing: its session and its place among this
+		// instance's calls stay as they are, for the reaper.
+		behind[c] = true
+		c.Drop()
 	}
 	done := make(chan struct{})
 	go func() { a.wg.Wait(); close(done) }()
@@ -527,14 +653,59 @@ func (a *App) shutdown() {
 	case <-done:
 	case <-ctx.Done():
 		a.log.Warn("calls still running at shutdown; cancelling them")
-		for _, c := range calls {
+		a.mu.Lock()
+		for _, c := range a.calls {
 			if c.cancel != nil {
 				c.cancel()
 			}
 		}
+		a.mu.Unlock()
 		<-done
 	}
-	a.log.Info("voicemail stopped", zap.Int("calls_handed_over", handed), zap.Int("calls_ended", len(calls)))
+	// The call goroutines are over (done): their state can be read.
+	handed, ended, left := 0, 0, 0
+	for _, c := range calls {
+		switch {
+		case c.Gone() && behind[c]:
+			left++
+		case c.Gone():
+			handed++
+		case c.Finished():
+			ended++
+		default:
+			left++
+		}
+	}
+	a.log.Info("voicemail stopped", zap.Int("calls_handed_over", handed), zap.Int("calls_ended", ended), zap.Int("calls_left", left))
+	return left
+}
+
+// leave takes this instance out of the cluster at a stop. Only when it left
+// no call behind (left, and none listed as its own in Redis) does it
+// Leave; otherwise it Resigns: its lease ends now, and the next instance to
+// look takes the calls still listed as its over.
+func (a *App) leave(left int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	id := a.cfg.Instance.ID
+	if left == 0 {
+		owned, err := a.store.Owned(ctx, id)
+		switch {
+		case err != nil:
+			a.log.Warn("leave the cluster: calls still listed", zap.Error(err))
+		case len(owned) == 0:
+			if err := a.store.Leave(ctx, id); err != nil {
+				a.log.Warn("leave the cluster", zap.Error(err))
+			}
+			return
+		default:
+			left = len(owned)
+		}
+	}
+	a.log.Warn("calls left to the other instances; ending this instance's lease", zap.Int("calls", left))
+	if err := a.store.Resign(ctx, id); err != nil {
+		a.log.Warn("end the lease", zap.Error(err))
+	}
 }
 
 // validLang keeps a language code that is safe to hand to ARI and store

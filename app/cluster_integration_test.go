@@ -16,17 +16,22 @@ import (
 // StasisBroadcast is claimed by exactly one of them. Calls are spread
 // between the two, and every call works (login and goodbye).
 func TestIntegrationClaimSpreadsCalls(t *testing.T) {
-	// 40 logins to one mailbox at once would look like PIN guessing:
-	// every attempt counts against the lockout until its PIN is checked.
+	// 40 logins to one mailbox at once, from one number, would look like PIN
+	// guessing: every attempt counts against the mailbox's, the day's and the
+	// caller's limits until its PIN is checked.
 	h := startHarness(t, func(c *Config) {
 		c.ARI.Broadcast = true
 		c.Instance.ID = "a"
 		c.Voicemail.LockoutFailures = 100
+		c.Voicemail.LockoutDailyFailures = 1000
+		c.Voicemail.LockoutCallerFailures = 1000
 	})
 	second := h.startInstance(func(c *Config) {
 		c.ARI.Broadcast = true
 		c.Instance.ID = "b"
 		c.Voicemail.LockoutFailures = 100
+		c.Voicemail.LockoutDailyFailures = 1000
+		c.Voicemail.LockoutCallerFailures = 1000
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()

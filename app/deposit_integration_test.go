@@ -228,6 +228,7 @@ func TestIntegrationFullMailbox(t *testing.T) {
 	h.leaveMessage(ctx, "1001", "Carol <2001>", 4*time.Second)
 	h.waitMessages(ctx, state.FolderNew, 1)
 	call := h.dial(ctx, "1001", "Dave <2002>")
+	must(t, call.WaitFor(ctx, "vm-intro"))
 	must(t, call.Expect(ctx, "vm-mailboxfull"))
 	if c := h.counts(ctx); c.New != 1 {
 		t.Fatalf("counts %+v, want New 1", c)

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/clusterpbx/voicemail/internal/testkit"
 	"github.com/clusterpbx/voicemail/state"
 )
 
@@ -14,19 +16,26 @@ import (
 func TestIntegrationEventFilter(t *testing.T) {
 	h := startHarness(t)
 	ctx := callCtx(t)
-	got, err := h.caller.Client.Application(ctx, h.app.cfg.appName())
-	must(t, err)
-	var allowed []string
-	for _, e := range got.EventsAllowed {
-		allowed = append(allowed, e.Type)
-	}
-	if !slices.Equal(allowed, handledEvents) {
-		t.Errorf("Asterisk lists events_allowed %v, want %v", allowed, handledEvents)
-	}
+	// The stream sets the filter once connected, beside the app's start:
+	// on a loaded machine it can land after the harness is up.
+	testkit.Eventually(t, 20*time.Second, 100*time.Millisecond, func() error {
+		got, err := h.caller.Client.Application(ctx, h.app.cfg.appName())
+		if err != nil {
+			return err
+		}
+		var allowed []string
+		for _, e := range got.EventsAllowed {
+			allowed = append(allowed, e.Type)
+		}
+		if !slices.Equal(allowed, handledEvents) {
+			return fmt.Errorf("Asterisk lists events_allowed %v, want %v", allowed, handledEvents)
+		}
+		return nil
+	})
 
 	st := h.store()
 	id := state.NewMessageID(time.Now())
-	_, err = st.Deposit(ctx, state.Message{ID: id, Mailbox: box("1001"), Folder: state.FolderNew,
+	_, err := st.Deposit(ctx, state.Message{ID: id, Mailbox: box("1001"), Folder: state.FolderNew,
 		Recording: "voicemail/default/1001/msg/" + id, CallerNum: "2001", Received: time.Now()})
 	must(t, err)
 

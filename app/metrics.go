@@ -1,20 +1,15 @@
 package app
 
 import (
+	"errors"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/clusterpbx/voicemail/call"
 	"github.com/clusterpbx/voicemail/menus"
-)
-
-// Outcomes of leaving a message (voicemail_deposits_total's result label).
-const (
-	depositSaved    = "saved"     // the message is stored
-	depositTooShort = "too_short" // shorter than voicemail.min_message: discarded
-	depositFull     = "full"      // the mailbox could not take it
-	depositFailed   = "failed"    // measuring or storing it failed
+	"github.com/clusterpbx/voicemail/state"
 )
 
 // Operations whose failures voicemail_errors_total counts (its op label).
@@ -46,8 +41,8 @@ var dtmfBuckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 
 
 // metrics are one instance's Prometheus metrics, in a registry of its own
 // rather than the global one, so that several Apps can run in one process
-// (tests). Every method is safe on a nil *metrics, which counts nothing: the
-// unit tests of calls build their dependencies without metrics.
+// (tests). Every method is safe on a nil *metrics, which counts nothing.
+// The calls count into it through call.Metrics.
 type metrics struct {
 	reg          *prometheus.Registry
 	calls        *prometheus.CounterVec
@@ -57,7 +52,21 @@ type metrics struct {
 	errors       *prometheus.CounterVec
 	dtmfToPrompt prometheus.Histogram
 	mwiPublished prometheus.Counter
+	// notReplicated counts writes that fewer replicas than
+	// redis.min_replicas confirmed in time (state.ErrNotReplicated).
+	notReplicated *prometheus.CounterVec
+	// loginRefusals counts refused logins by reason (loginReasons).
+	loginRefusals *prometheus.CounterVec
 }
+
+// Reasons of voicemail_login_refusals_total (its reason label), a fixed set.
+const (
+	loginWrongPIN = "wrong_pin"       // a PIN that does not match
+	loginUnknown  = "unknown_mailbox" // no such mailbox
+	loginLocked   = "locked"          // the mailbox or the calling number is locked out
+)
+
+var loginReasons = []string{loginWrongPIN, loginUnknown, loginLocked}
 
 // newMetrics registers the voicemail_* metrics and the Go and process
 // collectors in a new registry. liveCalls reports the size of the call
@@ -97,41 +106,80 @@ func newMetrics(liveCalls func() int) *metrics {
 			Name: "voicemail_mwi_publications_total",
 			Help: "Message-waiting counts published to Asterisk (MinivmMWI through the mwi_context dialplan).",
 		}),
+		notReplicated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "voicemail_redis_not_replicated_total",
+			Help: "Writes the Redis master applied but fewer than redis.min_replicas replicas confirmed within redis.replica_wait, by operation: each is lost if the master fails before a replica gets it.",
+		}, []string{"op"}),
+		loginRefusals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "voicemail_login_refusals_total",
+			Help: "Logins refused, by reason (wrong_pin, unknown_mailbox, locked): a rise is someone guessing PINs; each is also a security_event log line.",
+		}, []string{"reason"}),
 	}
 	live := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "voicemail_live_calls",
 		Help: "Calls this instance holds now.",
 	}, func() float64 { return float64(liveCalls()) })
 	m.reg.MustRegister(live, m.calls, m.claims, m.takeovers, m.deposits, m.errors, m.dtmfToPrompt, m.mwiPublished,
+		m.notReplicated, m.loginRefusals,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// Every known label value starts at 0, so that a series exists (and
 	// rate() works) before its first increment.
-	for _, mode := range []menus.Mode{menus.ModeMain, menus.ModeDeposit} {
+	for _, mode := range []menus.Mode{menus.ModeMain, menus.ModeDeposit, menus.ModeDirectory} {
 		m.calls.WithLabelValues(string(mode))
 	}
 	m.claims.WithLabelValues("won")
 	m.claims.WithLabelValues("lost")
-	for _, r := range []string{depositSaved, depositTooShort, depositFull, depositFailed} {
+	for _, r := range []string{call.DepositSaved, call.DepositTooShort, call.DepositFull, call.DepositFailed} {
 		m.deposits.WithLabelValues(r)
 	}
 	for _, op := range errorOps {
 		m.errors.WithLabelValues(op)
 	}
+	for _, op := range []string{opRedisMessages, opRedisMailbox} {
+		m.notReplicated.WithLabelValues(op)
+	}
+	for _, r := range loginReasons {
+		m.loginRefusals.WithLabelValues(r)
+	}
 	return m
 }
 
-// callStarted counts a call taken in mode.
-func (m *metrics) callStarted(mode menus.Mode) {
+// CallStarted counts a call taken in mode.
+func (m *metrics) CallStarted(mode menus.Mode) {
 	if m != nil {
 		m.calls.WithLabelValues(string(mode)).Inc()
 	}
 }
 
-// deposit counts the outcome of leaving a message (depositSaved, …).
-func (m *metrics) deposit(result string) {
+// Deposit counts the outcome of leaving a message (call.DepositSaved, …).
+func (m *metrics) Deposit(result string) {
 	if m != nil {
 		m.deposits.WithLabelValues(result).Inc()
+	}
+}
+
+// replicationMissed counts a write of op (one of errorOps) that the master
+// applied but too few replicas confirmed (state.ErrNotReplicated).
+func (m *metrics) replicationMissed(op string) {
+	if m != nil {
+		m.notReplicated.WithLabelValues(op).Inc()
+	}
+}
+
+// loginRefused counts a login Authenticate refused with err, by reason;
+// other errors are not refusals and count nothing here.
+func (m *metrics) loginRefused(err error) {
+	if m == nil {
+		return
+	}
+	switch {
+	case errors.Is(err, state.ErrWrongPIN):
+		m.loginRefusals.WithLabelValues(loginWrongPIN).Inc()
+	case errors.Is(err, state.ErrMailboxNotFound):
+		m.loginRefusals.WithLabelValues(loginUnknown).Inc()
+	case errors.Is(err, state.ErrLocked):
+		m.loginRefusals.WithLabelValues(loginLocked).Inc()
 	}
 }
 
@@ -142,8 +190,8 @@ func (m *metrics) failed(op string) {
 	}
 }
 
-// observeDTMF records one key-to-prompt latency.
-func (m *metrics) observeDTMF(d time.Duration) {
+// ObserveDTMF records one key-to-prompt latency.
+func (m *metrics) ObserveDTMF(d time.Duration) {
 	if m != nil {
 		m.dtmfToPrompt.Observe(d.Seconds())
 	}
@@ -177,59 +225,4 @@ func (m *metrics) takeover() {
 	}
 }
 
-// callMetrics is what a call remembers between events for its metrics.
-type callMetrics struct {
-	// digitAt is when the last key was stepped; zero once its prompt was
-	// issued, or when a timeout or hang-up came first.
-	digitAt time.Time
-	// depositRec is the recording of the message being left when the
-	// current event was stepped.
-	depositRec string
-}
-
-// observeEvent is called as each event is stepped, before the engine sees
-// it: it starts the DTMF-to-prompt clock and counts calls and deposits
-// refused because the mailbox is full.
-func (c *call) observeEvent(ev menus.Event) {
-	m := c.deps.metrics
-	c.obs.depositRec = ""
-	if d := c.s.Deposit; d != nil {
-		c.obs.depositRec = d.Recording
-	}
-	switch ev.Kind {
-	case menus.EvDigit:
-		c.obs.digitAt = time.Now()
-	case menus.EvTimeout, menus.EvHangupRequest, menus.EvHangup:
-		// A prompt after a timeout answers the silence, not the last key.
-		c.obs.digitAt = time.Time{}
-	case menus.EvStart:
-		if ev.Start != nil {
-			m.callStarted(ev.Start.Mode)
-			if ev.Start.Deposit != nil && ev.Start.Deposit.Full {
-				m.deposit(depositFull)
-			}
-		}
-	case menus.EvMailbox:
-		// Leaving a message in another mailbox from the advanced options.
-		if ev.Target != nil && ev.Target.Full {
-			m.deposit(depositFull)
-		}
-	}
-}
-
-// observeCmd is called as each command is carried out: the first prompt
-// after a key stops the DTMF-to-prompt clock, and discarding the recording
-// of the message being left means it was too short (menus: recorded).
-func (c *call) observeCmd(cmd menus.Cmd) {
-	switch cmd.Kind {
-	case menus.CmdPlay:
-		if !c.obs.digitAt.IsZero() {
-			c.deps.metrics.observeDTMF(time.Since(c.obs.digitAt))
-			c.obs.digitAt = time.Time{}
-		}
-	case menus.CmdDiscard:
-		if cmd.Name != "" && cmd.Name == c.obs.depositRec {
-			c.deps.metrics.deposit(depositTooShort)
-		}
-	}
-}
+var _ call.Metrics = (*metrics)(nil)

@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/call"
 	"github.com/clusterpbx/voicemail/recordings"
 )
 
@@ -29,7 +31,7 @@ type node struct {
 	// name is the URL's host:port, for logs.
 	name   string
 	client *ari.Client
-	deps   *callDeps
+	deps   *call.Deps
 	stream *ari.Stream
 	log    *zap.Logger
 
@@ -59,12 +61,7 @@ func newNodes(cfg Config, log *zap.Logger) ([]*node, error) {
 		if len(urls) > 1 {
 			nlog = log.With(zap.String("asterisk", name))
 		}
-		client, err := ari.New(ari.Config{
-			URL:      raw,
-			Username: cfg.ARI.Username,
-			Password: cfg.ARI.Password,
-			Timeout:  cfg.ARI.RequestTimeout,
-		}, ari.WithLogger(nlog.Named("ari")), ari.WithTLSConfig(ariTLS))
+		client, err := ari.New(cfg.ariConfig(raw), ari.WithLogger(nlog.Named("ari")), ari.WithTLSConfig(ariTLS))
 		if err != nil {
 			return nil, fmt.Errorf("app: ari client for %s: %w", name, err)
 		}
@@ -75,10 +72,10 @@ func newNodes(cfg Config, log *zap.Logger) ([]*node, error) {
 
 // bind gives node n its own copy of the call dependencies, with the ARI
 // parts on its client.
-func (n *node) bind(shared callDeps) {
+func (n *node) bind(shared call.Deps) {
 	d := shared
-	d.player, d.recorder, d.channel, d.mover, d.checker = n.client, n.client, n.client, n.client, n.client
-	d.audio = recordings.New(n.client, n.log.Named("recordings"))
+	d.Player, d.Recorder, d.Channel, d.Mover, d.Checker = n.client, n.client, n.client, n.client, n.client
+	d.Audio = recordings.New(n.client, n.log.Named("recordings"))
 	n.deps = &d
 }
 
@@ -149,6 +146,36 @@ func (a *App) locate(ctx context.Context, id string) (*node, error) {
 		return nil, fmt.Errorf("app: locate channel %s: %w", id, errors.Join(errs...))
 	}
 	return nil, fmt.Errorf("app: locate channel %s: %w", id, ari.ErrNotFound)
+}
+
+// locateRetries are the waits between the attempts of locateRetrying, and
+// locateAttempt bounds each attempt: a takeover must not give a call up for
+// one failed request, nor wait on an unreachable Asterisk for long.
+var locateRetries = []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second}
+
+const locateAttempt = 2 * time.Second
+
+// locateRetrying is locate, asked again while some Asterisk cannot be asked
+// (an error other than ari.ErrNotFound), len(locateRetries) times.
+func (a *App) locateRetrying(ctx context.Context, id string) (*node, error) {
+	try := func() (*node, error) {
+		actx, cancel := context.WithTimeout(ctx, locateAttempt)
+		defer cancel()
+		return a.locate(actx, id)
+	}
+	n, err := try()
+	for _, wait := range locateRetries {
+		if err == nil || errors.Is(err, ari.ErrNotFound) {
+			return n, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+		n, err = try()
+	}
+	return n, err
 }
 
 // everyNode originates on every node: message-waiting counts are kept per

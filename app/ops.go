@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +25,17 @@ import (
 const (
 	// readyTimeout bounds the Redis PING of one /readyz.
 	readyTimeout = 500 * time.Millisecond
+	// registryTimeout bounds /readyz's probe of an Asterisk's application
+	// registry (GET /applications/{app}), which answers in about a
+	// millisecond on loopback; one that does not answer within it is
+	// taken as hung: Asterisk 22.10 can deadlock the registry, after which
+	// every application request hangs while the event WebSocket stays up
+	// (asterisk/asterisk#2170).
+	registryTimeout = time.Second
+	// registryTTL is how long one probe's result answers /readyz, so that
+	// it can be polled often at the cost of at most one ARI request per
+	// Asterisk per registryTTL.
+	registryTTL = time.Second
 	// opsShutdownTimeout bounds the graceful stop of the server when Run
 	// ends; requests still running after it are cut.
 	opsShutdownTimeout = 5 * time.Second
@@ -30,10 +43,64 @@ const (
 
 // readiness is what /readyz checks.
 type readiness interface {
-	// StreamConnected reports whether the ARI event stream is connected.
-	StreamConnected() bool
+	// ARIReady returns nil when some Asterisk can hand this instance
+	// calls, else why none can.
+	ARIReady(ctx context.Context) error
 	// PingRedis returns nil when Redis answers PING.
 	PingRedis(ctx context.Context) error
+}
+
+// appGetter is how /readyz probes an Asterisk's application registry;
+// *ari.Client implements it.
+type appGetter interface {
+	Application(ctx context.Context, name string) (ari.Application, error)
+}
+
+// errNoStream is ARIReady's answer when no ARI event stream is connected.
+var errNoStream = errors.New("ARI event stream not connected")
+
+// errReplaced is ARIReady's answer when every connected stream had its app
+// taken by another connection (ari.Stream.Replaced).
+var errReplaced = errors.New("ARI application taken over by another connection with the same ari.app: this instance gets no calls (give each instance its own app name)")
+
+// ariTarget is one Asterisk as /readyz sees it: its event stream and a
+// cached probe of its application registry.
+type ariTarget struct {
+	// name is the Asterisk's host:port, for the reason.
+	name   string
+	stream interface {
+		Connected() bool
+		Replaced() bool
+	}
+	apps appGetter
+
+	mu sync.Mutex // held through a probe: callers meanwhile share its result
+	at time.Time  // when the last probe ended
+	// err is the last probe's result.
+	err error
+}
+
+// probe returns whether app's registry answered GET /applications/{app}
+// within registryTimeout, probing at most once per registryTTL.
+func (t *ariTarget) probe(ctx context.Context, app string) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.at.IsZero() && time.Since(t.at) < registryTTL {
+		return t.err
+	}
+	// A probe outlives the request that started it: its result serves the
+	// next ones.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), registryTimeout)
+	defer cancel()
+	_, err := t.apps.Application(ctx, app)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("ARI application registry of %s did not answer GET /applications/%s within %s (hung: asterisk/asterisk#2170?)", t.name, app, registryTimeout)
+	case err != nil:
+		err = fmt.Errorf("ARI application %s on %s: %w", app, t.name, err)
+	}
+	t.err, t.at = err, time.Now()
+	return err
 }
 
 // opsServer is an instance's operations HTTP server: /healthz, /readyz and
@@ -43,9 +110,11 @@ type opsServer struct {
 	metrics *metrics
 	rdb     redis.UniversalClient
 	log     *zap.Logger
-	// streams are the ARI event streams, one per Asterisk, once Run has
-	// made them.
-	streams atomic.Pointer[[]*ari.Stream]
+	// app is the ARI application name /readyz probes.
+	app string
+	// targets are the Asterisk servers, once Run has made their event
+	// streams.
+	targets atomic.Pointer[[]*ariTarget]
 	// addr is the address the server listens on, once started.
 	addr string
 }
@@ -56,23 +125,71 @@ func newOpsServer(cfg OpsConfig, rdb redis.UniversalClient, liveCalls func() int
 	return &opsServer{listen: cfg.Listen, metrics: newMetrics(liveCalls), rdb: rdb, log: log}
 }
 
-// watch makes /readyz follow streams.
-func (o *opsServer) watch(streams ...*ari.Stream) { o.streams.Store(&streams) }
+// watch makes /readyz follow the nodes' event streams and probe their
+// application registries for app. Each node's stream must be set.
+func (o *opsServer) watch(app string, nodes ...*node) {
+	targets := make([]*ariTarget, len(nodes))
+	for i, n := range nodes {
+		targets[i] = &ariTarget{name: n.name, stream: n.stream, apps: n.client}
+	}
+	o.app = app
+	o.targets.Store(&targets)
+}
 
-// StreamConnected implements readiness: some Asterisk can hand this
-// instance calls. With several, one down (for maintenance, say) leaves the
-// instance ready for the others' calls.
+// StreamConnected reports whether some Asterisk's event stream is
+// connected.
 func (o *opsServer) StreamConnected() bool {
-	p := o.streams.Load()
+	p := o.targets.Load()
 	if p == nil {
 		return false
 	}
-	for _, s := range *p {
-		if s.Connected() {
+	for _, t := range *p {
+		if t.stream.Connected() {
 			return true
 		}
 	}
 	return false
+}
+
+// ARIReady implements readiness: some Asterisk can hand this instance
+// calls, its event stream connected and its application registry
+// answering. With several, one down (for maintenance, say) leaves the
+// instance ready for the others' calls. The registries of the connected
+// ones are probed at once, each at most once per registryTTL.
+func (o *opsServer) ARIReady(ctx context.Context) error {
+	p := o.targets.Load()
+	if p == nil {
+		return errNoStream
+	}
+	var connected []*ariTarget
+	replaced := 0
+	for _, t := range *p {
+		switch {
+		case !t.stream.Connected():
+		case t.stream.Replaced():
+			replaced++
+		default:
+			connected = append(connected, t)
+		}
+	}
+	if len(connected) == 0 && replaced > 0 {
+		return fmt.Errorf("%w on %d Asterisk(s)", errReplaced, replaced)
+	}
+	if len(connected) == 0 {
+		return errNoStream
+	}
+	errs := make([]error, len(connected))
+	var wg sync.WaitGroup
+	for i, t := range connected {
+		wg.Go(func() { errs[i] = t.probe(ctx, o.app) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err == nil {
+			return nil
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // PingRedis implements readiness.
@@ -143,13 +260,14 @@ func opsHandler(r readiness, g prometheus.Gatherer, log *zap.Logger) http.Handle
 	return mux
 }
 
-// notReady returns why the instance cannot take calls, "" when it can: the
-// ARI event stream must be connected (else Asterisk cannot hand it calls)
-// and Redis must answer PING within readyTimeout.
+// notReady returns why the instance cannot take calls, "" when it can:
+// some Asterisk must have its event stream connected and its application
+// registry answering (else no Asterisk can hand it calls), and Redis must
+// answer PING within readyTimeout.
 func notReady(ctx context.Context, r readiness) string {
 	var reasons []string
-	if !r.StreamConnected() {
-		reasons = append(reasons, "ARI event stream not connected")
+	if err := r.ARIReady(ctx); err != nil {
+		reasons = append(reasons, strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()

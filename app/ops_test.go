@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +18,9 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/clusterpbx/voicemail/ari"
-	"github.com/clusterpbx/voicemail/menus"
+	"github.com/clusterpbx/voicemail/ari/aritest"
+	"github.com/clusterpbx/voicemail/call"
+	"github.com/clusterpbx/voicemail/internal/testkit"
 	"github.com/clusterpbx/voicemail/state"
 )
 
@@ -28,7 +31,12 @@ type fakeReadiness struct {
 	slow      bool
 }
 
-func (f fakeReadiness) StreamConnected() bool { return f.connected }
+func (f fakeReadiness) ARIReady(context.Context) error {
+	if !f.connected {
+		return errNoStream
+	}
+	return nil
+}
 func (f fakeReadiness) PingRedis(ctx context.Context) error {
 	if f.slow {
 		<-ctx.Done()
@@ -133,9 +141,9 @@ func TestOpsMetricsExposesNames(t *testing.T) {
 		t.Fatalf("second App in the same process: %v", err)
 	}
 	t.Cleanup(func() { _ = b.rdb.Close() })
-	a.calls["ch-1"] = &call{}
-	a.calls["ch-2"] = &call{}
-	a.ops.metrics.observeDTMF(30 * time.Millisecond)
+	a.calls["ch-1"] = &liveCall{}
+	a.calls["ch-2"] = &liveCall{}
+	a.ops.metrics.ObserveDTMF(30 * time.Millisecond)
 	code, body := get(t, opsHandler(fakeReadiness{}, a.ops.metrics.reg, zap.NewNop()), "/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("GET /metrics = %d", code)
@@ -158,6 +166,7 @@ func TestOpsMetricsExposesNames(t *testing.T) {
 		`voicemail_dtmf_to_prompt_seconds_bucket{le="2"} 1`,
 		"voicemail_dtmf_to_prompt_seconds_count 1",
 		"voicemail_mwi_publications_total 0",
+		`voicemail_login_refusals_total{reason="wrong_pin"} 0`,
 		"go_goroutines ",
 		"process_start_time_seconds ",
 	} {
@@ -205,9 +214,157 @@ func TestOpsStreamConnected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.watch(s)
+	o.watch("voicemail", &node{name: "127.0.0.1:1", client: client, stream: s})
 	if o.StreamConnected() {
 		t.Error("connected before Run")
+	}
+	if err := o.ARIReady(context.Background()); !errors.Is(err, errNoStream) {
+		t.Errorf("ARIReady before Run = %v, want errNoStream", err)
+	}
+}
+
+// redisUp is the ops server with a Redis that answers.
+type redisUp struct{ *opsServer }
+
+func (redisUp) PingRedis(context.Context) error { return nil }
+
+// TestOpsReadyzHungRegistry is issue 12's "/readyz notices a hung ARI
+// application registry": Asterisk 22.10 can deadlock it
+// (asterisk/asterisk#2170) while the event WebSocket stays up, and the
+// instance then cannot take a call. /readyz probes GET /applications/{app}
+// with a bound, says why it is not ready, reuses the probe's result for
+// registryTTL, and is ready again once the registry answers.
+func TestOpsReadyzHungRegistry(t *testing.T) {
+	t.Cleanup(testkit.CheckRoutines(t))
+	ctx := testkit.Timeout(t, time.Minute)
+	srv := aritest.NewServer(t)
+	var hung atomic.Bool
+	hung.Store(true)
+	srv.Handle(http.MethodGet, "/applications/{name}", func(w http.ResponseWriter, r *http.Request) {
+		if hung.Load() {
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"name":"voicemail","channel_ids":[],"bridge_ids":[],"endpoint_ids":[],"device_names":[]}`))
+	})
+	client, err := ari.New(ari.Config{URL: srv.URL(), Username: aritest.DefaultUsername, Password: aritest.DefaultPassword})
+	must(t, err)
+	stream, err := client.Stream(ari.StreamConfig{Apps: []string{"voicemail"}})
+	must(t, err)
+	runCtx, stop := context.WithCancel(ctx)
+	ran := make(chan struct{})
+	go func() { defer close(ran); _ = stream.Run(runCtx) }()
+	t.Cleanup(func() { stop(); <-ran })
+	go func() {
+		for range stream.Events() {
+		}
+	}()
+	testkit.Eventually(t, 10*time.Second, 10*time.Millisecond, testkit.Cond("stream connected", stream.Connected))
+
+	o := newOpsServer(OpsConfig{}, nil, func() int { return 0 }, zap.NewNop())
+	name := strings.TrimPrefix(strings.TrimSuffix(srv.URL(), "/ari"), "http://")
+	o.watch("voicemail", &node{name: name, client: client, stream: stream})
+	h := opsHandler(redisUp{o}, o.metrics.reg, zap.NewNop())
+	probes := func() int {
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Method == http.MethodGet && r.Path == "/ari/applications/voicemail" {
+				n++
+			}
+		}
+		return n
+	}
+
+	start := time.Now()
+	code, body := get(t, h, "/readyz")
+	took := time.Since(start)
+	want := "not ready: ARI application registry of " + name + " did not answer GET /applications/voicemail within 1s"
+	if code != http.StatusServiceUnavailable || !strings.HasPrefix(body, want) {
+		t.Errorf("GET /readyz = %d %q, want 503 %q…", code, body, want)
+	}
+	if took < registryTimeout || took > registryTimeout+time.Second {
+		t.Errorf("readyz took %v, want the probe's bound, %v", took, registryTimeout)
+	}
+	// Polled again at once, it answers from the last probe.
+	start = time.Now()
+	if code, _ := get(t, h, "/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("second GET /readyz = %d, want 503", code)
+	}
+	if took := time.Since(start); took > registryTimeout/2 {
+		t.Errorf("second readyz took %v: not cached", took)
+	}
+	if n := probes(); n != 1 {
+		t.Errorf("%d probes of the registry, want 1 within %v", n, registryTTL)
+	}
+
+	hung.Store(false)
+	testkit.Eventually(t, 5*time.Second, 50*time.Millisecond, func() error {
+		if code, body := get(t, h, "/readyz"); code != http.StatusOK {
+			return fmt.Errorf("GET /readyz = %d %q", code, body)
+		}
+		return nil
+	})
+}
+
+// slowApps is an application registry that answers err, or never.
+type slowApps struct {
+	hung bool
+	err  error
+}
+
+func (s slowApps) Application(ctx context.Context, name string) (ari.Application, error) {
+	if s.hung {
+		<-ctx.Done()
+		return ari.Application{}, ctx.Err()
+	}
+	return ari.Application{Name: name}, s.err
+}
+
+type fakeStream bool
+
+func (f fakeStream) Connected() bool { return bool(f) }
+func (f fakeStream) Replaced() bool  { return false }
+
+// replacedStream is connected, its app taken by another connection.
+type replacedStream struct{}
+
+func (replacedStream) Connected() bool { return true }
+func (replacedStream) Replaced() bool  { return true }
+
+// With several Asterisk servers, the instance is ready while one of them
+// is connected with a registry that answers.
+func TestOpsARIReadyAcrossAsterisks(t *testing.T) {
+	ok, hung := slowApps{}, slowApps{hung: true}
+	missing := slowApps{err: ari.ErrNotFound}
+	for _, tt := range []struct {
+		name    string
+		targets []*ariTarget
+		want    string // "" for ready
+	}{
+		{"none connected", []*ariTarget{{name: "a", stream: fakeStream(false), apps: ok}}, "ARI event stream not connected"},
+		{"one answering", []*ariTarget{{name: "a", stream: fakeStream(true), apps: ok}}, ""},
+		{"app taken by another connection", []*ariTarget{{name: "a", stream: replacedStream{}, apps: ok}}, "taken over by another connection"},
+		{"one taken, one answering", []*ariTarget{{name: "a", stream: replacedStream{}, apps: ok},
+			{name: "b", stream: fakeStream(true), apps: ok}}, ""},
+		{"one hung, one answering", []*ariTarget{{name: "a", stream: fakeStream(true), apps: hung},
+			{name: "b", stream: fakeStream(true), apps: ok}}, ""},
+		{"answering one not connected", []*ariTarget{{name: "a", stream: fakeStream(true), apps: hung},
+			{name: "b", stream: fakeStream(false), apps: ok}}, "ARI application registry of a did not answer"},
+		{"app unknown", []*ariTarget{{name: "a", stream: fakeStream(true), apps: missing}}, "ARI application voicemail on a: ari: not found"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			o := newOpsServer(OpsConfig{}, nil, func() int { return 0 }, zap.NewNop())
+			o.app = "voicemail"
+			o.targets.Store(&tt.targets)
+			err := o.ARIReady(context.Background())
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("ARIReady = %v, want ready", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("ARIReady = %v, want %q", err, tt.want)
+			}
+		})
 	}
 }
 
@@ -227,108 +384,6 @@ func TestValidListen(t *testing.T) {
 	if err != nil || cfg.Ops.Listen != "" {
 		t.Errorf("--ops.listen \"\": %q, %v; want it off", cfg.Ops.Listen, err)
 	}
-}
-
-func TestCallMetricsDeposits(t *testing.T) {
-	mailboxFull := testDeposit()
-	mailboxFull.Full = true
-	for _, tt := range []struct {
-		name    string
-		start   *menus.Deposit
-		seconds int   // measured length, on hang-up while recording
-		depErr  error // from the store
-		events  []menus.Event
-		want    string
-	}{
-		{name: "saved", start: testDeposit(), events: []menus.Event{menus.Digit('#'), recordedEv(6)}, want: depositSaved},
-		{name: "too short", start: testDeposit(), events: []menus.Event{menus.Digit('#'), recordedEv(1)}, want: depositTooShort},
-		{name: "hung up, measured too short", start: testDeposit(), seconds: 1,
-			events: []menus.Event{menus.Digit('#'), {Kind: menus.EvHangup}}, want: depositTooShort},
-		{name: "hung up, measured", start: testDeposit(), seconds: 8,
-			events: []menus.Event{menus.Digit('#'), {Kind: menus.EvHangup}}, want: depositSaved},
-		{name: "full at the greeting", start: mailboxFull, want: depositFull},
-		{name: "full at save", start: testDeposit(), depErr: state.ErrMailboxFull,
-			events: []menus.Event{menus.Digit('#'), recordedEv(6)}, want: depositFull},
-		{name: "store failed", start: testDeposit(), depErr: fmt.Errorf("%w: refused", state.ErrInvalidMessage),
-			events: []menus.Event{menus.Digit('#'), recordedEv(6)}, want: depositFailed},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			c, _, fs, _ := newTestCall(t)
-			m := newMetrics(func() int { return 0 })
-			c.deps.metrics = m
-			fs.seconds, fs.depErr = tt.seconds, tt.depErr
-			ctx := context.Background()
-			c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit, Deposit: tt.start}})
-			for _, ev := range tt.events {
-				c.step(ctx, ev)
-			}
-			drain(t, c)
-			if got := testutil.ToFloat64(m.calls.WithLabelValues("deposit")); got != 1 {
-				t.Errorf("calls_total{mode=deposit} = %v, want 1", got)
-			}
-			for _, r := range []string{depositSaved, depositTooShort, depositFull, depositFailed} {
-				want := 0.0
-				if r == tt.want {
-					want = 1
-				}
-				if got := testutil.ToFloat64(m.deposits.WithLabelValues(r)); got != want {
-					t.Errorf("deposits_total{result=%s} = %v, want %v", r, got, want)
-				}
-			}
-		})
-	}
-}
-
-func recordedEv(secs int) menus.Event {
-	return menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: testDeposit().Recording, Duration: secs}}
-}
-
-// TestCallMetricsDTMFToPrompt: the password's digits and # lead, through
-// the password check, to the next prompt: one observation. A prompt
-// repeated after a timeout is none.
-func TestCallMetricsDTMFToPrompt(t *testing.T) {
-	c, fa, _, _ := newTestCall(t)
-	m := newMetrics(func() int { return 0 })
-	c.deps.metrics = m
-	ctx := context.Background()
-	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeMain, Mailbox: "1001@default"}})
-	c.step(ctx, menus.Timeout(c.s.TimerGen))
-	drain(t, c)
-	if n := testutil.CollectAndCount(m.dtmfToPrompt); n != 1 {
-		t.Fatalf("histogram series %d", n)
-	}
-	if got := histCount(t, m); got != 0 {
-		t.Fatalf("observed %d before any key", got)
-	}
-	plays := len(fa.calls)
-	for _, d := range []byte("1234#") {
-		c.step(ctx, menus.Digit(d))
-	}
-	drain(t, c)
-	if len(fa.calls) == plays {
-		t.Fatalf("no prompt after the password: %q", fa.calls)
-	}
-	if got := histCount(t, m); got != 1 {
-		t.Errorf("observed %d latencies, want 1 (ARI calls %q)", got, fa.calls)
-	}
-	if got := testutil.ToFloat64(m.calls.WithLabelValues("main")); got != 1 {
-		t.Errorf("calls_total{mode=main} = %v, want 1", got)
-	}
-}
-
-func histCount(t *testing.T, m *metrics) uint64 {
-	t.Helper()
-	mfs, err := m.reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() == "voicemail_dtmf_to_prompt_seconds" {
-			return mf.GetMetric()[0].GetHistogram().GetSampleCount()
-		}
-	}
-	t.Fatal("no voicemail_dtmf_to_prompt_seconds")
-	return 0
 }
 
 // errPlayer fails every call with err.
@@ -356,14 +411,14 @@ func TestInstrumentCountsFailuresOnly(t *testing.T) {
 		{errors.New("connection reset"), 3},
 	} {
 		m := newMetrics(func() int { return 0 })
-		deps := &callDeps{player: errPlayer{tt.err}}
+		deps := &call.Deps{Player: errPlayer{tt.err}}
 		mwi := newMWIPublisher(&fakeMWIState{}, nil, "voicemail-mwi", zap.NewNop())
 		m.instrument(deps)
 		m.instrumentMWI(mwi)
 		ctx := context.Background()
-		_, _ = deps.player.Play(ctx, "ch", "pb", []string{"sound:x"}, "en")
-		_ = deps.player.StopPlayback(ctx, "pb")
-		_ = deps.player.ControlPlayback(ctx, "pb", "pause")
+		_, _ = deps.Player.Play(ctx, "ch", "pb", []string{"sound:x"}, "en")
+		_ = deps.Player.StopPlayback(ctx, "pb")
+		_ = deps.Player.ControlPlayback(ctx, "pb", "pause")
 		if got := testutil.ToFloat64(m.errors.WithLabelValues(opARIPlayback)); got != tt.want {
 			t.Errorf("%v: errors_total{op=ari_playback} = %v, want %v", tt.err, got, tt.want)
 		}
@@ -390,5 +445,17 @@ func TestInstrumentCountsMWIPublications(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(m.errors.WithLabelValues(opARIMWI)); got != 1 {
 		t.Errorf("errors_total{op=ari_mwi} = %v, want 1", got)
+	}
+}
+
+// A write too few replicas confirmed is counted apart from failures.
+func TestMetricsCountNotReplicatedApart(t *testing.T) {
+	m := newMetrics(func() int { return 0 })
+	m.count(opRedisMessages, fmt.Errorf("state: deposit: %w", state.ErrNotReplicated))
+	if got := testutil.ToFloat64(m.notReplicated.WithLabelValues(opRedisMessages)); got != 1 {
+		t.Errorf("voicemail_redis_not_replicated_total{op=%s} = %v, want 1", opRedisMessages, got)
+	}
+	if got := testutil.ToFloat64(m.errors.WithLabelValues(opRedisMessages)); got != 0 {
+		t.Errorf("voicemail_errors_total{op=%s} = %v, want 0", opRedisMessages, got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterpbx/voicemail/internal/testkit"
 	"github.com/clusterpbx/voicemail/state"
 	"github.com/clusterpbx/voicemail/testenv"
 )
@@ -14,7 +15,13 @@ import (
 // returning once the main menu has been read out.
 func (h *harness) login(ctx context.Context, number, pin string) *testenv.Call {
 	h.t.Helper()
-	call := h.dial(ctx, "*97", "Owner <"+number+">")
+	var call *testenv.Call
+	if h.direct != "" {
+		// Stasis(voicemail-NAME,main,CALLERID(num)): what *97 does.
+		call = h.dialIn(ctx, "vmm-"+h.direct, "Owner <"+number+">")
+	} else {
+		call = h.dial(ctx, "*97", "Owner <"+number+">")
+	}
 	must(h.t, call.Expect(ctx, "vm-password"))
 	must(h.t, call.Press(ctx, pin+"#"))
 	must(h.t, call.WaitFor(ctx, "vm-helpexit"))
@@ -43,8 +50,7 @@ func box(n string) state.MailboxID { return state.MailboxID{Number: n, Context: 
 
 func TestIntegrationGreetingsRecordReviewAccept(t *testing.T) {
 	h := startHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
+	ctx := testkit.Timeout(t, 3*time.Minute)
 	call := h.login(ctx, "1001", "1234")
 	for _, g := range []struct{ key, prompt string }{
 		{"1", "vm-rec-unv"}, {"2", "vm-rec-busy"}, {"3", "vm-rec-name"},
@@ -78,8 +84,7 @@ func TestIntegrationGreetingsRecordReviewAccept(t *testing.T) {
 
 func TestIntegrationTemporaryGreetingWinsAndIsRemoved(t *testing.T) {
 	h := startHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := testkit.Timeout(t, 2*time.Minute)
 	call := h.login(ctx, "1001", "1234")
 	must(t, call.Press(ctx, "04"))
 	must(t, call.WaitFor(ctx, "vm-rec-temp"))
@@ -115,13 +120,8 @@ func TestIntegrationTemporaryGreetingWinsAndIsRemoved(t *testing.T) {
 
 	c := h.dial(ctx, "1001", "Eve <2005>")
 	must(t, c.Expect(ctx, "vm-theperson"))
-	for h.storedExists(ctx, temp) {
-		select {
-		case <-ctx.Done():
-			t.Fatal("the removed temporary greeting's audio is still stored")
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+	testkit.Eventually(t, 30*time.Second, 50*time.Millisecond, testkit.Cond("the removed temporary greeting's audio gone",
+		func() bool { return !h.storedExists(ctx, temp) }))
 }
 
 func TestIntegrationChangePIN(t *testing.T) {
@@ -133,7 +133,7 @@ func TestIntegrationChangePIN(t *testing.T) {
 	must(t, call.Press(ctx, "2580#"))
 	must(t, call.Expect(ctx, "vm-reenterpassword"))
 	must(t, call.Press(ctx, "2581#"))
-	must(t, call.Expect(ctx, "vm-mismatch", "vm-options"))
+	must(t, call.Expect(ctx, "vm-mismatch", "vm-pls-try-again", "vm-options"))
 	must(t, call.Press(ctx, "5"))
 	must(t, call.WaitFor(ctx, "vm-newpassword"))
 	must(t, call.Press(ctx, "2580#"))
@@ -156,24 +156,26 @@ func TestIntegrationChangePIN(t *testing.T) {
 
 func TestIntegrationFirstLoginWalkThrough(t *testing.T) {
 	h := startHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	firstSteps := func() *testenv.Call {
+	ctx := testkit.Timeout(t, 2*time.Minute)
+	dialIn := func() *testenv.Call {
 		call := h.dial(ctx, "*98", "Carol <1003>")
 		must(t, call.Expect(ctx, "vm-login"))
 		must(t, call.Press(ctx, "1003#"))
 		must(t, call.Expect(ctx, "vm-password"))
 		must(t, call.Press(ctx, "0000#"))
-		must(t, call.Expect(ctx, "vm-newuser", "vm-rec-name"))
-		speakAndEnd(t, ctx, call)
-		must(t, call.WaitFor(ctx, "vm-review"))
-		must(t, call.Press(ctx, "1"))
-		must(t, call.Expect(ctx, "vm-msgsaved", "vm-newpassword"))
 		return call
 	}
-	// Hanging up before choosing a password: the walk-through starts again.
-	must(t, firstSteps().Hangup(ctx))
-	call := firstSteps()
+	call := dialIn()
+	must(t, call.Expect(ctx, "vm-newuser", "vm-rec-name"))
+	speakAndEnd(t, ctx, call)
+	must(t, call.WaitFor(ctx, "vm-review"))
+	must(t, call.Press(ctx, "1"))
+	must(t, call.Expect(ctx, "vm-msgsaved", "vm-newpassword"))
+	// Hanging up before choosing a password: the walk-through starts
+	// again, without the name that now exists (issue 14, difference 9).
+	must(t, call.Hangup(ctx))
+	call = dialIn()
+	must(t, call.Expect(ctx, "vm-newuser", "vm-newpassword"))
 	must(t, call.Press(ctx, "3690#"))
 	must(t, call.Expect(ctx, "vm-reenterpassword"))
 	must(t, call.Press(ctx, "3690#"))
@@ -199,8 +201,7 @@ func TestIntegrationFirstLoginWalkThrough(t *testing.T) {
 
 func TestIntegrationForwardToAnotherMailbox(t *testing.T) {
 	h := startHarness(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := testkit.Timeout(t, 2*time.Minute)
 	h.leaveMessage(ctx, "1001", "Carol <2001>", 4*time.Second)
 	orig := h.waitMessages(ctx, state.FolderNew, 1)[0]
 
@@ -212,7 +213,7 @@ func TestIntegrationForwardToAnotherMailbox(t *testing.T) {
 	must(t, call.Press(ctx, "8"))
 	must(t, call.Expect(ctx, "vm-extension"))
 	must(t, call.Press(ctx, "1002#"))
-	must(t, call.Expect(ctx, "vm-forwardoptions"))
+	must(t, call.Expect(ctx, "digits/1", "digits/0", "digits/0", "digits/2", "vm-forwardoptions", "vm-starmain"))
 	must(t, call.Press(ctx, "2"))
 	must(t, call.Expect(ctx, "vm-msgforwarded"))
 	must(t, call.Hangup(ctx))

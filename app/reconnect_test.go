@@ -28,6 +28,7 @@ func TestEventStreamDropDuringCall(t *testing.T) {
 	cfg.Voicemail.PINHashCost = 4
 	cfg.Voicemail.DefaultPIN = "0000"
 	cfg.Mailboxes = []MailboxConfig{{Mailbox: "1001", PIN: "1234"}}
+	cfg.Voicemail.ForceName = false // 1001 has no recorded name: straight in
 	// While the stream is down, the prompt ended: ARI no longer knows it.
 	srv.Handle("GET", "/ari/playbacks/{id}", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)

@@ -44,22 +44,27 @@ func TestPasswordFiles(t *testing.T) {
 
 func TestPasswordFileRejects(t *testing.T) {
 	for name, tt := range map[string]struct {
-		args []string
+		env  map[string]string
 		file string
 	}{
-		"both set":   {[]string{"--redis.password", "x"}, "y\n"},
+		"both set":   {map[string]string{"VOICEMAIL_REDIS_PASSWORD": "x"}, "y\n"},
 		"empty file": {nil, "\n"},
 		"two lines":  {nil, "a\nb\n"},
 	} {
-		path := writeFile(t, "pw", tt.file)
-		args := append([]string{"--redis.password_file", path}, tt.args...)
-		_, err := LoadConfig(args, envOf(nil))
-		if !errors.Is(err, ErrInvalidConfig) {
-			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
-		}
-		if err != nil && strings.Contains(err.Error(), strings.TrimSpace(tt.file)) && tt.file != "\n" {
-			t.Errorf("%s: the error quotes the secret: %v", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			// The environment provider reads the names of os.Environ.
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			path := writeFile(t, "pw", tt.file)
+			_, err := LoadConfig([]string{"--redis.password_file", path}, envOf(tt.env))
+			if !errors.Is(err, ErrInvalidConfig) {
+				t.Errorf("%v, want ErrInvalidConfig", err)
+			}
+			if err != nil && strings.Contains(err.Error(), strings.TrimSpace(tt.file)) && tt.file != "\n" {
+				t.Errorf("the error quotes the secret: %v", err)
+			}
+		})
 	}
 }
 
@@ -104,7 +109,8 @@ mailboxes:
 
 func TestMainCommands(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := Main(context.Background(), []string{"--ari.password", "pw-777", "config"}, &stdout, &stderr); code != 0 {
+	t.Setenv("VOICEMAIL_ARI_PASSWORD", "pw-777")
+	if code := Main(context.Background(), []string{"config"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("config: exit %d: %s", code, stderr.String())
 	}
 	if strings.Contains(stdout.String(), "pw-777") || !strings.Contains(stdout.String(), "instance:") {
@@ -173,5 +179,85 @@ func TestRedisTLSConfig(t *testing.T) {
 	cfg, _ = LoadConfig(nil, envOf(nil))
 	if tlsCfg, err := cfg.redisTLS(); tlsCfg != nil || err != nil {
 		t.Errorf("default redis TLS = %+v, %v; want none", tlsCfg, err)
+	}
+}
+
+// Passwords are refused on the command line, where every user sees them,
+// and the error does not quote them.
+func TestPasswordFlagsRefused(t *testing.T) {
+	for _, flag := range []string{"--ari.password", "--redis.password", "--redis.sentinel_password"} {
+		_, err := LoadConfig([]string{flag, "pw-on-cmdline"}, envOf(nil))
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), flag) {
+			t.Errorf("%s: %v, want ErrInvalidConfig naming the flag", flag, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "pw-on-cmdline") {
+			t.Errorf("%s: the error quotes the password: %v", flag, err)
+		}
+	}
+	// The environment and files still work.
+	t.Setenv("VOICEMAIL_ARI_PASSWORD", "from-env")
+	cfg, err := LoadConfig(nil, envOf(map[string]string{"VOICEMAIL_ARI_PASSWORD": "from-env"}))
+	if err != nil || cfg.ARI.Password != "from-env" {
+		t.Errorf("password from the environment: %q, %v", cfg.ARI.Password, err)
+	}
+}
+
+// Credentials in an ARI URL are refused, in ari.url and ari.urls, from a
+// flag, the file or the environment, without the error quoting them; a
+// dump of a Config holding one redacts it.
+func TestARIURLCredentialsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"--ari.url", "http://voicemail:s3cret@127.0.0.1:8088/ari"},
+		{"--ari.url", "http://:s3cret@127.0.0.1:8088/ari"},
+		{"--ari.url", "http://s3cret@127.0.0.1:8088/ari"},
+		{"--ari.urls", "http://127.0.0.1:8088/ari,https://u:s3cret@[::1]:8089/ari"},
+		{"--ari.url", "http://u:s3cret@bad host/ari"},
+	} {
+		_, err := LoadConfig(args, envOf(nil))
+		if !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%q: %v, want ErrInvalidConfig", args, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%q: the error quotes the password: %v", args, err)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.ARI.URL = "http://voicemail:s3cret@127.0.0.1:8088/ari"
+	cfg.ARI.URLs = []string{"https://u:s3cret@a.example:8089/ari?x=1", "http://b.example/ari@x"}
+	var out bytes.Buffer
+	if err := printConfig(cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "s3cret") || !strings.Contains(out.String(), "http://[redacted]@127.0.0.1:8088/ari") ||
+		!strings.Contains(out.String(), "http://b.example/ari@x") {
+		t.Errorf("config dump:\n%s", out.String())
+	}
+	if cfg.ARI.URLs[0] != "https://u:s3cret@a.example:8089/ari?x=1" {
+		t.Error("Redacted changed the config it was called on")
+	}
+}
+
+// voicemail.pin_pepper_file reaches the store, is never printed, and a
+// short or missing one is refused.
+func TestPINPepperFile(t *testing.T) {
+	pepper := writeFile(t, "pepper", "pepper-0123456789-abcdef\n")
+	cfg, err := LoadConfig([]string{"--voicemail.pin_pepper_file", pepper}, envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.stateConfig().PINPepper; got != "pepper-0123456789-abcdef" {
+		t.Errorf("state pepper %q, want the file's line", got)
+	}
+	var out bytes.Buffer
+	if err := printConfig(cfg, &out); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "pepper-0123456789") {
+		t.Errorf("config dump shows the pepper:\n%s", out.String())
+	}
+	for _, path := range []string{writeFile(t, "short", "short\n"), writeFile(t, "empty", "\n"), "/nonexistent/pepper"} {
+		if _, err := LoadConfig([]string{"--voicemail.pin_pepper_file", path}, envOf(nil)); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: %v, want ErrInvalidConfig", path, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/internal/testkit"
 	"github.com/clusterpbx/voicemail/state"
 	"github.com/clusterpbx/voicemail/testenv"
 	"github.com/clusterpbx/voicemail/testenv/sipp"
@@ -52,7 +54,7 @@ func (h *harness) startProcess(id string, extra ...string) *exec.Cmd {
 	must(t, os.WriteFile(cfgFile, []byte(yml), 0o600))
 	opts := h.rdb.Options()
 	cmd := exec.Command(bin, "--config", cfgFile,
-		"--ari.url", h.env.ARIURL, "--ari.username", h.env.ARIUser, "--ari.password", h.env.ARIPass,
+		"--ari.url", h.env.ARIURL, "--ari.username", h.env.ARIUser, "--ari.password_file", writeFile(t, "ari-password", h.env.ARIPass),
 		"--ari.broadcast", "true", "--instance.id", id, "--instance.lease", "2s",
 		"--redis.addrs", opts.Addr, "--redis.db", fmt.Sprint(opts.DB),
 		"--ops.listen", "", "--log.level", "warn", "--voicemail.default_pin", "0000",
@@ -79,21 +81,25 @@ func (h *harness) startProcess(id string, extra ...string) *exec.Cmd {
 // waitHeardPrefix waits until the caller hears a prompt whose name starts
 // with prefix.
 func waitHeardPrefix(ctx context.Context, call *testenv.Call, prefix string) error {
-	for {
+	errEnded := errors.New("call ended")
+	err := testkit.Poll(ctx, 20*time.Millisecond, func() error {
 		for _, p := range call.Heard() {
 			if strings.HasPrefix(p.Name, prefix) {
 				return nil
 			}
 		}
 		if call.Ended() {
-			return fmt.Errorf("call ended before %s…; heard %v", prefix, call.HeardNames())
+			return errEnded
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s…: %w; heard %v", prefix, ctx.Err(), call.HeardNames())
-		case <-time.After(20 * time.Millisecond):
-		}
+		return testkit.ErrNotYet
+	})
+	if errors.Is(err, errEnded) {
+		return fmt.Errorf("call ended before %s…; heard %v", prefix, call.HeardNames())
 	}
+	if err != nil {
+		return fmt.Errorf("waiting for %s…: %w; heard %v", prefix, err, call.HeardNames())
+	}
+	return nil
 }
 
 // TestIntegrationKillOwnerTakeover kills the instance that owns three calls
@@ -103,12 +109,12 @@ func waitHeardPrefix(ctx context.Context, call *testenv.Call, prefix string) err
 // being recorded is saved once. It reports the takeover times, from the
 // kill to the apology reaching the caller.
 func TestIntegrationKillOwnerTakeover(t *testing.T) {
+	checkRoutines(t)
 	h := startHarness(t, func(c *Config) {
 		c.ARI.Broadcast = true
 		c.Instance.ID = "survivor"
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
+	ctx := testkit.Timeout(t, 10*time.Minute)
 
 	// Bob (1002) has a long message to listen to.
 	h.leaveMessageTo(ctx, "1002", 12*time.Second)
@@ -248,12 +254,12 @@ func TestIntegrationKillOwnerTakeover(t *testing.T) {
 // messages. None is dropped: the eight hear "I'm sorry" from the other
 // instance and are still logged in; both messages are saved.
 func TestIntegrationSIGTERMHandsCallsOver(t *testing.T) {
+	checkRoutines(t)
 	h := startHarness(t, func(c *Config) {
 		c.ARI.Broadcast = true
 		c.Instance.ID = "stayer"
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
+	ctx := testkit.Timeout(t, 5*time.Minute)
 	proc := h.startProcess("leaver")
 	box1001 := state.MailboxID{Number: "1001", Context: "default"}
 	before := h.countsOf(ctx, box1001)
@@ -381,12 +387,15 @@ func (h *harness) countsOf(ctx context.Context, id state.MailboxID) state.Counts
 // returns its counts then.
 func (h *harness) waitCounts(ctx context.Context, id state.MailboxID, newMsgs int) state.Counts {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c := h.countsOf(ctx, id)
-		if c.New == newMsgs || time.Now().After(deadline) {
-			return c
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	var c state.Counts
+	_ = testkit.Poll(wctx, 100*time.Millisecond, func() error {
+		c = h.countsOf(ctx, id)
+		if c.New != newMsgs {
+			return testkit.ErrNotYet
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
+	return c
 }

@@ -2,7 +2,9 @@ package ari
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/url"
 )
 
 // Application returns the Stasis application and its subscriptions (GET
@@ -61,5 +63,59 @@ func (c *Client) SetEventFilter(ctx context.Context, app string, f EventFilter) 
 	}{list(f.Allowed), list(f.Disallowed)}
 	var out Application
 	err := c.do(ctx, request{method: http.MethodPut, path: []string{"applications", app, "eventFilter"}, body: body, out: &out})
+	return out, err
+}
+
+// EventSource is something a Stasis application can subscribe to (POST
+// /applications/{name}/subscription): "channel:ID", "bridge:ID",
+// "endpoint:TECH/RESOURCE" (or "endpoint:TECH" for every endpoint of a
+// technology) or "deviceState:NAME" (rest-api/api-docs/applications.json).
+// Build one with ChannelSource, BridgeSource or EndpointSource.
+type EventSource string
+
+// ChannelSource is the event source of channel id.
+func ChannelSource(id string) EventSource { return EventSource("channel:" + id) }
+
+// BridgeSource is the event source of bridge id.
+func BridgeSource(id string) EventSource { return EventSource("bridge:" + id) }
+
+// EndpointSource is the event source of endpoint, "TECH/RESOURCE" such as
+// "PJSIP/1001", or "TECH" alone for every endpoint of that technology. An
+// endpoint forwards every event of its channels (main/endpoints.c,
+// ast_endpoint_add_channel), so subscribing to it follows the calls of a
+// phone without knowing their channel ids beforehand.
+func EndpointSource(endpoint string) EventSource { return EventSource("endpoint:" + endpoint) }
+
+// Subscribe adds sources to what app receives events of (POST
+// /applications/{name}/subscription) and returns the application as
+// Asterisk then lists it. It is the narrow alternative to
+// StreamConfig.SubscribeAll: subscribe to what the app follows. The app
+// must exist (its WebSocket connected) or the error wraps ErrNotFound; a
+// source that does not exist (a channel already gone) wraps
+// ErrUnprocessable. Asterisk drops a channel's subscription itself when the
+// channel is destroyed.
+func (c *Client) Subscribe(ctx context.Context, app string, sources ...EventSource) (Application, error) {
+	return c.subscription(ctx, http.MethodPost, app, sources)
+}
+
+// Unsubscribe removes sources from what app receives events of (DELETE
+// /applications/{name}/subscription) and returns the application as
+// Asterisk then lists it. A source app is not subscribed to wraps
+// ErrConflict.
+func (c *Client) Unsubscribe(ctx context.Context, app string, sources ...EventSource) (Application, error) {
+	return c.subscription(ctx, http.MethodDelete, app, sources)
+}
+
+func (c *Client) subscription(ctx context.Context, method, app string, sources []EventSource) (Application, error) {
+	var out Application
+	if len(sources) == 0 {
+		return out, fmt.Errorf("ari: %s /applications/%s/subscription: no event source: %w", method, app, ErrBadRequest)
+	}
+	q := make(url.Values, 1)
+	for _, s := range sources {
+		// eventSource is allowMultiple: one parameter per source.
+		q.Add("eventSource", string(s))
+	}
+	err := c.do(ctx, request{method: method, path: []string{"applications", app, "subscription"}, query: q, out: &out})
 	return out, err
 }

@@ -114,10 +114,12 @@ func (c *Client) Continue(ctx context.Context, id, dialplanContext, extension st
 }
 
 // Move moves the channel from this Stasis application to another (POST
-// /channels/{id}/move). AppArgs are joined with ",".
+// /channels/{id}/move). AppArgs are joined with ",". Moves go out on
+// connections of their own (Config.MoveConnections), so that many of them
+// at once cannot hold the other requests up.
 func (c *Client) Move(ctx context.Context, id, app string, appArgs []string) error {
 	q := make(query).str("app", app).str("appArgs", strings.Join(appArgs, ","))
-	return c.do(ctx, request{method: http.MethodPost, path: []string{"channels", id, "move"}, query: q.values()})
+	return c.do(ctx, request{method: http.MethodPost, path: []string{"channels", id, "move"}, query: q.values(), move: true})
 }
 
 // DTMFOptions are the timings of SendDTMF. Zero values are not sent, so ARI's
@@ -244,4 +246,69 @@ func (c *Client) StartSilence(ctx context.Context, id string) error {
 // /channels/{id}/silence).
 func (c *Client) StopSilence(ctx context.Context, id string) error {
 	return c.do(ctx, request{method: http.MethodDelete, path: []string{"channels", id, "silence"}})
+}
+
+// CreateRequest are the parameters of CreateChannel. Empty strings are not
+// sent.
+type CreateRequest struct {
+	// Endpoint is what to call, e.g. "PJSIP/1001" or "Local/*97@internal".
+	// Required.
+	Endpoint string
+	// App is the Stasis application the channel is placed into at once,
+	// and subscribed to it. Required.
+	App string
+	// AppArgs are the Stasis arguments, joined with ",".
+	AppArgs []string
+	// ChannelID is the id to give the new channel.
+	ChannelID string
+	// OtherChannelID is the id of the second half of a Local channel.
+	OtherChannelID string
+	// Originator is the id of the channel that causes this one.
+	Originator string
+	// Formats are the allowed formats, comma-separated, e.g. "ulaw,alaw".
+	Formats string
+	// Variables are channel variables (or writable functions, such as
+	// "CALLERID(all)") to set on the channel before it is dialled, sent
+	// as the JSON body. There is no callerId parameter: set CALLERID and
+	// CONNECTEDLINE here.
+	Variables map[string]string
+}
+
+// CreateChannel creates a channel without dialling it (POST
+// /channels/create) and returns it, in state Down. Unlike Originate, the
+// channel enters App's Stasis at once (res/ari/resource_channels.c,
+// ari_channel_thread), and nothing runs until Dial: for a Local channel
+// both halves exist by then, so an app can subscribe to the other half
+// before its dialplan starts. Dial it with Dial; hang it up if Dial is not
+// going to be called. A ChannelID already in use wraps ErrConflict.
+func (c *Client) CreateChannel(ctx context.Context, r CreateRequest) (Channel, error) {
+	q := make(query).
+		str("endpoint", r.Endpoint).
+		str("app", r.App).
+		str("appArgs", strings.Join(r.AppArgs, ",")).
+		str("channelId", r.ChannelID).
+		str("otherChannelId", r.OtherChannelID).
+		str("originator", r.Originator).
+		str("formats", r.Formats)
+	req := request{method: http.MethodPost, path: []string{"channels", "create"}, query: q.values(), once: true}
+	if len(r.Variables) > 0 {
+		req.body = struct {
+			Variables map[string]string `json:"variables"`
+		}{r.Variables}
+	}
+	var ch Channel
+	req.out = &ch
+	err := c.do(ctx, req)
+	return ch, err
+}
+
+// Dial dials a channel made by CreateChannel (POST /channels/{id}/dial).
+// Caller is the id of the channel it is dialled for ("" for none), whose
+// caller id and variables it inherits; timeout bounds the ringing, 0 for
+// none (sent as whole seconds). It returns once the dial has started: the
+// answer shows as a ChannelStateChange to Up. A channel not in state Down,
+// or not made by CreateChannel, wraps ErrConflict.
+func (c *Client) Dial(ctx context.Context, id, caller string, timeout time.Duration) error {
+	q := make(query).str("caller", caller).int("timeout", int(timeout/time.Second))
+	return c.do(ctx, request{method: http.MethodPost, path: []string{"channels", id, "dial"}, query: q.values(), once: true})
 }

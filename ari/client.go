@@ -10,8 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -19,6 +21,20 @@ import (
 
 // DefaultTimeout is the per-request timeout used when Config.Timeout is zero.
 const DefaultTimeout = 5 * time.Second
+
+// DefaultConnections is the number of connections to the ARI host that
+// REST calls other than Move share, when Config.Connections is zero.
+const DefaultConnections = 32
+
+// DefaultMoveConnections is the number of connections to the ARI host kept
+// for Move, when Config.MoveConnections is zero. With DefaultConnections
+// and the event WebSocket, two instances stay below Asterisk's default
+// http.conf sessionlimit (100).
+const DefaultMoveConnections = 16
+
+// maxConnections bounds Config.Connections and Config.MoveConnections:
+// Asterisk closes connections beyond its sessionlimit at once.
+const maxConnections = 1000
 
 // maxErrorBody bounds how much of an error answer is read.
 const maxErrorBody = 64 << 10
@@ -36,6 +52,18 @@ type Config struct {
 	// Timeout bounds each REST request (on top of the caller's context).
 	// Zero means DefaultTimeout (5 s); negative is invalid.
 	Timeout time.Duration
+	// Connections bounds the connections to the ARI host that every REST
+	// call but Move shares; more requests wait for one. Asterisk closes
+	// connections beyond its http.conf sessionlimit (100 by default) as
+	// soon as it accepts them, so Connections plus MoveConnections plus
+	// one (the event WebSocket), summed over the instances, must stay
+	// below it. Zero means DefaultConnections (32); at most 1000.
+	Connections int
+	// MoveConnections bounds the connections kept for Move, apart from the
+	// others: a takeover or a handover moves many channels at once, and
+	// Moves waiting for Asterisk must not hold every other call's prompts
+	// up. Zero means DefaultMoveConnections (16); at most 1000.
+	MoveConnections int
 }
 
 // Option customises a Client.
@@ -50,9 +78,10 @@ func WithLogger(l *zap.Logger) Option {
 	}
 }
 
-// WithHTTPClient replaces the HTTP client used for REST calls and the event
-// WebSocket. The default keeps a pool of up to 64 idle connections to the
-// ARI host.
+// WithHTTPClient replaces the HTTP client used for REST calls (Move
+// included) and the event WebSocket. The default keeps two pools of
+// connections to the ARI host: Config.Connections for most calls,
+// Config.MoveConnections for Move.
 func WithHTTPClient(h *http.Client) Option {
 	return func(c *Client) {
 		if h != nil {
@@ -78,35 +107,90 @@ type Client struct {
 	password string
 	timeout  time.Duration
 	http     *http.Client
-	tls      *tls.Config // for the default transport; nil: Go's defaults
-	log      *zap.Logger
+	// moves carries Move requests: by default a transport of its own, so
+	// that Moves held by Asterisk cannot take every connection.
+	moves *http.Client
+	tls   *tls.Config // for the default transports; nil: Go's defaults
+	log   *zap.Logger
 }
 
-// New validates cfg and returns a Client. Configuration errors wrap
+// WithDefaults returns cfg with its zero Timeout, Connections and
+// MoveConnections set to their defaults: the one place those defaults are
+// applied.
+func (cfg Config) WithDefaults() Config {
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Connections == 0 {
+		cfg.Connections = DefaultConnections
+	}
+	if cfg.MoveConnections == 0 {
+		cfg.MoveConnections = DefaultMoveConnections
+	}
+	return cfg
+}
+
+// ConfigError is the error of [Config.Validate]: the field that is wrong,
+// and why. It wraps ErrInvalidConfig.
+type ConfigError struct {
+	// Field is the name of the Config field, such as "Connections".
+	Field string
+	// Reason says what is wrong with its value.
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return ErrInvalidConfig.Error() + ": " + e.Field + " " + e.Reason
+}
+
+// Unwrap returns ErrInvalidConfig.
+func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
+
+// Validate checks every field of cfg as it is, zero included (apply
+// [Config.WithDefaults] first for the defaults): the one place the ranges of
+// a Client's settings are checked. The error is a *[ConfigError].
+func (cfg Config) Validate() error {
+	bad := func(field, format string, args ...any) error {
+		return &ConfigError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	if cfg.URL == "" {
+		return bad("URL", "is required")
+	}
+	u, err := url.Parse(cfg.URL)
+	switch {
+	case err != nil:
+		return bad("URL", "%q: %v", cfg.URL, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("URL", "%q: scheme must be http or https", cfg.URL)
+	case u.Host == "":
+		return bad("URL", "%q: no host", cfg.URL)
+	case u.User != nil || u.RawQuery != "" || u.Fragment != "":
+		return bad("URL", "%q: must not carry credentials, a query or a fragment", cfg.URL)
+	case cfg.Username == "":
+		return bad("Username", "is required")
+	case cfg.Timeout <= 0:
+		return bad("Timeout", "%v: need more than 0", cfg.Timeout)
+	case cfg.Connections < 1 || cfg.Connections > maxConnections:
+		return bad("Connections", "%d not in 1..%d", cfg.Connections, maxConnections)
+	case cfg.MoveConnections < 1 || cfg.MoveConnections > maxConnections:
+		return bad("MoveConnections", "%d not in 1..%d", cfg.MoveConnections, maxConnections)
+	}
+	return nil
+}
+
+// New validates cfg and returns a Client; zero Timeout, Connections and
+// MoveConnections take their defaults. Configuration errors wrap
 // ErrInvalidConfig.
 func New(cfg Config, opts ...Option) (*Client, error) {
-	if cfg.URL == "" {
-		return nil, fmt.Errorf("%w: URL is required", ErrInvalidConfig)
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
 		return nil, fmt.Errorf("%w: URL: %v", ErrInvalidConfig, err)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%w: URL %q: scheme must be http or https", ErrInvalidConfig, cfg.URL)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%w: URL %q: no host", ErrInvalidConfig, cfg.URL)
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%w: URL %q: must not carry credentials, a query or a fragment", ErrInvalidConfig, cfg.URL)
-	}
-	if cfg.Username == "" {
-		return nil, fmt.Errorf("%w: Username is required", ErrInvalidConfig)
-	}
-	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("%w: Timeout %v is negative", ErrInvalidConfig, cfg.Timeout)
-	}
+	conns, moveConns := cfg.Connections, cfg.MoveConnections
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
 
@@ -118,35 +202,35 @@ func New(cfg Config, opts ...Option) (*Client, error) {
 		timeout:  cfg.Timeout,
 		log:      zap.NewNop(),
 	}
-	if c.timeout == 0 {
-		c.timeout = DefaultTimeout
-	}
 	for _, o := range opts {
 		o(c)
 	}
 	if c.http == nil {
-		t := newTransport()
-		t.TLSClientConfig = c.tls
-		c.http = &http.Client{Transport: t}
+		c.http = &http.Client{Transport: newTransport(conns, c.tls)}
+		c.moves = &http.Client{Transport: newTransport(moveConns, c.tls)}
+	} else {
+		c.moves = c.http
 	}
 	return c, nil
 }
 
-// newTransport returns the pooled transport for the ARI host. Every call of
-// the Stasis app goes to one host, so the per-host idle pool is what matters.
-// No proxy: ARI is reached directly, and nothing here reads the environment.
-func newTransport() *http.Transport {
+// newTransport returns a transport for the ARI host with a pool of up to
+// conns connections. Every call of the Stasis app goes to one host, so the
+// per-host pool is what matters. No proxy: ARI is reached directly, and
+// nothing here reads the environment.
+func newTransport(conns int, tlsCfg *tls.Config) *http.Transport {
 	return &http.Transport{
 		DialContext: (&net.Dialer{
 			Timeout:   5 * time.Second,
 			KeepAlive: 30 * time.Second,
 		}).DialContext,
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 32,
+		TLSClientConfig:     tlsCfg,
+		MaxIdleConns:        max(256, conns),
+		MaxIdleConnsPerHost: conns,
 		// Asterisk refuses HTTP sessions beyond its sessionlimit (100 by
 		// default) by closing them at once: requests queue for one of a
 		// bounded number of connections rather than open more.
-		MaxConnsPerHost: 32,
+		MaxConnsPerHost: conns,
 		// Below Asterisk's http.conf session_keep_alive (15 s by default):
 		// a connection it is closing must not be picked for a request.
 		IdleConnTimeout:       10 * time.Second,
@@ -163,6 +247,8 @@ type request struct {
 	body   any        // JSON body, or nil for none
 	out    any        // decodes a JSON answer into it, or nil
 	raw    *[]byte    // receives the raw answer body, or nil
+	// move sends the request on the Move pool (Client.moves).
+	move bool
 	// once marks a request that must not be sent twice (keys pressed, a
 	// channel created). The others are retried once by the transport when
 	// a reused keep-alive connection turns out closed before any answer:
@@ -215,6 +301,19 @@ func (c *Client) do(ctx context.Context, r request) error {
 	if err != nil {
 		return fmt.Errorf("ari: %s %s: %w", r.method, p, err)
 	}
+	// Whether the request was written out: an error before that means
+	// Asterisk never saw it (ErrNotSent). The transport sends a request
+	// again only when a reused connection closed before any answer (see
+	// once), so what counts is the last attempt: each starts with GetConn.
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		GetConn: func(string) { wrote.Store(false) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	}))
 	req.SetBasicAuth(c.user, c.password)
 	req.Header.Set("Accept", "application/json")
 	if !r.once {
@@ -226,14 +325,21 @@ func (c *Client) do(ctx context.Context, r request) error {
 		req.Header.Set("Content-Type", "application/json")
 	}
 
-	resp, err := c.http.Do(req)
+	h := c.http
+	if r.move {
+		h = c.moves
+	}
+	resp, err := h.Do(req)
 	if err != nil {
 		// Drop url.Error's copy of the URL; keep its cause for errors.Is.
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		c.log.Debug("ari request failed", zap.String("method", r.method), zap.String("path", p), zap.Error(err))
+		c.log.Debug("ari request failed", zap.String("method", r.method), zap.String("path", p), zap.Bool("sent", wrote.Load()), zap.Error(err))
+		if !wrote.Load() {
+			return fmt.Errorf("ari: %s %s: %w: %w", r.method, p, ErrNotSent, err)
+		}
 		return fmt.Errorf("ari: %s %s: %w", r.method, p, err)
 	}
 	defer func() {

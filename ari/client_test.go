@@ -47,6 +47,9 @@ func TestNewValidates(t *testing.T) {
 		{"unparsable", Config{URL: "http://h/%zz", Username: "u"}},
 		{"no username", Config{URL: "http://h/ari"}},
 		{"negative timeout", Config{URL: "http://h/ari", Username: "u", Timeout: -time.Second}},
+		{"negative connections", Config{URL: "http://h/ari", Username: "u", Connections: -1}},
+		{"too many connections", Config{URL: "http://h/ari", Username: "u", Connections: 1001}},
+		{"too many move connections", Config{URL: "http://h/ari", Username: "u", MoveConnections: 1001}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,6 +72,18 @@ func TestNewValidates(t *testing.T) {
 	// Asterisk's default sessionlimit (100) leaves room for.
 	if !ok || tr.MaxIdleConnsPerHost < 32 || tr.MaxConnsPerHost == 0 || tr.MaxConnsPerHost > 32 {
 		t.Errorf("default transport %T: idle %d, max %d per host; want 32 and 32", c.http.Transport, tr.MaxIdleConnsPerHost, tr.MaxConnsPerHost)
+	}
+	// Move has a pool of its own.
+	mt, ok := c.moves.Transport.(*http.Transport)
+	if !ok || mt == tr || mt.MaxConnsPerHost != DefaultMoveConnections {
+		t.Errorf("move transport %T (shared %v): max %d per host; want its own with %d", c.moves.Transport, mt == tr, mt.MaxConnsPerHost, DefaultMoveConnections)
+	}
+	c, err = New(Config{URL: "http://h/ari", Username: "u", Connections: 100, MoveConnections: 50})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	if n, m := c.http.Transport.(*http.Transport).MaxConnsPerHost, c.moves.Transport.(*http.Transport).MaxConnsPerHost; n != 100 || m != 50 {
+		t.Errorf("pools of %d and %d connections, want 100 and 50", n, m)
 	}
 }
 
@@ -183,6 +198,23 @@ func TestRequests(t *testing.T) {
 			"GET", "/ari/recordings/stored/" + esc + "/file", nil, ""},
 		{"Application", func(ctx context.Context, c *Client) error { _, err := c.Application(ctx, "voicemail"); return err },
 			"GET", "/ari/applications/voicemail", nil, ""},
+		{"Subscribe", func(ctx context.Context, c *Client) error {
+			_, err := c.Subscribe(ctx, "vmtest", ChannelSource("t-b"), EndpointSource("PJSIP/sipp"), BridgeSource("br1"))
+			return err
+		}, "POST", "/ari/applications/vmtest/subscription",
+			url.Values{"eventSource": {"channel:t-b", "endpoint:PJSIP/sipp", "bridge:br1"}}, ""},
+		{"CreateChannel", func(ctx context.Context, c *Client) error {
+			_, err := c.CreateChannel(ctx, CreateRequest{Endpoint: "Local/*97@vm-test", App: "vmtest",
+				AppArgs: []string{"x"}, ChannelID: "t-a", OtherChannelID: "t-b", Formats: "ulaw",
+				Variables: map[string]string{"CALLERID(all)": "Alice <1001>"}})
+			return err
+		}, "POST", "/ari/channels/create", url.Values{"endpoint": {"Local/*97@vm-test"}, "app": {"vmtest"},
+			"appArgs": {"x"}, "channelId": {"t-a"}, "otherChannelId": {"t-b"}, "formats": {"ulaw"}},
+			`{"variables":{"CALLERID(all)":"Alice <1001>"}}`},
+		{"Dial", func(ctx context.Context, c *Client) error { return c.Dial(ctx, "t-a", "", 30*time.Second) },
+			"POST", "/ari/channels/t-a/dial", url.Values{"timeout": {"30"}}, ""},
+		{"Dial for a caller", func(ctx context.Context, c *Client) error { return c.Dial(ctx, "t-a", "c1", 0) },
+			"POST", "/ari/channels/t-a/dial", url.Values{"caller": {"c1"}}, ""},
 		{"Claim", func(ctx context.Context, c *Client) error { return c.Claim(ctx, "c1", "voicemail-a") },
 			"POST", "/ari/events/claim", url.Values{"channelId": {"c1"}, "application": {"voicemail-a"}}, ""},
 		{"Ping", func(ctx context.Context, c *Client) error { _, err := c.Ping(ctx); return err },
@@ -336,6 +368,59 @@ func TestResponses(t *testing.T) {
 	p, err := c.Ping(ctx)
 	if err != nil || p.Ping != "pong" || p.AsteriskID != aritest.AsteriskID || p.Timestamp.IsZero() {
 		t.Errorf("Ping = %+v, %v", p, err)
+	}
+}
+
+// TestSubscriptions subscribes an app to a channel and an endpoint and
+// reads the application back as the fake lists it; an empty list of
+// sources is refused without a request, and so is a bad scheme by the
+// server.
+func TestSubscriptions(t *testing.T) {
+	srv := aritest.NewServer(t)
+	c := newTestClient(t, srv)
+	ctx := testCtx(t)
+
+	app, err := c.Subscribe(ctx, "vmtest", ChannelSource("t-b"), EndpointSource("PJSIP/sipp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(app.ChannelIDs, []string{"t-b"}) || !reflect.DeepEqual(app.EndpointIDs, []string{"PJSIP/sipp"}) {
+		t.Errorf("after Subscribe: channels %v endpoints %v", app.ChannelIDs, app.EndpointIDs)
+	}
+	app, err = c.Unsubscribe(ctx, "vmtest", EndpointSource("PJSIP/sipp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(app.EndpointIDs) != 0 || len(app.ChannelIDs) != 1 {
+		t.Errorf("after Unsubscribe: channels %v endpoints %v", app.ChannelIDs, app.EndpointIDs)
+	}
+	if r := srv.Requests()[1]; r.Method != http.MethodDelete || r.Path != "/ari/applications/vmtest/subscription" ||
+		!reflect.DeepEqual(r.Query, url.Values{"eventSource": {"endpoint:PJSIP/sipp"}}) {
+		t.Errorf("Unsubscribe sent %s %s?%s", r.Method, r.Path, r.RawQuery)
+	}
+	if _, err := c.Unsubscribe(ctx, "vmtest", EndpointSource("PJSIP/sipp")); !errors.Is(err, ErrConflict) {
+		t.Errorf("Unsubscribe of a source not subscribed = %v, want ErrConflict", err)
+	}
+	n := len(srv.Requests())
+	if _, err := c.Subscribe(ctx, "vmtest"); !errors.Is(err, ErrBadRequest) {
+		t.Errorf("Subscribe with no source = %v, want ErrBadRequest", err)
+	}
+	if len(srv.Requests()) != n {
+		t.Error("Subscribe with no source sent a request")
+	}
+	if _, err := c.Subscribe(ctx, "vmtest", EventSource("nonsense:1")); !errors.Is(err, ErrBadRequest) {
+		t.Errorf("Subscribe to a bad scheme = %v, want ErrBadRequest", err)
+	}
+
+	ch, err := c.CreateChannel(ctx, CreateRequest{Endpoint: "Local/*97@vm-test", App: "caller", ChannelID: "t-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ch.ID != "t-a" || ch.State != "Down" {
+		t.Errorf("CreateChannel = %+v", ch)
+	}
+	if got := srv.Subscriptions("caller"); !reflect.DeepEqual(got, []string{"channel:t-a"}) {
+		t.Errorf("the created channel's app is subscribed to %v, want [channel:t-a]", got)
 	}
 }
 
@@ -560,5 +645,37 @@ func TestNetworkError(t *testing.T) {
 	}
 	if IsGone(err) || errors.Is(err, ErrServer) {
 		t.Errorf("network error %v classified as a status", err)
+	}
+}
+
+// TestConfigValidateNamesTheField checks that Validate takes each field as
+// it is (zero included) and names the one that is wrong, so that app can
+// say which setting.
+func TestConfigValidateNamesTheField(t *testing.T) {
+	def := Config{URL: "http://h:8088/ari", Username: "u"}.WithDefaults()
+	if def.Timeout != DefaultTimeout || def.Connections != DefaultConnections || def.MoveConnections != DefaultMoveConnections {
+		t.Fatalf("WithDefaults() = %+v", def)
+	}
+	if err := def.Validate(); err != nil {
+		t.Fatalf("the defaults do not validate: %v", err)
+	}
+	for _, tt := range []struct {
+		field string
+		set   func(*Config)
+	}{
+		{"URL", func(c *Config) { c.URL = "" }},
+		{"URL", func(c *Config) { c.URL = "http://h/ari#x" }},
+		{"Username", func(c *Config) { c.Username = "" }},
+		{"Timeout", func(c *Config) { c.Timeout = 0 }},
+		{"Connections", func(c *Config) { c.Connections = 0 }},
+		{"MoveConnections", func(c *Config) { c.MoveConnections = 1001 }},
+	} {
+		cfg := def
+		tt.set(&cfg)
+		err := cfg.Validate()
+		var ce *ConfigError
+		if !errors.Is(err, ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field != tt.field {
+			t.Errorf("%s: Validate() = %v, want a ConfigError naming it", tt.field, err)
+		}
 	}
 }

@@ -49,6 +49,14 @@ var ErrServer = errors.New("ari: server error")
 // also matches ErrConflict. Commands racing a hangup commonly get it.
 var ErrNotInStasis = errors.New("ari: channel not in Stasis")
 
+// ErrNotSent is wrapped, next to the cause, by the error of a request that
+// never left the client: no connection was to be had in time (the pool
+// busy, Asterisk unreachable), so Asterisk cannot have acted on it and it
+// may be sent again. Any other error of a request that got no answer
+// (a timeout once it was sent, a connection lost) leaves open whether
+// Asterisk acted on it.
+var ErrNotSent = errors.New("ari: request not sent")
+
 // ErrBadEvent is wrapped by DecodeEvent when a frame is not a JSON object
 // with a non-empty "type".
 var ErrBadEvent = errors.New("ari: bad event")

@@ -57,9 +57,13 @@ type StreamConfig struct {
 	MaxBackoff time.Duration
 	// Buffer is the capacity of the Events channel; default 1024.
 	Buffer int
-	// SubscribeAll sends the apps the events of every channel, bridge and
-	// endpoint (subscribeAll=true), as a test harness may want. The default
-	// sends only those of what the apps own or subscribed to.
+	// SubscribeAll sends the apps the events of every channel, bridge,
+	// endpoint and device state (subscribeAll=true). The default sends
+	// only those of what the apps own or subscribed to
+	// (Client.Subscribe). Avoid it: Asterisk 22.10 can deadlock its
+	// application registry when such an app goes away, after which every
+	// ARI application request hangs (asterisk/asterisk#2170,
+	// unsubscribe_device_state); subscribe to what the app follows instead.
 	SubscribeAll bool
 	// AllowedEvents, when not empty, are the only event types Asterisk is
 	// to send: after every connect, before OnConnect runs, the stream sets
@@ -108,8 +112,11 @@ type Stream struct {
 	frames    atomic.Uint64 // frames read, decodable or not
 	started   atomic.Bool
 	connected atomic.Bool
-	blocked   atomic.Bool // the reader waits for room in events
-	stalled   bool        // a stall was logged; only the reader uses it
+	// replaced is set when Asterisk said another connection took one of
+	// the apps over (ApplicationReplaced), until the next connection.
+	replaced atomic.Bool
+	blocked  atomic.Bool // the reader waits for room in events
+	stalled  bool        // a stall was logged; only the reader uses it
 }
 
 // Stream returns an event stream for cfg. It does not connect: call Run.
@@ -187,6 +194,14 @@ func (s *Stream) Events() <-chan Event { return s.events }
 // Connected reports whether the WebSocket is connected now.
 func (s *Stream) Connected() bool { return s.connected.Load() }
 
+// Replaced reports whether, on the current connection, Asterisk said that
+// another connection registered one of the stream's apps
+// (ApplicationReplaced): the stream gets no more of that app's events, so
+// no new calls. The stream does not take the app back: two instances
+// configured with one app name would take it from each other for ever.
+// A new connection (after a drop) registers the apps again and clears it.
+func (s *Stream) Replaced() bool { return s.replaced.Load() }
+
 // Frames returns how many frames the stream has read since it was made,
 // across reconnects, including those it skipped (bad frames, unknown
 // types).
@@ -253,6 +268,7 @@ func (s *Stream) session(ctx context.Context, reconnect bool) (time.Duration, er
 	}
 	start := time.Now()
 	conn.SetReadLimit(readLimit)
+	s.replaced.Store(false)
 	s.connected.Store(true)
 	s.log.Info("ari event stream connected", zap.Strings("apps", s.apps), zap.Bool("reconnect", reconnect))
 
@@ -307,16 +323,29 @@ func (s *Stream) session(ctx context.Context, reconnect bool) (time.Duration, er
 }
 
 // setFilters sets the event filter of every app to s.allowed, if any. The
-// WebSocket is open, so Asterisk has the apps.
+// WebSocket is open, so Asterisk has the apps. A failure without an
+// answer, or a 5xx, is tried again a few times (a busy Asterisk); then,
+// or when refused, it is logged: the app then receives every
+// event type, which costs frames but loses nothing.
 func (s *Stream) setFilters(ctx context.Context) {
 	if len(s.allowed) == 0 {
 		return
 	}
 	for _, app := range s.apps {
-		if _, err := s.client.SetEventFilter(ctx, app, EventFilter{Allowed: s.allowed}); err != nil {
-			if ctx.Err() != nil {
-				return
+		var err error
+		for try := range 4 {
+			_, err = s.client.SetEventFilter(ctx, app, EventFilter{Allowed: s.allowed})
+			var status *StatusError
+			if err == nil || errors.As(err, &status) && status.Status < 500 {
+				break // done, or refused: asking again gets the same answer
 			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Duration(try+1) * 250 * time.Millisecond):
+			}
+		}
+		if err != nil {
 			s.log.Warn("ari event stream: cannot set the event filter; receiving every event type",
 				zap.String("app", app), zap.Error(err))
 		}
@@ -366,6 +395,7 @@ func (s *Stream) read(ctx, connCtx context.Context, conn *websocket.Conn) error 
 			s.log.Debug("ari event stream: skipping unknown event", zap.String("type", e.Type))
 			continue
 		case *ApplicationReplaced:
+			s.replaced.Store(true)
 			s.log.Warn("ari event stream: application replaced by another connection",
 				zap.String("app", e.Application))
 		}

@@ -200,6 +200,42 @@ func TestStreamReconnectsAfterDrop(t *testing.T) {
 	}
 }
 
+// ApplicationReplaced marks the stream replaced (no more calls come to
+// it) until a new connection registers the app again.
+func TestStreamReplacedUntilReconnect(t *testing.T) {
+	ctx := testCtx(t)
+	srv := aritest.NewServer(t)
+	h := startStream(t, srv, aritest.DefaultPassword, StreamConfig{})
+	if err := srv.WaitConnected(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	if h.s.Replaced() {
+		t.Fatal("replaced before any ApplicationReplaced")
+	}
+	if err := srv.Send([]byte(evReplaced)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := next(ctx, t, h.s).(*ApplicationReplaced); !ok {
+		t.Fatal("ApplicationReplaced not delivered")
+	}
+	if !h.s.Replaced() || !h.s.Connected() {
+		t.Fatalf("after ApplicationReplaced: replaced %v, connected %v; want both", h.s.Replaced(), h.s.Connected())
+	}
+	srv.DropConnections()
+	if err := srv.WaitConnected(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Send([]byte(evDTMF)); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := next(ctx, t, h.s).(*ChannelDtmfReceived); !ok {
+		t.Fatal("no event after the reconnect")
+	}
+	if h.s.Replaced() {
+		t.Error("still replaced after a new connection registered the app")
+	}
+}
+
 func TestStreamPings(t *testing.T) {
 	ctx := testCtx(t)
 	srv := aritest.NewServer(t)

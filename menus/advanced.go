@@ -1,28 +1,45 @@
 package menus
 
-import "strings"
-
-// Advanced options and forwarding (app_voicemail advanced_options,
-// forward_message).
+// The advanced options (app_voicemail advanced_options).
 const (
 	// MenuAdvanced is '3': reply, envelope, leave a message.
 	MenuAdvanced MenuID = "advanced"
 	// MenuSendTo asks for the mailbox to leave a message in.
 	MenuSendTo MenuID = "advanced.send"
-	// MenuForwardTo asks for the mailboxes to forward to.
-	MenuForwardTo MenuID = "forward.to"
-	// MenuForwardOptions offers an introduction or none.
-	MenuForwardOptions MenuID = "forward.options"
 )
 
-// Forward is a forward being set up.
-type Forward struct {
-	MsgID string   `json:"msg_id"`
-	To    []string `json:"to"`
-	// Intro is the recorded introduction, once recorded.
-	Intro string `json:"intro,omitempty"`
-	// Recording is set while the introduction is being recorded.
-	Recording bool `json:"recording,omitempty"`
+// advancedMenus are the advanced options ('3' in the main and message
+// menus) and the mailbox number to leave a message in.
+func advancedMenus(cfg Config) []*Menu {
+	return []*Menu{
+		{
+			ID:         MenuAdvanced,
+			Doc:        "Advanced options",
+			PromptFunc: advancedPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Do: backToMain},
+			Keys: map[byte]Action{
+				'1': {Do: reply, Doc: "reply: leave a message for the sender (when the sender has a mailbox)"},
+				'3': {Do: hearEnvelope, Doc: "hear the message's envelope"},
+				'5': {Do: startSendTo, Doc: "leave a message in another mailbox"},
+				'*': {Do: backToMain, Doc: "back to the main menu"},
+			},
+		},
+		{
+			ID:         MenuSendTo,
+			Doc:        "Mailbox to leave a message in",
+			Prompt:     []string{"vm-extension"},
+			Input:      InputDigits,
+			MaxDigits:  20,
+			FirstDigit: cfg.LoginFirstDigit,
+			InterDigit: cfg.LoginInterDigit,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Do: backToMain},
+			OnInput:    Entry{Do: sendTo, Doc: "the mailbox number, then #: its recorded name (or number), `vm-intro`, the beep, your message; an unknown or full mailbox says `pbx-invalid` / `vm-mailboxfull` and asks again"},
+		},
+	}
 }
 
 // advancedPrompt lists what applies: reply and envelope need a current
@@ -44,19 +61,27 @@ func current(s *State) *MsgInfo {
 	return &b.Msgs[b.Cur]
 }
 
-// reply leaves a message for the sender of the current message, when the
-// sender's caller ID is a mailbox.
-func (st *stepper) reply() {
+// reply is '1' in the advanced options: leave a message for the sender of
+// the current message, when the sender's caller ID is a mailbox. A message
+// without a caller ID says vm-nonumber, as app_voicemail does.
+func reply(st *stepper) {
 	m := current(&st.s)
 	if m == nil || m.CallerNum == "" {
-		st.play(append([]string{"vm-sorry"}, advancedPrompt(&st.s)...), PhasePrompting)
+		said := "vm-sorry"
+		if m != nil {
+			said = "vm-nonumber"
+		}
+		st.play(append([]string{said}, advancedPrompt(&st.s)...), PhasePrompting)
 		return
 	}
 	st.prepareSend(m.CallerNum)
 }
 
-// envelope plays the current message's envelope, then the message menu.
-func (st *stepper) hearEnvelope() {
+// hearEnvelope is '3' in the advanced options: the current message's
+// envelope, then the message menu. It says the date and the caller ID
+// whatever the envelope and saycid options (app_voicemail's
+// advanced_options, key 3).
+func hearEnvelope(st *stepper) {
 	m := current(&st.s)
 	if m == nil {
 		st.play(append([]string{"vm-sorry"}, advancedPrompt(&st.s)...), PhasePrompting)
@@ -64,7 +89,8 @@ func (st *stepper) hearEnvelope() {
 	}
 	st.s.Menu = MenuMessage
 	st.s.Repeats = 0
-	env := envelope(st.e.cfg.Location, st.s.Lang, *m, st.s.Box.Now)
+	env := envelope(st.location(), st.s.Lang, *m, st.s.Box.Now, BoxOptions{Envelope: true, SayCID: true,
+		SayDuration: st.s.options().SayDuration})
 	st.play(append(env, messageInstructions(&st.s)...), PhasePrompting)
 }
 
@@ -74,11 +100,18 @@ func (st *stepper) prepareSend(number string) {
 	st.stopPrompt()
 	st.s.Phase = PhaseBusy
 	st.s.TimerGen++
-	st.emit(Cmd{Kind: CmdPrepareDeposit, Name: number, Mailbox: st.s.Mailbox})
+	st.emit(Cmd{Kind: CmdPrepareDeposit, Name: number, Mailbox: st.s.mailboxID()})
+}
+
+// startSendTo is '5' in the advanced options: which mailbox to leave a
+// message in.
+func startSendTo(st *stepper) {
+	st.s.SendTries = 0
+	st.enter(MenuSendTo, nil)
 }
 
 // sendTo takes the typed mailbox number.
-func (st *stepper) sendTo(number string) {
+func sendTo(st *stepper, number string) {
 	if number == "" {
 		st.backToBrowsing([]string{"vm-sorry"})
 		return
@@ -97,9 +130,15 @@ func (st *stepper) targetReady(d *Deposit) {
 	// ignores them.
 	st.s.Pending = ""
 	if st.s.Forward != nil {
-		st.forwardTargetsChecked(d != nil)
+		st.recipientChecked(d) // forward.go
 		return
 	}
+	sending := st.s.Menu == MenuSendTo // '5', not a reply
+	if sending && (d == nil || d.Full) {
+		st.refuseSendTo(d)
+		return
+	}
+	st.s.SendTries = 0
 	if d == nil {
 		// "You cannot reply: the sender has no mailbox."
 		st.backToBrowsing([]string{"vm-nobox"})
@@ -115,7 +154,13 @@ func (st *stepper) targetReady(d *Deposit) {
 		st.backToBrowsing([]string{"vm-mailboxfull"})
 		return
 	}
-	st.enter(MenuGreeting, []string{"vm-intro"})
+	said := []string{"vm-intro"}
+	if sending {
+		// The mailbox is read back, as forward_message does: its
+		// recorded name, or its number.
+		said = append(recipientName(d), said...)
+	}
+	st.enter(MenuGreeting, said)
 }
 
 // returnFromDeposit brings a logged-in caller back after leaving a message.
@@ -124,76 +169,30 @@ func (st *stepper) returnFromDeposit(said []string) {
 	st.backToBrowsing(said)
 }
 
-// forwardTo takes the typed mailboxes: several may be typed with '*'
-// between them ("1002*1003#").
-func (st *stepper) forwardTo(input string) {
-	m := current(&st.s)
-	var to []string
-	for _, n := range strings.Split(input, "*") {
-		if n != "" {
-			to = append(to, n)
-		}
+// refuseSendTo asks for the mailbox again after an unknown one
+// (pbx-invalid) or a full one (vm-mailboxfull), as forward_message does
+// for a new message; after forwardTries entries it gives up, back to the
+// messages.
+func (st *stepper) refuseSendTo(d *Deposit) {
+	said := []string{"pbx-invalid"}
+	if d != nil {
+		said = []string{"vm-mailboxfull"}
 	}
-	if m == nil || len(to) == 0 {
-		st.backToBrowsing([]string{"vm-sorry"})
+	st.s.SendTries++
+	st.s.Pending = ""
+	if st.s.SendTries >= forwardTries {
+		st.s.SendTries = 0
+		st.backToBrowsing(said)
 		return
 	}
-	st.s.Forward = &Forward{MsgID: m.ID, To: to}
-	st.stopPrompt()
-	st.s.Phase = PhaseBusy
-	st.s.TimerGen++
-	// Check the mailboxes before asking how to forward.
-	st.emit(Cmd{Kind: CmdPrepareDeposit, Name: strings.Join(to, "*"), Mailbox: st.s.Mailbox})
+	st.enter(MenuSendTo, append(said, "vm-extension"))
 }
 
-func (st *stepper) forwardTargetsChecked(ok bool) {
-	if !ok {
-		st.s.Forward = nil
-		st.backToBrowsing([]string{"vm-nobox"})
-		return
+// recipientName is what reads a mailbox back: its recorded name, or its
+// number digit by digit.
+func recipientName(d *Deposit) []string {
+	if d.NameRecording != "" {
+		return []string{"recording:" + d.NameRecording}
 	}
-	st.enter(MenuForwardOptions, nil)
-}
-
-// forwardNow forwards the message, with the introduction when recorded.
-func (st *stepper) forwardNow() {
-	f := st.s.Forward
-	st.stopPrompt()
-	st.s.Phase = PhaseBusy
-	st.s.TimerGen++
-	st.emit(Cmd{Kind: CmdForward, Mailbox: st.s.Mailbox, MsgID: f.MsgID, To: f.To, Name: f.Intro})
-}
-
-// recordIntro records an introduction to prepend (vm-record-prepend).
-func (st *stepper) recordIntro() {
-	st.s.Forward.Recording = true
-	st.s.Menu = MenuGreetingRecord
-	st.play([]string{"vm-record-prepend"}, PhasePrompting)
-}
-
-func (st *stepper) introRecorded(r *Recorded) {
-	f := st.s.Forward
-	f.Recording = false
-	if r.Failed || r.Duration == 0 {
-		if r.Name != "" {
-			st.emit(Cmd{Kind: CmdDiscard, Name: r.Name})
-		}
-		f.Intro = ""
-	} else {
-		f.Intro = r.Name
-	}
-	st.forwardNow()
-}
-
-func (st *stepper) forwarded(r *Saved) {
-	f := st.s.Forward
-	st.s.Forward = nil
-	if f.Intro != "" && !r.OK {
-		st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
-	}
-	if !r.OK {
-		st.backToBrowsing([]string{"vm-sorry"})
-		return
-	}
-	st.backToBrowsing([]string{"vm-msgforwarded"})
+	return sayDigits(d.Mailbox.Number)
 }

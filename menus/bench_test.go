@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterpbx/voicemail/mailbox"
 	"github.com/clusterpbx/voicemail/menus"
 )
 
@@ -19,7 +20,7 @@ var benchNow = time.Date(2026, 11, 26, 15, 0, 0, 0, time.UTC)
 
 func benchEngine(b *testing.B) *menus.Engine {
 	b.Helper()
-	e, err := menus.New(menus.Config{})
+	e, err := menus.New(menus.Config{Location: time.UTC}) // benchNow is UTC
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -68,12 +69,12 @@ func (w *benchWalk) promptDone() {
 // login walks *97 for 1001: Start, the end of vm-password, 1234#, the
 // password check's answer and the folder's messages.
 func (w *benchWalk) login(msgs []menus.MsgInfo) {
-	w.step(menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeMain, Mailbox: "1001", Lang: "en"}})
+	w.step(menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeMain, Mailbox: mailbox.MustParseID("1001"), Lang: "en"}})
 	w.promptDone()
 	for _, d := range []byte("1234#") {
 		w.step(menus.Digit(d))
 	}
-	w.step(menus.Event{Kind: menus.EvLogin, Login: &menus.LoginResult{OK: true, Mailbox: "1001@default",
+	w.step(menus.Event{Kind: menus.EvLogin, Login: &menus.LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"),
 		Lang: "en", Counts: menus.Counts{New: len(msgs)}}})
 	w.step(menus.Event{Kind: menus.EvFolder, Folder: &menus.Box{Folder: 0, Msgs: msgs, Now: benchNow.UnixMilli()}})
 	if !w.s.Authenticated || w.s.Menu != menus.MenuMain {
@@ -167,7 +168,7 @@ func BenchmarkStepBrowse(b *testing.B) {
 // recording's end, the save's answer and the end of vm-msgsaved (5 Steps).
 func BenchmarkStepDeposit(b *testing.B) {
 	e := benchEngine(b)
-	dep := &menus.Deposit{Mailbox: "1001@default", Number: "1001", MinSeconds: 2, MaxSeconds: 300, MaxSilence: 10,
+	dep := &menus.Deposit{Mailbox: mailbox.MustParseID("1001@default"), Number: "1001", MinSeconds: 2, MaxSeconds: 300, MaxSilence: 10,
 		MessageID: "m1764170712042-9f86d081", Recording: "voicemail/default/1001/msg/m1764170712042-9f86d081",
 		CallerNum: "2001", CallerName: "Carol"}
 	steps := 0
@@ -189,7 +190,7 @@ func BenchmarkStepDeposit(b *testing.B) {
 
 // BenchmarkStatePersist is what the app adds to every Step that emits
 // commands: the state split for storage and encoded to JSON for the
-// session record in Redis (app/call.go save). The browsed folder's listing
+// session record in Redis (call/call.go save). The browsed folder's listing
 // is saved apart, once per load (B/listing); what is saved at every step
 // keeps one byte per message (B/session).
 func BenchmarkStatePersist(b *testing.B) {

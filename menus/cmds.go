@@ -1,6 +1,10 @@
 package menus
 
-import "time"
+import (
+	"time"
+
+	"github.com/clusterpbx/voicemail/mailbox"
+)
 
 // CmdKind names a command for the app to carry out.
 type CmdKind string
@@ -15,17 +19,22 @@ const (
 	// CmdTimer: after Cmd.After, send EvTimeout with Cmd.Gen. Starting a timer
 	// replaces the previous one; the engine ignores stale generations anyway.
 	CmdTimer CmdKind = "timer"
-	// CmdAuthenticate: check Cmd.PIN for Cmd.Mailbox and send EvLogin.
+	// CmdAuthenticate: check Cmd.PIN for the mailbox Cmd.Entry and send
+	// EvLogin.
 	CmdAuthenticate CmdKind = "authenticate"
 	// CmdHangup: end the call.
 	CmdHangup CmdKind = "hangup"
 	// CmdContinue: hand the call back to the dialplan with
-	// VOICEMAIL_STATUS=Cmd.Status.
+	// VOICEMAIL_STATUS=Cmd.Status (unless it is empty) and the channel
+	// variables Cmd.Vars set.
 	CmdContinue CmdKind = "continue"
 	// CmdRecord: record the caller into Cmd.Name (beep first), ended by #,
 	// Cmd.MaxSilence seconds of silence or Cmd.MaxSeconds; the end comes back
 	// as EvRecorded.
 	CmdRecord CmdKind = "record"
+	// CmdStopRecording: end the recording Cmd.Name now, keeping what was
+	// recorded; its end comes back as EvRecorded, as after '#'.
+	CmdStopRecording CmdKind = "stop_recording"
 	// CmdDiscard: delete the recording Cmd.Name.
 	CmdDiscard CmdKind = "discard"
 	// CmdSaveMessage: store the recorded message Cmd.Deposit (duration in
@@ -39,8 +48,14 @@ const (
 	CmdCloseFolder CmdKind = "close_folder"
 	// CmdMove: move message Cmd.MsgID to folder Cmd.Folder; EvMoved follows.
 	CmdMove CmdKind = "move"
-	// CmdRecordGreeting: record the caller (beep first, '#' ends) as a new
-	// take of greeting Cmd.Greeting; the app names it; EvRecorded follows.
+	// CmdNameTake: name a new take of greeting Cmd.Greeting of
+	// Cmd.Mailbox (GreetIntro: a forward's introduction); EvTakeNamed
+	// follows, with the name.
+	CmdNameTake CmdKind = "name_take"
+	// CmdRecordGreeting: record the caller (beep first, '#' ends) into
+	// Cmd.Name, the take of greeting Cmd.Greeting that CmdNameTake named;
+	// EvRecorded follows. The state of the step that asks for it names the
+	// take: the app saves it before the recording starts.
 	CmdRecordGreeting CmdKind = "record_greeting"
 	// CmdSetGreeting: make recording Cmd.Name the mailbox's greeting
 	// Cmd.Greeting (the one it replaces is deleted); EvDone follows.
@@ -59,6 +74,9 @@ const (
 	// CmdControl: apply Cmd.Op (reverse, forward, pause, unpause) to
 	// playback Cmd.ID.
 	CmdControl CmdKind = "control"
+	// CmdDirectory: read the mailboxes of context Cmd.Name that the
+	// dial-by-name directory offers; EvDirectory follows.
+	CmdDirectory CmdKind = "directory"
 	// CmdMeasure: measure the finished recording Cmd.Name and report it as
 	// EvRecorded (its end was seen by another instance, or by nobody).
 	CmdMeasure CmdKind = "measure"
@@ -78,15 +96,25 @@ type Cmd struct {
 	// After is the timer's delay and Gen its generation (CmdTimer).
 	After time.Duration
 	Gen   int
-	// Mailbox is the mailbox concerned, NUMBER or NUMBER@CONTEXT.
-	Mailbox string
+	// Mailbox is the mailbox concerned (every command that has one but
+	// CmdAuthenticate).
+	Mailbox mailbox.ID
+	// Entry is the mailbox to log in to as it was entered
+	// (CmdAuthenticate): the number the caller typed, or the id the
+	// dialplan or the deposit named (NUMBER@CONTEXT). It is not checked:
+	// the app parses it, and an entry that names no mailbox fails like a
+	// wrong password, so that callers cannot probe for mailboxes.
+	Entry string
 	// PIN is a password to check or to set (CmdAuthenticate, CmdSetPIN).
 	PIN string
 	// Status is the VOICEMAIL_STATUS to continue with (CmdContinue).
 	Status string
-	// Name is a recording name (CmdRecord, CmdDiscard, CmdSetGreeting, the
-	// introduction of CmdForward) or the mailbox numbers to look up
-	// (CmdPrepareDeposit).
+	// Vars are channel variables to set before continuing (CmdContinue).
+	Vars []Var
+	// Name is a recording name (CmdRecord, CmdRecordGreeting, CmdDiscard,
+	// CmdSetGreeting, the introduction of CmdForward), the mailbox
+	// numbers to look up (CmdPrepareDeposit) or a context
+	// (CmdDirectory).
 	Name string
 	// MaxSeconds and MaxSilence bound a recording.
 	MaxSeconds int
@@ -96,19 +124,30 @@ type Cmd struct {
 	Duration int
 	// Deposit is the message to store (CmdSaveMessage).
 	Deposit *Deposit
-	// Folder is a folder number, 0 New to 4 Friends.
-	Folder int
+	// Folder is the folder concerned (CmdLoadFolder, CmdCloseFolder,
+	// CmdMove).
+	Folder mailbox.Folder
 	// MsgID is the message concerned (CmdMove, CmdForward).
 	MsgID string
 	// Heard and Deleted are the message ids to apply (CmdCloseFolder).
 	Heard   []string
 	Deleted []string
+	// Recordings are the audio of the Deleted messages, as the listing
+	// names it (their recordings and introductions), for the app to delete
+	// once their metadata is gone (CmdCloseFolder).
+	Recordings []string
 	// Op is a playback operation: reverse, forward, pause, unpause
 	// (CmdControl).
 	Op string
-	// Greeting is a greeting kind (CmdRecordGreeting, CmdSetGreeting,
-	// CmdClearGreeting).
-	Greeting string
+	// Greeting is the greeting concerned (CmdNameTake, CmdRecordGreeting,
+	// CmdSetGreeting, CmdClearGreeting), or GreetIntro for a forward's
+	// introduction (CmdNameTake, CmdRecordGreeting).
+	Greeting mailbox.Greeting
 	// To are the mailbox numbers to forward to (CmdForward).
 	To []string
+}
+
+// Var is a channel variable to set.
+type Var struct {
+	Name, Value string
 }

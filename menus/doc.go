@@ -9,6 +9,6 @@
 // that serialises to Redis so that another instance can resume the call.
 //
 // The tree follows Asterisk's app_voicemail (apps/app_voicemail.c:
-// vm_authenticate, vm_intro, vm_instructions) and the user guide in
-// shared/seed: the same keys, the same vm-* prompts, the same timeouts.
+// vm_authenticate, vm_intro, vm_instructions) and docs/caller-guide.md: the
+// same keys, the same vm-* prompts, the same timeouts (docs/menus.md).
 package menus

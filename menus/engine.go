@@ -2,6 +2,8 @@ package menus
 
 import (
 	"strconv"
+
+	"github.com/clusterpbx/voicemail/mailbox"
 )
 
 // Engine walks the menu tree. It holds only immutable settings, so one Engine
@@ -13,8 +15,8 @@ type Engine struct {
 
 // New returns an engine with cfg; zero fields of cfg take their defaults.
 func New(cfg Config) (*Engine, error) {
-	cfg.setDefaults()
-	if err := cfg.validate(); err != nil {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	return &Engine{cfg: cfg, tree: newTree(cfg)}, nil
@@ -69,6 +71,8 @@ func (st *stepper) menu() *Menu {
 	return m
 }
 
+// apply hands ev to the machinery, or the result of a command to the
+// family that asked for it.
 func (st *stepper) apply(ev Event) {
 	if st.s.Phase == PhaseDone {
 		return
@@ -83,76 +87,73 @@ func (st *stepper) apply(ev Event) {
 	case EvTimeout:
 		st.timeout(ev.Gen)
 	case EvLogin:
-		st.loginResult(ev.Login)
+		st.loginResult(ev.Login) // login.go
+	case EvTakeNamed:
+		st.takeNamed(ev.Name) // options.go
 	case EvRecorded:
-		st.recorded(ev.Recorded)
+		st.recorded(ev.Recorded) // deposit.go
 	case EvSaved:
-		st.saved(ev.Saved)
+		st.saved(ev.Saved) // deposit.go
 	case EvFolder:
-		st.folderLoaded(ev.Folder)
+		st.folderLoaded(ev.Folder) // folders.go
 	case EvMoved:
-		st.moved(ev.Saved)
+		st.moved(ev.Saved) // folders.go
 	case EvDone:
-		st.changeDone(ev.Saved)
+		st.changeDone(ev.Saved) // options.go
 	case EvMailbox:
-		st.targetReady(ev.Target)
+		st.targetReady(ev.Target) // advanced.go
+	case EvDirectory:
+		st.directoryLoaded(ev.Directory) // directory.go
 	case EvHangupRequest:
 		st.s.HungUp = true
-		st.depositHangupRequest()
+		st.depositHangupRequest() // deposit.go
 	case EvHangup:
 		st.hangup()
 	case EvResume:
 		st.resume()
+	case EvFinish:
+		st.finish()
 	}
 }
 
-// hangup ends the call. Nothing is lost: a recording whose end was not seen
-// is saved (the app measures it), and the folder being browsed is closed so
-// heard and deleted messages take effect, as app_voicemail does on hangup.
+// hangup ends the call. Nothing is lost: each family keeps or drops what
+// was under way, in this order, which is the order of the commands.
 func (st *stepper) hangup() {
 	st.s.HungUp = true
-	if d := st.s.Deposit; d != nil && !d.Saved && st.s.Phase != PhaseBusy {
-		switch {
-		case st.s.Phase == PhaseRecording:
-			// The recording's end was not seen: the app measures it.
-			st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: -1})
-		case d.Recorded:
-			// Hung up in the review menu: the message is kept
-			// (play_record_review).
-			st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: d.Duration})
-		}
-	}
-	st.closeBox()
-	// A greeting take that was not accepted is not kept (the old one
-	// stays), nor is an introduction that was never sent. A take whose
-	// acceptance is being stored (busy) is the mailbox's greeting now.
-	if st.s.Phase != PhaseBusy {
-		st.dropTake()
-	}
-	if f := st.s.Forward; f != nil && f.Intro != "" {
-		st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
-	}
+	st.keepMessageOnHangup() // deposit.go
+	st.closeBox()            // folders.go: heard and deleted take effect
+	st.dropTakeOnHangup()    // options.go
+	st.dropIntroOnHangup()   // forward.go
 	st.s.Phase = PhaseDone
 	st.s.Playback = ""
 	st.s.Playing = PlayPrompt
 }
 
+// finish ends a call whose channel is gone, from the state another
+// instance saved in its session (EvFinish): a hang-up, after the work that
+// state shows under way, whose outcome went with that instance, is done
+// again.
+func (st *stepper) finish() {
+	st.resaveMessageOnFinish() // deposit.go
+	st.hangup()
+}
+
+// start begins a call: leaving a message (deposit.go), the dial-by-name
+// directory (directory.go), or logging in to a mailbox (login.go).
 func (st *stepper) start(start *Start) {
 	if start == nil || st.s.Phase != PhaseIdle {
 		return
 	}
 	st.s.Lang = start.Lang
-	if start.Mode == ModeDeposit {
+	switch start.Mode {
+	case ModeDeposit:
 		st.startDeposit(start.Deposit)
 		return
-	}
-	if start.Mailbox != "" {
-		st.s.Mailbox = start.Mailbox
-		st.s.FixedMailbox = true
-		st.enter(MenuLoginPassword, nil)
+	case ModeDirectory:
+		st.startDirectory(start.Directory) // directory.go
 		return
 	}
-	st.enter(MenuLoginMailbox, nil)
+	st.startLogin(start.Mailbox, start.Own)
 }
 
 // enter moves the caller into menu id and plays prompt (nil: the menu's
@@ -179,12 +180,12 @@ func (st *stepper) enter(id MenuID, prompt []string) {
 	st.play(prompt, PhasePrompting)
 }
 
+// prompt is menu m's prompt in the call's state. (A PromptFunc only reads
+// the state; the stepper is on the heap anyway, since handlers are
+// function values, so it gets no copy.)
 func (st *stepper) prompt(m *Menu) []string {
 	if m.PromptFunc != nil {
-		// On a copy: handing &st.s to a function value would move the
-		// whole stepper to the heap in every Step, prompt or not.
-		s := st.s
-		return m.PromptFunc(&s)
+		return m.PromptFunc(&st.s)
 	}
 	return m.Prompt
 }
@@ -226,14 +227,19 @@ func (st *stepper) digit(d byte) {
 		return
 	}
 	switch st.s.Phase {
-	case PhaseClosing, PhaseIdle, PhaseRecording:
-		// While recording, Asterisk itself ends the recording on '#'.
+	case PhaseRecording:
+		// While recording, Asterisk itself ends the recording on '#';
+		// '0' ends a message's with the operator on (app_voicemail's
+		// canceldtmf "0").
+		st.operatorWhileRecording(d)
+		return
+	case PhaseClosing, PhaseIdle:
 		return
 	case PhaseBusy:
 		st.typeAhead(d)
 		return
 	case PhasePrompting:
-		if st.controlPlayback(d) {
+		if st.playbackKey(d) {
 			return
 		}
 		if m := st.menu(); m.Input == InputKey && m.IgnoreInvalid && !st.keyWorks(m, d) {
@@ -260,39 +266,16 @@ func (st *stepper) typeAhead(d byte) {
 	}
 }
 
-// controlPlayback handles keys that act on the message playing instead of
-// being commands (app_voicemail's wait_file: ast_control_streamfile with "#"
-// forward, "*" reverse, "0" pause; on the envelope "1" skips to the
-// message).
-func (st *stepper) controlPlayback(d byte) bool {
-	switch st.s.Playing {
-	case PlayMessage:
-		switch d {
-		case '*':
-			st.emit(Cmd{Kind: CmdControl, ID: st.s.Playback, Op: "reverse"})
-			return true
-		case '#':
-			st.emit(Cmd{Kind: CmdControl, ID: st.s.Playback, Op: "forward"})
-			return true
-		case '0':
-			op := "pause"
-			if st.s.Paused {
-				op = "unpause"
-			}
-			st.s.Paused = !st.s.Paused
-			st.emit(Cmd{Kind: CmdControl, ID: st.s.Playback, Op: op})
-			return true
-		}
-		// Any other key stops the message, which counts as heard.
-		if b := st.s.Box; b != nil && b.Cur >= 0 && b.Cur < len(b.Msgs) {
-			st.msg(b.Cur).Heard = true
-		}
-	case PlayEnvelope:
-		if d == '1' {
-			st.stopPrompt()
-			st.playAudio()
-			return true
-		}
+// playbackKey runs the action of key d on what plays, when the menu has
+// one (Menu.Playbacks), and reports whether it did. Any other key stops a
+// message, which counts as heard.
+func (st *stepper) playbackKey(d byte) bool {
+	if a, ok := st.menu().Playbacks[st.s.Playing].Keys[d]; ok {
+		st.run(a)
+		return true
+	}
+	if b := st.s.Box; st.s.Playing == PlayMessage && b != nil && b.Cur >= 0 && b.Cur < len(b.Msgs) {
+		st.msg(b.Cur).Heard = true
 	}
 	return false
 }
@@ -300,16 +283,7 @@ func (st *stepper) controlPlayback(d byte) bool {
 // keyWorks reports whether key d does something in menu m now.
 func (st *stepper) keyWorks(m *Menu, d byte) bool {
 	a, ok := m.Keys[d]
-	if !ok {
-		return false
-	}
-	switch a.Requires {
-	case "":
-		return true
-	case "operator":
-		return st.s.Deposit != nil && st.s.Deposit.Operator
-	}
-	return false
+	return ok && (a.Requires == nil || a.Requires(&st.s))
 }
 
 // drainPending feeds the type-ahead to the current menu until it is empty or
@@ -338,8 +312,12 @@ func (st *stepper) take(d byte) {
 			return
 		}
 		st.s.Repeats = 0
-		st.run(m.Keys[d], string(d))
+		st.run(m.Keys[d])
 	case InputDigits:
+		if a, ok := m.Escapes[d]; ok && st.s.Input == "" {
+			st.run(a)
+			return
+		}
 		if d == '#' {
 			st.complete(m)
 			return
@@ -358,170 +336,45 @@ func (st *stepper) take(d byte) {
 	}
 }
 
-// complete hands a finished entry to the menu's action.
+// complete hands a finished entry to the menu's handler.
 func (st *stepper) complete(m *Menu) {
 	input := st.s.Input
 	st.s.Input = ""
-	st.run(m.OnInput, input)
+	if m.OnInput.Do != nil {
+		m.OnInput.Do(st, input)
+	}
 }
 
 // invalid answers a key the menu does not know: the standard "sorry" prompt,
 // then the menu's prompt again. Type-ahead is dropped, so the caller is not
-// surprised by keys pressed before the apology.
+// surprised by keys pressed before the apology. Invalid keys are never
+// counted, so they never end the call: app_voicemail's vm_execmain
+// answers them with the instructions again (its default case), and only
+// silence counts (vms->repeats).
 func (st *stepper) invalid(m *Menu) {
 	st.s.Pending = ""
-	st.s.Repeats++
-	if st.s.Repeats >= m.MaxRepeats {
-		st.giveUp(m)
-		return
-	}
 	st.play(append([]string{"vm-sorry"}, st.prompt(m)...), PhasePrompting)
 }
 
 // giveUp ends a menu that got no usable answer: its OnGiveUp action, or
 // goodbye.
 func (st *stepper) giveUp(m *Menu) {
-	if m.OnGiveUp.Kind != "" {
+	if m.OnGiveUp.does() {
 		st.s.Repeats = 0
-		st.run(m.OnGiveUp, "")
+		st.run(m.OnGiveUp)
 		return
 	}
 	st.goodbye("vm-goodbye")
 }
 
-func (st *stepper) run(a Action, input string) {
-	switch a.Kind {
-	case ActGoto:
-		st.enter(a.Target, nil)
-	case ActHelp:
-		st.s.Pending = ""
-		st.play(st.prompt(st.menu()), PhasePrompting)
-	case ActGoodbye:
-		st.goodbye("vm-goodbye")
-	case ActLoginMailbox:
-		st.loginMailbox(input)
-	case ActLoginPassword:
-		st.loginPassword(input)
-	case ActRecordNow, ActRerecord:
-		st.record()
-	case ActLoginHere:
-		st.loginHere()
-	case ActOperator:
-		st.operator()
-	case ActAccept:
-		st.save("")
-	case ActListen:
-		st.play(append([]string{"recording:" + st.s.Deposit.Recording}, st.prompt(st.menu())...), PhasePrompting)
-	case ActFirst, ActRepeat, ActPrev, ActNext:
-		st.browse(a.Kind)
-	case ActDelete:
-		st.toggleDelete()
-	case ActSave:
-		st.openFolderMenu("save")
-	case ActChangeFolder:
-		st.openFolderMenu("change")
-	case ActFolder:
-		if len(input) == 1 {
-			st.folderChosen(input[0])
-		}
-	case ActCancel:
-		st.folderCancelled()
-	case ActOptions:
-		st.s.Take = nil
-		st.enter(MenuOptions, nil)
-	case ActMain:
-		st.s.Forward = nil
-		st.backToBrowsing(nil)
-	case ActRecordGreeting:
-		st.recordGreeting(a.Arg)
-	case ActTempGreeting:
-		st.tempGreeting()
-	case ActDeleteTemp:
-		st.deleteTemp()
-	case ActChangePassword:
-		st.enter(MenuNewPassword, nil)
-	case ActNewPassword:
-		st.newPassword(input)
-	case ActReenterPassword:
-		st.reenterPassword(input)
-	case ActStartTake:
-		st.startTake()
-	case ActAcceptTake:
-		st.acceptTake()
-	case ActListenTake:
-		st.play(append([]string{"recording:" + st.s.Take.Recording}, st.prompt(st.menu())...), PhasePrompting)
-	case ActRerecordTake:
-		kind := st.takeKind()
-		st.dropTake()
-		st.recordGreeting(kind)
-	case ActDropTake:
-		st.dropTake()
-		if st.s.Setup {
-			st.goodbye("vm-goodbye")
-			return
-		}
-		st.enter(MenuOptions, nil)
-	case ActAdvanced:
-		st.enter(MenuAdvanced, nil)
-	case ActReply:
-		st.reply()
-	case ActEnvelope:
-		st.hearEnvelope()
-	case ActSendMessage:
-		st.enter(MenuSendTo, nil)
-	case ActSendTo:
-		st.sendTo(input)
-	case ActForward:
-		if current(&st.s) == nil {
-			st.play(append([]string{"vm-sorry"}, st.prompt(st.menu())...), PhasePrompting)
-			return
-		}
-		st.enter(MenuForwardTo, nil)
-	case ActForwardTo:
-		st.forwardTo(input)
-	case ActForwardPlain:
-		st.forwardNow()
-	case ActForwardIntro:
-		st.recordIntro()
+// run carries out action a: it enters a menu, or runs a handler.
+func (st *stepper) run(a Action) {
+	switch {
+	case a.Goto != "":
+		st.enter(a.Goto, nil)
+	case a.Do != nil:
+		a.Do(st)
 	}
-}
-
-// takeKind is the kind of the greeting being recorded.
-func (st *stepper) takeKind() string {
-	if st.s.Take != nil {
-		return st.s.Take.Kind
-	}
-	return GreetUnavail
-}
-
-// loginHere: '*' during the greeting lets the owner log in to this mailbox
-// (the guide: "press * when you hear the greeting, then enter your
-// password"). No message is left.
-func (st *stepper) loginHere() {
-	d := st.s.Deposit
-	st.s.Deposit = nil
-	if st.s.Authenticated {
-		// Leaving a message from inside the mailbox: '*' cancels it.
-		st.stopPrompt()
-		st.backToBrowsing(nil)
-		return
-	}
-	st.s.Mailbox = d.Mailbox
-	st.s.FixedMailbox = true
-	st.enter(MenuLoginPassword, nil)
-}
-
-// operator: '0' during the greeting or the review. A recorded message is
-// saved first (app_voicemail's vm-saveoper, option 1).
-func (st *stepper) operator() {
-	d := st.s.Deposit
-	if d != nil && d.Recorded && !d.Saved {
-		st.save("OPERATOR")
-		return
-	}
-	st.stopPrompt()
-	st.s.Phase = PhaseDone
-	st.emit(Cmd{Kind: CmdContinue, Status: "OPERATOR"})
 }
 
 func (st *stepper) promptDone(id string) {
@@ -541,17 +394,13 @@ func (st *stepper) promptDone(id string) {
 		}
 		st.emit(Cmd{Kind: CmdHangup})
 	case PhasePrompting:
-		switch playing {
-		case PlayEnvelope:
-			st.playAudio()
-			return
-		case PlayMessage:
-			st.msg(st.s.Box.Cur).Heard = true
-			st.play(messageInstructions(&st.s), PhasePrompting)
+		m := st.menu()
+		if p, ok := m.Playbacks[playing]; ok && p.OnDone.does() {
+			st.run(p.OnDone)
 			return
 		}
-		if m := st.menu(); m.OnPromptDone.Kind != "" {
-			st.run(m.OnPromptDone, "")
+		if m.OnPromptDone.does() {
+			st.run(m.OnPromptDone)
 			return
 		}
 		st.s.Phase = PhaseCollecting
@@ -564,7 +413,7 @@ func (st *stepper) timeout(gen int) {
 		return
 	}
 	m := st.menu()
-	if m.Input == InputDigits && st.s.Input != "" {
+	if m.Input == InputDigits && (st.s.Input != "" || m.SilenceIsEntry) {
 		st.complete(m)
 		return
 	}
@@ -605,13 +454,18 @@ func (s State) clone() State {
 		t := *s.Take
 		s.Take = &t
 	}
+	if s.Dir != nil {
+		// Matches is replaced, never changed in place.
+		d := *s.Dir
+		s.Dir = &d
+	}
 	if s.Forward != nil {
 		f := *s.Forward
 		f.To = append([]string(nil), f.To...)
 		s.Forward = &f
 	}
 	if s.Greetings != nil {
-		g := make(map[string]bool, len(s.Greetings))
+		g := make(map[mailbox.Greeting]bool, len(s.Greetings))
 		for k, v := range s.Greetings {
 			g[k] = v
 		}

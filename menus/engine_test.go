@@ -2,16 +2,21 @@ package menus
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/clusterpbx/voicemail/mailbox"
 )
 
+// newEngine returns an engine with the defaults, speaking times in UTC (the
+// tests' times are UTC; the default is the host's zone).
 func newEngine(t *testing.T) *Engine {
 	t.Helper()
-	e, err := New(Config{})
+	e, err := New(Config{Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,9 +30,15 @@ type call struct {
 	s State
 }
 
-func newCall(t *testing.T, mailbox string) (*call, []Cmd) {
+// newCall starts a call to VoiceMailMain, for the mailbox the dialplan
+// named (ParseID syntax), or "" to ask for it.
+func newCall(t *testing.T, named string) (*call, []Cmd) {
 	c := &call{t: t, e: newEngine(t), s: State{Channel: "ch"}}
-	return c, c.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox, Lang: "en"}})
+	var id mailbox.ID
+	if named != "" {
+		id = mailbox.MustParseID(named)
+	}
+	return c, c.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: id, Lang: "en"}})
 }
 
 func (c *call) step(ev Event) []Cmd {
@@ -83,31 +94,45 @@ func render(cmds []Cmd) string {
 		case CmdTimer:
 			parts = append(parts, "timer("+c.After.String()+")")
 		case CmdAuthenticate:
-			parts = append(parts, "auth("+c.Mailbox+","+c.PIN+")")
+			parts = append(parts, "auth("+c.Entry+","+c.PIN+")")
 		case CmdHangup:
 			parts = append(parts, "hangup")
 		case CmdContinue:
-			parts = append(parts, "continue("+c.Status+")")
+			v := c.Status
+			for _, x := range c.Vars {
+				v += "," + x.Name + "=" + x.Value
+			}
+			parts = append(parts, "continue("+v+")")
+		case CmdDirectory:
+			parts = append(parts, "directory("+c.Name+")")
 		case CmdRecord:
 			parts = append(parts, "record("+c.Name+")")
 		case CmdDiscard:
 			parts = append(parts, "discard("+c.Name+")")
+		case CmdStopRecording:
+			parts = append(parts, "stop_recording("+c.Name+")")
 		case CmdSaveMessage:
-			parts = append(parts, "save("+c.Deposit.MessageID+","+strconv.Itoa(c.Duration)+")")
+			urgent := ""
+			if c.Deposit.Urgent {
+				urgent = ",urgent"
+			}
+			parts = append(parts, "save("+c.Deposit.MessageID+","+strconv.Itoa(c.Duration)+urgent+")")
 		case CmdLoadFolder:
-			parts = append(parts, "load("+strconv.Itoa(c.Folder)+")")
+			parts = append(parts, "load("+strconv.Itoa(int(c.Folder))+")")
 		case CmdCloseFolder:
-			parts = append(parts, "close("+strconv.Itoa(c.Folder)+",heard="+strings.Join(c.Heard, "+")+",deleted="+strings.Join(c.Deleted, "+")+")")
+			parts = append(parts, "close("+strconv.Itoa(int(c.Folder))+",heard="+strings.Join(c.Heard, "+")+",deleted="+strings.Join(c.Deleted, "+")+")")
 		case CmdMove:
-			parts = append(parts, "move("+c.MsgID+","+strconv.Itoa(c.Folder)+")")
+			parts = append(parts, "move("+c.MsgID+","+strconv.Itoa(int(c.Folder))+")")
 		case CmdControl:
 			parts = append(parts, "control("+c.Op+")")
+		case CmdNameTake:
+			parts = append(parts, "name_take("+c.Greeting.String()+")")
 		case CmdRecordGreeting:
-			parts = append(parts, "record_greeting("+c.Greeting+")")
+			parts = append(parts, "record_greeting("+c.Greeting.String()+","+c.Name+")")
 		case CmdSetGreeting:
-			parts = append(parts, "set_greeting("+c.Greeting+","+c.Name+")")
+			parts = append(parts, "set_greeting("+c.Greeting.String()+","+c.Name+")")
 		case CmdClearGreeting:
-			parts = append(parts, "clear_greeting("+c.Greeting+")")
+			parts = append(parts, "clear_greeting("+c.Greeting.String()+")")
 		case CmdSetPIN:
 			parts = append(parts, "set_pin("+c.PIN+")")
 		case CmdPrepareDeposit:
@@ -129,7 +154,7 @@ func expect(t *testing.T, what string, got []Cmd, want string) {
 }
 
 func loginOK(counts Counts) Event {
-	return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: "1001@default", Counts: counts}}
+	return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"), Counts: counts}}
 }
 
 var loginBad = Event{Kind: EvLogin, Login: &LoginResult{}}
@@ -138,7 +163,7 @@ var loginBad = Event{Kind: EvLogin, Login: &LoginResult{}}
 func (c *call) login(counts Counts, msgs ...MsgInfo) []Cmd {
 	c.t.Helper()
 	cmds := c.step(loginOK(counts))
-	want := "load(" + strconv.Itoa(startFolderIndex(counts)) + ")"
+	want := "load(" + strconv.Itoa(int(startFolderIndex(counts))) + ")"
 	if r := render(cmds); r != want {
 		c.t.Fatalf("login ok: got %s, want %s", r, want)
 	}
@@ -150,7 +175,7 @@ func TestLoginFixedMailbox(t *testing.T) {
 	expect(t, "start", cmds, "play(vm-password)")
 	expect(t, "prompt ends", c.finishPrompt(), "timer(10s)")
 	expect(t, "first digit", c.digits("1"), "timer(3s)")
-	expect(t, "rest", c.digits("234#"), "timer(3s) timer(3s) timer(3s) auth(1001,1234)")
+	expect(t, "rest", c.digits("234#"), "timer(3s) timer(3s) timer(3s) auth(1001@default,1234)")
 	if c.s.Phase != PhaseBusy || c.s.Input != "" {
 		t.Fatalf("after # want busy with no input kept, got %+v", c.s)
 	}
@@ -268,9 +293,41 @@ func TestInvalidKeyAndHelp(t *testing.T) {
 	c.digits("1234#")
 	c.login(Counts{New: 1}, sampleMsgs(1)...)
 	c.finishPrompt()
-	expect(t, "unknown key 8", c.digits("8"), "play(vm-sorry vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
-	c.finishPrompt()
+	// Every key of the keypad does something in the main menu; the
+	// advanced options have keys that do not.
 	expect(t, "help", c.digits("*"), "play(vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)")
+	c.finishPrompt()
+	c.digits("3")
+	c.finishPrompt()
+	expect(t, "unknown key 8", c.digits("8"), "play(vm-sorry vm-leavemsg vm-starmain)")
+}
+
+// Invalid keys are answered and never counted: app_voicemail repeats the
+// instructions (vm_execmain's default case) and ends the call only after
+// three silent prompts.
+func TestInvalidKeysNeverEndTheCall(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.digits("1234#")
+	c.login(Counts{New: 1}, sampleMsgs(1)...)
+	c.finishPrompt()
+	// Every key does something in the main menu (4–9 act on message 1):
+	// the mailbox options have keys that do not.
+	c.digits("0")
+	c.finishPrompt()
+	for i, k := range "6789#6" {
+		expect(t, "invalid key "+string(k), c.digits(string(k)), "play(vm-sorry vm-options)")
+		if c.s.Phase == PhaseClosing || c.s.Menu != MenuOptions || c.s.Repeats != 0 {
+			t.Fatalf("after %d invalid keys: phase %s in %s, repeats %d", i+1, c.s.Phase, c.s.Menu, c.s.Repeats)
+		}
+		expect(t, "prompt ends", c.finishPrompt(), "timer(6s)")
+	}
+	// An invalid key leaves the count of silent prompts alone.
+	expect(t, "silence", c.step(Timeout(c.s.TimerGen)), "play(vm-options)")
+	c.finishPrompt()
+	expect(t, "invalid key", c.digits("9"), "play(vm-sorry vm-options)")
+	if c.s.Repeats != 1 {
+		t.Fatalf("repeats %d after a silence and an invalid key, want 1", c.s.Repeats)
+	}
 }
 
 func TestEmptyMailboxEntryAsksAgain(t *testing.T) {
@@ -329,6 +386,57 @@ func TestConfigValidation(t *testing.T) {
 	} {
 		if _, err := New(cfg); err == nil {
 			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+}
+
+// TestConfigDefaults checks the defaults, the time zone above all: it was
+// UTC here while the app documented the host's zone.
+func TestConfigDefaults(t *testing.T) {
+	got := Config{}.WithDefaults()
+	want := Config{MaxLogins: 3, MaxRepeats: 3, MenuTimeout: 6 * time.Second, LoginFirstDigit: 10 * time.Second,
+		LoginInterDigit: 3 * time.Second, Location: time.Local, MinPasswordLength: 4, DefaultPIN: "1234", MaxGreetingSeconds: 60}
+	if got != want {
+		t.Errorf("WithDefaults() = %+v, want %+v", got, want)
+	}
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.cfg.Location != time.Local {
+		t.Errorf("New(Config{}) speaks times in %v, want the host's zone (time.Local)", e.cfg.Location)
+	}
+	if err := got.Validate(); err != nil {
+		t.Errorf("the defaults do not validate: %v", err)
+	}
+}
+
+// TestConfigValidateNamesTheField checks that Validate takes each field as
+// it is, and that its error names the field and wraps ErrInvalidConfig.
+func TestConfigValidateNamesTheField(t *testing.T) {
+	def := Config{}.WithDefaults()
+	for _, tt := range []struct {
+		field string
+		set   func(*Config)
+	}{
+		{"MaxLogins", func(c *Config) { c.MaxLogins = 0 }},
+		{"MaxLogins", func(c *Config) { c.MaxLogins = 11 }},
+		{"MaxRepeats", func(c *Config) { c.MaxRepeats = 11 }},
+		{"MenuTimeout", func(c *Config) { c.MenuTimeout = 2 * time.Minute }},
+		{"LoginFirstDigit", func(c *Config) { c.LoginFirstDigit = 0 }},
+		{"LoginInterDigit", func(c *Config) { c.LoginInterDigit = 100 * time.Millisecond }},
+		{"Location", func(c *Config) { c.Location = nil }},
+		{"MinPasswordLength", func(c *Config) { c.MinPasswordLength = 21 }},
+		{"DefaultPIN", func(c *Config) { c.DefaultPIN = "" }},
+		{"MaxGreetingSeconds", func(c *Config) { c.MaxGreetingSeconds = 4 }},
+		{"MaxGreetingSeconds", func(c *Config) { c.MaxGreetingSeconds = 601 }},
+	} {
+		cfg := def
+		tt.set(&cfg)
+		err := cfg.Validate()
+		var ce *ConfigError
+		if !errors.Is(err, ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field != tt.field {
+			t.Errorf("%s: Validate() = %v, want a ConfigError naming it", tt.field, err)
 		}
 	}
 }

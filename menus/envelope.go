@@ -6,19 +6,20 @@ import (
 
 // envelope is what app_voicemail says before a message's audio
 // (play_message_datetime, play_message_callerid, play_message_duration):
-// "received today at 9 42 a.m., from phone number 2 0 0 1", and the length
-// of long messages.
-func envelope(loc *time.Location, lang string, m MsgInfo, nowMS int64) []string {
-	out := []string{"vm-received"}
-	out = append(out, sayWhen(loc, lang, time.UnixMilli(m.Received), time.UnixMilli(nowMS))...)
-	if m.CallerNum == "" {
-		out = append(out, "vm-unknown-caller")
-	} else {
-		out = append(out, "vm-from-phonenumber")
-		out = append(out, sayDigits(m.CallerNum)...)
+// "received today at 9 42 a.m.", with saycid ", from phone number 2 0 0
+// 1", with sayduration the length of long messages; nothing without
+// envelope (app_voicemail's play_message tests each option).
+func envelope(loc *time.Location, lang string, m MsgInfo, nowMS int64, o BoxOptions) []string {
+	var out []string
+	if o.Envelope {
+		out = append(out, "vm-received")
+		out = append(out, sayWhen(loc, lang, time.UnixMilli(m.Received), time.UnixMilli(nowMS))...)
+	}
+	if o.SayCID {
+		out = append(out, sayCaller(m)...)
 	}
 	// sayduration with saydurationm=2: only messages of two minutes or more.
-	if mins := m.Duration / 60; mins >= 2 {
+	if mins := m.Duration / 60; o.SayDuration && mins >= 2 {
 		out = append(out, "vm-duration")
 		out = append(out, SayNumber(lang, mins)...)
 		out = append(out, "vm-minutes")
@@ -26,9 +27,28 @@ func envelope(loc *time.Location, lang string, m MsgInfo, nowMS int64) []string 
 	return out
 }
 
+// The spans of main/say.c's 'q' format, counted back from the start of
+// today: the weekday is said within 2628000 s (a month), the year after
+// 15768000 s (six months).
+const (
+	sayWeekdayWithin = 2628000 * time.Second
+	sayYearAfter     = 15768000 * time.Second
+)
+
+// sayCaller is the caller ID of the envelope (play_message_callerid).
+func sayCaller(m MsgInfo) []string {
+	var out []string
+	if m.CallerNum == "" {
+		return append(out, "vm-unknown-caller")
+	}
+	out = append(out, "vm-from-phonenumber")
+	return append(out, sayDigits(m.CallerNum)...)
+}
+
 // sayWhen says a time with app_voicemail's default English format
-// "q 'digits/at' IMp": today, yesterday, a weekday within the last week, or
-// the full date; then the hour, the minutes and a.m. or p.m.
+// "q 'digits/at' IMp": today, yesterday, a weekday within the last week,
+// then the weekday and the date within a month, the date within six months,
+// the date and the year before; then the hour, the minutes and a.m. or p.m.
 func sayWhen(loc *time.Location, lang string, t, now time.Time) []string {
 	if loc == nil {
 		loc = time.UTC
@@ -51,9 +71,18 @@ func sayWhen(loc *time.Location, lang string, t, now time.Time) []string {
 		out = append(out, "digits/mon-"+itoa(int(t.Month())-1))
 		out = append(out, SayNumber(lang, t.Year())...)
 	default:
-		out = append(out, "digits/day-"+itoa(int(t.Weekday())), "digits/mon-"+itoa(int(t.Month())-1))
+		// main/say.c's 'q' past the last week: "ABd" (weekday, month,
+		// day) within about a month of today's start, "Bd" within about
+		// six months, "BdY" before.
+		ago := day(now).Sub(t)
+		if ago < sayWeekdayWithin {
+			out = append(out, "digits/day-"+itoa(int(t.Weekday())))
+		}
+		out = append(out, "digits/mon-"+itoa(int(t.Month())-1))
 		out = append(out, sayOrdinalEN(t.Day())...)
-		out = append(out, SayNumber(lang, t.Year())...)
+		if ago >= sayYearAfter {
+			out = append(out, SayNumber(lang, t.Year())...)
+		}
 	}
 	out = append(out, "digits/at")
 	if french(lang) {

@@ -1,5 +1,7 @@
 package menus
 
+import "github.com/clusterpbx/voicemail/mailbox"
+
 // EventKind names what happened.
 type EventKind string
 
@@ -22,6 +24,9 @@ const (
 	EvHangupRequest EventKind = "hangup_request"
 	// EvRecorded: the recording of a CmdRecord ended, in Event.Recorded.
 	EvRecorded EventKind = "recorded"
+	// EvTakeNamed: the name of the take a CmdNameTake asked for, in
+	// Event.Name.
+	EvTakeNamed EventKind = "take_named"
 	// EvSaved: the result of a CmdSaveMessage, in Event.Saved.
 	EvSaved EventKind = "saved"
 	// EvFolder: the messages of a CmdLoadFolder, in Event.Folder.
@@ -33,50 +38,71 @@ const (
 	EvDone EventKind = "done"
 	// EvMailbox: the result of a CmdPrepareDeposit, in Event.Target.
 	EvMailbox EventKind = "mailbox"
+	// EvDirectory: the mailboxes a CmdDirectory read, in Event.Directory.
+	EvDirectory EventKind = "directory"
 	// EvResume: this instance took the call over from another one (which
 	// died or is stopping), with the state that one saved; whatever it was
 	// playing is gone.
 	EvResume EventKind = "resume"
+	// EvFinish: this instance took the call over from another one, with
+	// the state that one saved, and the call's channel is gone: the call
+	// ends as at EvHangup, and work that state shows under way, whose
+	// outcome went with the other instance, is done again.
+	EvFinish EventKind = "finish"
 )
 
 // Mode is what the dialplan asked for (the first Stasis argument).
 type Mode string
 
-// The modes of the dialplan contract (SPEC.md §1).
+// The modes of the dialplan contract (docs/dialplan.md).
 const (
 	// ModeMain is VoiceMailMain: log in and manage a mailbox.
 	ModeMain Mode = "main"
 	// ModeDeposit is VoiceMail: leave a message.
 	ModeDeposit Mode = "deposit"
+	// ModeDirectory is Directory: dial by name.
+	ModeDirectory Mode = "directory"
 )
 
 // Start describes a new call.
 type Start struct {
 	// Mode is the first Stasis argument.
 	Mode Mode
-	// Mailbox is the mailbox named by the dialplan, "" to ask for it.
-	Mailbox string
+	// Mailbox is the mailbox named by the dialplan, the zero ID to ask for
+	// it.
+	Mailbox mailbox.ID
+	// Own is the caller's own mailbox, when the mailbox is asked for: an
+	// empty entry (or silence) at vm-login logs in to it, as
+	// app_voicemail's vm_authenticate takes the caller ID number, and a
+	// typed number is taken in its context. The zero ID: none.
+	Own mailbox.ID
 	// Lang is the channel's language, used until a mailbox's own is known.
 	Lang string
 	// Deposit describes the message to leave, in ModeDeposit.
 	Deposit *Deposit
+	// Directory describes the search, in ModeDirectory: its Context, By
+	// and SayExten.
+	Directory *Directory
 }
 
 // LoginResult is the outcome of a password check.
 type LoginResult struct {
 	// OK is set when the mailbox exists and the password matched.
 	OK bool
-	// Mailbox is the canonical id of the mailbox (NUMBER@CONTEXT).
-	Mailbox string
+	// Mailbox is the mailbox logged in to.
+	Mailbox mailbox.ID
 	// Lang is the mailbox's language, "" to keep the current one.
 	Lang string
 	// Counts are the mailbox's message counts.
 	Counts Counts
 	// Greetings says which recordings the mailbox has (see State.Greetings).
-	Greetings map[string]bool
+	Greetings map[mailbox.Greeting]bool
 	// NeedsSetup is set while the mailbox is still on the default password:
 	// the first-login walk-through runs.
 	NeedsSetup bool
+	// Options are the mailbox's options; nil for the legacy behaviour
+	// (State.Options).
+	Options *BoxOptions
 	// Unavailable is set when the password could not be checked at all
 	// (storage unreachable): the caller is told sorry, no try is counted.
 	Unavailable bool
@@ -89,7 +115,9 @@ type Event struct {
 	// ID is the playback id of an EvPromptDone.
 	ID string
 	// Gen is the timer generation of an EvTimeout.
-	Gen   int
+	Gen int
+	// Name is the recording name of an EvTakeNamed.
+	Name  string
 	Start *Start
 	Login *LoginResult
 	// Recorded is the outcome of a recording (EvRecorded).
@@ -101,6 +129,8 @@ type Event struct {
 	// Target is a mailbox looked up (EvMailbox): the deposit to make into
 	// it, nil when it does not exist.
 	Target *Deposit
+	// Directory is the outcome of a CmdDirectory (EvDirectory).
+	Directory *DirectoryResult
 }
 
 // Recorded is the outcome of a recording.

@@ -80,7 +80,11 @@ func TestDTMFFlood(t *testing.T) {
 					// Checking a password, the engine keeps maxPending keys
 					// and drops the rest.
 					t.Fatalf("silent app: phase %s in %s with %d keys pending", s.Phase, s.Menu, len(s.Pending))
-				case tt.start <= 1 && tt.answer >= 0 && s.Phase != PhaseClosing:
+				case tt.start <= 1 && tt.answer == 2 && (s.Phase == PhaseClosing || s.Menu != MenuLoginPassword || s.Failures != 0):
+					// Checks that could not be made are no tries: the
+					// caller is asked for the password again.
+					t.Fatalf("storage down: phase %s in %s after %d failures, want the password asked again", s.Phase, s.Menu, s.Failures)
+				case tt.start <= 1 && tt.answer >= 0 && tt.answer != 2 && s.Phase != PhaseClosing:
 					t.Fatalf("wrong passwords: want goodbye, phase %s in %s after %d failures", s.Phase, s.Menu, s.Failures)
 				}
 			})
@@ -89,7 +93,9 @@ func TestDTMFFlood(t *testing.T) {
 }
 
 // TestDTMFFloodWhileRecording: keys pressed while a message or a greeting
-// is recorded change nothing (Asterisk ends the recording on '#' itself).
+// is recorded change nothing (Asterisk ends the recording on '#' itself),
+// but the first '0' while a message is recorded with the operator on,
+// which stops the recording once.
 func TestDTMFFloodWhileRecording(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -108,12 +114,24 @@ func TestDTMFFloodWhileRecording(t *testing.T) {
 				h.trace = false
 				fuzzStarts[tt.start](h, "en")
 				h.run([]byte(tt.walk))
+				if len(h.waiting) == 1 && h.waiting[0].kind == CmdNameTake {
+					// The app names a take before it is recorded.
+					ev, _ := h.answer(0)
+					h.step(ev)
+				}
 				if h.s.Phase != PhaseRecording || len(h.waiting) != 1 || h.waiting[0].kind != tt.want {
 					t.Fatalf("not recording: phase %s in %s, waiting %v", h.s.Phase, h.s.Menu, h.waiting)
 				}
 				before := h.snap
+				stopped := false
 				for i := 0; i < len(flood); i++ {
-					if cmds := h.step(Digit(flood[i])); len(cmds) != 0 {
+					cmds := h.step(Digit(flood[i]))
+					if len(cmds) == 1 && cmds[0].Kind == CmdStopRecording && flood[i] == '0' && !stopped &&
+						h.s.Deposit != nil && h.s.Deposit.Operator && h.s.Take == nil {
+						stopped, before = true, h.snap
+						continue
+					}
+					if len(cmds) != 0 {
 						t.Fatalf("key %d %q while recording: %s", i, flood[i], render(cmds))
 					}
 				}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/clusterpbx/voicemail/mailbox"
 )
 
 // The fuzz test drives the engine with events in any order, the way a
@@ -34,10 +36,11 @@ const fuzzMaxSteps = 500
 // request is one command of the engine the app answers with an event.
 type request struct {
 	kind CmdKind
-	// name is the recording a CmdRecord or CmdRecordGreeting makes.
+	// name is the recording a CmdRecord or CmdRecordGreeting makes, or
+	// the name a CmdNameTake gets.
 	name string
 	// folder is the folder of a CmdLoadFolder.
-	folder int
+	folder mailbox.Folder
 }
 
 // harness drives one call through the engine as the app does, keeping
@@ -72,6 +75,13 @@ type harness struct {
 // A recording goes on in Asterisk, and the engine asks for it to be
 // measured.
 func (h *harness) takeOver() {
+	h.restore()
+	h.step(Event{Kind: EvResume})
+}
+
+// restore is what a new owner of the call starts from: the state the old
+// one last saved, with what the old one had playing or in flight gone.
+func (h *harness) restore() {
 	b, err := json.Marshal(h.s.Persistable(h.e.Tree()))
 	if err != nil {
 		h.t.Fatal(err)
@@ -84,7 +94,28 @@ func (h *harness) takeOver() {
 	h.s, h.snap = s, nil
 	clear(h.live)
 	h.waiting = nil
-	h.step(Event{Kind: EvResume})
+}
+
+// finishOffline is a takeover of a call whose channel is gone, as
+// app/takeover.go finishOffline does: the new owner ends the call from the
+// saved state (EvFinish). A message the old owner was saving is saved
+// again, once: whether the old owner stored it is unknown.
+func (h *harness) finishOffline() {
+	h.restore()
+	s := h.s
+	saves := 0
+	for _, c := range h.step(Event{Kind: EvFinish}) {
+		if c.Kind == CmdSaveMessage {
+			saves++
+		}
+	}
+	d := s.Deposit
+	switch {
+	case saves > 1:
+		h.t.Fatalf("finishing from %s/%s saves %d messages", s.Menu, s.Phase, saves)
+	case saves == 0 && d != nil && s.Phase == PhaseBusy && d.Recorded && !d.Saved:
+		h.t.Fatalf("finishing from %s/%s, the message being saved is not saved", s.Menu, s.Phase)
+	}
 }
 
 func newHarness(t *testing.T) *harness {
@@ -243,6 +274,19 @@ func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string
 	s := h.s
 	ends := 0
 	for i, c := range cmds {
+		// The app acts on the mailbox a command names without parsing it
+		// again: it must be one.
+		switch c.Kind {
+		case CmdLoadFolder, CmdCloseFolder, CmdMove, CmdRecordGreeting, CmdSetGreeting, CmdClearGreeting,
+			CmdSetPIN, CmdPrepareDeposit, CmdForward:
+			if err := c.Mailbox.Validate(); err != nil {
+				fail("%s: %v", c.Kind, err)
+			}
+		case CmdSaveMessage:
+			if err := c.Deposit.Mailbox.Validate(); err != nil {
+				fail("%s: %v", c.Kind, err)
+			}
+		}
 		switch c.Kind {
 		case CmdPlay:
 			if len(h.live) != 0 {
@@ -274,28 +318,51 @@ func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string
 				fail("%s is not the last command", c.Kind)
 			}
 		case CmdAuthenticate:
-			if len(c.PIN) > 21 || c.Mailbox == "" {
-				fail("authenticate %q with a PIN of %d keys", c.Mailbox, len(c.PIN))
+			if len(c.PIN) > 21 || c.Entry == "" {
+				fail("authenticate %q with a PIN of %d keys", c.Entry, len(c.PIN))
 			}
 			h.waiting = append(h.waiting, request{kind: c.Kind})
 		case CmdRecord:
 			h.waiting = append(h.waiting, request{kind: c.Kind, name: c.Name})
-		case CmdRecordGreeting:
+		case CmdNameTake:
+			if c.Greeting != GreetIntro && c.Greeting.Validate() != nil {
+				fail("name a take of greeting %q", c.Greeting)
+			}
 			h.takes++
-			h.waiting = append(h.waiting, request{kind: c.Kind, name: "voicemail/default/1001/greeting/" + c.Greeting + "-t" + strconv.Itoa(h.takes)})
+			h.waiting = append(h.waiting, request{kind: c.Kind, name: "voicemail/default/1001/greeting/" + c.Greeting.String() + "-t" + strconv.Itoa(h.takes)})
+		case CmdRecordGreeting:
+			if c.Greeting != GreetIntro && c.Greeting.Validate() != nil {
+				fail("record greeting %q", c.Greeting)
+			}
+			// The state saved before the recording starts names the take,
+			// so that whoever resumes or ends the call can discard it.
+			if c.Name == "" || !(s.Take != nil && s.Take.Recording == c.Name || s.Forward != nil && s.Forward.Intro == c.Name) {
+				fail("records take %q, which the state does not name (take %+v, forward %+v)", c.Name, s.Take, s.Forward)
+			}
+			h.waiting = append(h.waiting, request{kind: c.Kind, name: c.Name})
 		case CmdLoadFolder:
-			if c.Folder < 0 || c.Folder >= FolderCount {
+			if c.Folder.Validate() != nil {
 				fail("load folder %d", c.Folder)
 			}
 			h.waiting = append(h.waiting, request{kind: c.Kind, folder: c.Folder})
 		case CmdMove:
-			if c.Folder < 0 || c.Folder >= FolderCount {
+			if c.Folder.Validate() != nil {
 				fail("move to folder %d", c.Folder)
 			}
 			h.waiting = append(h.waiting, request{kind: c.Kind})
 		case CmdMeasure:
 			h.waiting = append(h.waiting, request{kind: c.Kind, name: c.Name})
-		case CmdSaveMessage, CmdSetGreeting, CmdClearGreeting, CmdSetPIN, CmdForward, CmdPrepareDeposit:
+		case CmdSetGreeting, CmdClearGreeting:
+			if err := c.Greeting.Validate(); err != nil {
+				fail("%s: %v", c.Kind, err)
+			}
+			h.waiting = append(h.waiting, request{kind: c.Kind})
+		case CmdSaveMessage, CmdSetPIN, CmdForward, CmdPrepareDeposit:
+			h.waiting = append(h.waiting, request{kind: c.Kind})
+		case CmdDirectory:
+			if c.Name == "" {
+				fail("directory of no context")
+			}
 			h.waiting = append(h.waiting, request{kind: c.Kind})
 		}
 	}
@@ -307,10 +374,10 @@ func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string
 	if s.Phase == PhaseDone && ends == 0 && !s.HungUp {
 		fail("call over without a hang-up or continue")
 	}
-	if ev.Kind == EvHangup {
+	if ev.Kind == EvHangup || ev.Kind == EvFinish {
 		for _, c := range cmds {
 			switch c.Kind {
-			case CmdPlay, CmdStop, CmdControl, CmdTimer, CmdRecord, CmdRecordGreeting, CmdHangup, CmdContinue:
+			case CmdPlay, CmdStop, CmdControl, CmdTimer, CmdRecord, CmdNameTake, CmdRecordGreeting, CmdHangup, CmdContinue:
 				fail("%s after the channel left", c.Kind)
 			}
 		}
@@ -345,11 +412,12 @@ func (h *harness) checkBox(before State, ev Event, cmds []Cmd, fail func(string,
 		}
 		return
 	}
-	// The message playing is heard when it ends or a key other than its
-	// controls stops it.
+	// A message is heard once its audio starts (app_voicemail's
+	// play_message), and the message playing when it ends or a key other
+	// than its controls stops it.
 	justHeard := before.Playing == PlayMessage &&
 		(ev.Kind == EvPromptDone && ev.ID == before.Playback ||
-			ev.Kind == EvDigit && isKey(ev.Digit) && !strings.ContainsRune("*#0", rune(ev.Digit)))
+			ev.Kind == EvDigit && isKey(ev.Digit) && !strings.ContainsRune("*#02", rune(ev.Digit)))
 	same := a != nil && a.Folder == b.Folder && a.Now == b.Now && ev.Kind != EvFolder
 	if !same {
 		// The folder was closed: what the caller did goes in one close.
@@ -359,7 +427,7 @@ func (h *harness) checkBox(before State, ev Event, cmds []Cmd, fail func(string,
 			case m.Moved:
 			case m.Deleted:
 				deleted = append(deleted, m.ID)
-			case (m.Heard || justHeard && i == b.Cur) && b.Folder == 0:
+			case (m.Heard || justHeard && i == b.Cur) && b.Folder.Unheard():
 				heard = append(heard, m.ID)
 			}
 		}
@@ -397,10 +465,12 @@ func (h *harness) checkBox(before State, ev Event, cmds []Cmd, fail func(string,
 		if bm.Heard && !am.Heard {
 			fail("message %s unheard", bm.ID)
 		}
-		if !bm.Heard && am.Heard && (!justHeard || b.Cur != i) {
+		if !bm.Heard && am.Heard && (!justHeard || b.Cur != i) && !playsAudio(cmds, bm.Recording) {
 			fail("message %s heard without being played", bm.ID)
 		}
-		if bm.Deleted != am.Deleted && (!strings.Contains(typed, "7") || b.Cur != i) {
+		// '7' toggles the current message; before any was played, the
+		// first (app_voicemail's vms.curmsg starts at 0).
+		if bm.Deleted != am.Deleted && (!strings.Contains(typed, "7") || b.Cur != i && (b.Cur != -1 || i != 0)) {
 			fail("message %s deleted %v→%v", bm.ID, bm.Deleted, am.Deleted)
 		}
 		moved := slices.ContainsFunc(moves, func(c Cmd) bool { return c.MsgID == bm.ID })
@@ -428,19 +498,30 @@ func (h *harness) answer(v int) (Event, bool) {
 	h.waiting = h.waiting[1:]
 	switch r.kind {
 	case CmdAuthenticate:
-		counts := Counts{New: v % 4, Old: v % 3}
+		counts := Counts{New: v % 4, Old: v % 3, Urgent: v % 5 / 3}
 		switch v % 10 {
 		case 0, 1:
 			return Event{Kind: EvLogin, Login: &LoginResult{}}, true
 		case 2:
 			return Event{Kind: EvLogin, Login: &LoginResult{Unavailable: true}}, true
 		case 3:
-			return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: "1001@default", Counts: counts, NeedsSetup: true}}, true
+			return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"), Counts: counts, NeedsSetup: true}}, true
 		case 4:
-			return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: "1001@default", Counts: counts, Lang: "fr",
-				Greetings: map[string]bool{GreetTemp: true, GreetName: true}}}, true
+			return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"), Counts: counts, Lang: "fr",
+				Greetings: map[mailbox.Greeting]bool{mailbox.GreetingTemp: true, mailbox.GreetingName: true}}}, true
+		case 7:
+			// forcename and forcegreet with nothing recorded: the
+			// recordings first, then the mailbox.
+			return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"), Counts: counts,
+				Options: &BoxOptions{ForceName: true, ForceGreet: true, SayDuration: true, Timezone: "Europe/Paris"}}}, true
+		case 8:
+			// The first-login walk-through with a name already recorded
+			// and forcegreet; no envelope.
+			return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"), Counts: counts,
+				NeedsSetup: true, Options: &BoxOptions{ForceName: true, ForceGreet: true, SayCID: true},
+				Greetings: map[mailbox.Greeting]bool{mailbox.GreetingName: true}}}, true
 		}
-		return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: "1001@default", Counts: counts}}, true
+		return Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"), Counts: counts}}, true
 	case CmdLoadFolder:
 		if v%10 == 9 {
 			return Event{Kind: EvFolder, Folder: &Box{Folder: r.folder, Failed: true}}, true
@@ -457,11 +538,26 @@ func (h *harness) answer(v int) (Event, bool) {
 		case 0:
 			return Event{Kind: EvMailbox}, true
 		case 1:
-			return Event{Kind: EvMailbox, Target: &Deposit{Mailbox: "1002@default", Number: "1002", Full: true}}, true
+			return Event{Kind: EvMailbox, Target: &Deposit{Mailbox: mailbox.MustParseID("1002@default"), Number: "1002", Full: true}}, true
 		}
 		d := fuzzDeposit()
-		d.Mailbox, d.Number, d.Review, d.Operator = "1002@default", "1002", v%4 == 3, true
+		d.Mailbox, d.Number, d.Review, d.Operator = mailbox.MustParseID("1002@default"), "1002", v%4 == 3, true
 		return Event{Kind: EvMailbox, Target: &d}, true
+	case CmdDirectory:
+		// Nobody, storage down, or a few names that many spellings match.
+		switch v % 4 {
+		case 0:
+			return Event{Kind: EvDirectory, Directory: &DirectoryResult{}}, true
+		case 1:
+			return Event{Kind: EvDirectory, Directory: &DirectoryResult{Failed: true}}, true
+		}
+		return Event{Kind: EvDirectory, Directory: &DirectoryResult{Entries: fuzzDirectory}}, true
+	case CmdNameTake:
+		if v%10 == 7 {
+			// The app could not name it: the take fails.
+			return Event{Kind: EvRecorded, Recorded: &Recorded{Failed: true}}, true
+		}
+		return Event{Kind: EvTakeNamed, Name: r.name}, true
 	case CmdMeasure:
 		// The recording the old owner started, measured: any length.
 		return Event{Kind: EvRecorded, Recorded: &Recorded{Name: r.name, Duration: v % 6}}, true
@@ -495,10 +591,10 @@ func outcome(v int) *Saved {
 }
 
 // fuzzMsgs returns n messages of folder f with ids unique to the folder.
-func fuzzMsgs(f, n int) []MsgInfo {
+func fuzzMsgs(f mailbox.Folder, n int) []MsgInfo {
 	msgs := sampleMsgs(n)
 	for i := range msgs {
-		id := "f" + strconv.Itoa(f) + "m" + strconv.Itoa(i+1)
+		id := "f" + strconv.Itoa(int(f)) + "m" + strconv.Itoa(i+1)
 		msgs[i].ID, msgs[i].Recording = id, "voicemail/default/1001/msg/"+id
 		if i == 1 {
 			msgs[i].CallerNum, msgs[i].Duration = "", 150
@@ -512,8 +608,18 @@ func fuzzMsgs(f, n int) []MsgInfo {
 
 // fuzzDeposit is a message to leave in 1001.
 func fuzzDeposit() Deposit {
-	return Deposit{Mailbox: "1001@default", Number: "1001", MinSeconds: 2, MaxSeconds: 300, MaxSilence: 10,
+	return Deposit{Mailbox: mailbox.MustParseID("1001@default"), Number: "1001", MinSeconds: 2, MaxSeconds: 300, MaxSilence: 10,
 		MessageID: "mnew", Recording: "voicemail/default/1001/msg/mnew"}
+}
+
+// fuzzDirectory are the names the directory offers: every spelling of
+// 2, 3, 4 or 7 first matches some.
+var fuzzDirectory = []DirEntry{
+	{Number: "1001", Name: "Adam Dee", Recording: "voicemail/default/1001/greeting/greet-1"},
+	{Number: "1002", Name: "Bea Gill"},
+	{Number: "1003", Name: "Cy Ada"},
+	{Number: "1004", Name: "Éve Smith"},
+	{Number: "1005", Name: "Pat"},
 }
 
 // The calls a fuzz input starts from, picked by its first byte.
@@ -524,7 +630,7 @@ var fuzzStarts = []func(h *harness, lang string){
 	},
 	// Logged out, asked for the password of the mailbox the dialplan named.
 	func(h *harness, lang string) {
-		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: "1001", Lang: lang}})
+		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox.MustParseID("1001"), Lang: lang}})
 	},
 	// Logged in at the main menu, in New with three messages, two old.
 	func(h *harness, lang string) { h.login(lang, Counts{New: 3, Old: 2}, 5) },
@@ -550,13 +656,41 @@ var fuzzStarts = []func(h *harness, lang string){
 		d.Full = true
 		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeDeposit, Lang: lang, Deposit: &d}})
 	},
+	// Logged in at the main menu, in Urgent with messages, new ones after.
+	func(h *harness, lang string) { h.login(lang, Counts{Urgent: 2, New: 2, Old: 1}, 5) },
+	// Leaving an urgent message, with review.
+	func(h *harness, lang string) {
+		d := fuzzDeposit()
+		d.Review, d.Urgent = true, true
+		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeDeposit, Lang: lang, Deposit: &d}})
+	},
+	// Logged out, asked for the mailbox, an empty entry being the
+	// caller's own (*97 from a phone whose number has no mailbox).
+	func(h *harness, lang string) {
+		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Own: mailbox.MustParseID("4242@sales"), Lang: lang}})
+	},
+}
+
+// fuzzDirStarts are the directory's starts, picked by a first byte of 8 to
+// 15 (which fuzzStarts took before them, so that the saved corpus keeps
+// its meaning).
+var fuzzDirStarts = []func(h *harness, lang string){
+	// By last name.
+	func(h *harness, lang string) {
+		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeDirectory, Lang: lang, Directory: &Directory{Context: "default"}}})
+	},
+	// By either name, with the extensions.
+	func(h *harness, lang string) {
+		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeDirectory, Lang: lang,
+			Directory: &Directory{Context: "sales", By: DirByEither, SayExten: true}}})
+	},
 }
 
 // login logs in to 1001 with outcome v of the password check (see answer)
 // and counts c, and answers the loading of the starting folder.
 func (h *harness) login(lang string, c Counts, v int) {
 	h.t.Helper()
-	h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: "1001", Lang: lang}})
+	h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox.MustParseID("1001"), Lang: lang}})
 	for _, d := range []byte("1234#") {
 		h.step(Digit(d))
 	}
@@ -594,6 +728,7 @@ const ops = "0123456789*#0123456789*#pppptttaaaaosbkhrSR"
 //	b x a playback never started ends  k x  ARI relays x as a key
 //	h   the channel leaves the app     r    the caller hangs up
 //	S x a second start                 R    another instance takes over
+//	F   another instance takes over a call whose channel is gone
 //
 // x is the next byte, read as a number (an ASCII digit as its value). Any
 // other byte stands for ops[byte % len(ops)].
@@ -616,7 +751,7 @@ func (h *harness) run(data []byte) {
 		}
 		op := data[0]
 		data = data[1:]
-		if !strings.ContainsRune("0123456789*#potsabkhrSR", rune(op)) {
+		if !strings.ContainsRune("0123456789*#potsabkhrSRF", rune(op)) {
 			op = ops[int(op)%len(ops)]
 		}
 		switch op {
@@ -644,9 +779,11 @@ func (h *harness) run(data []byte) {
 		case 'k':
 			h.step(Digit(byte(param())))
 		case 'S':
-			h.step(Event{Kind: EvStart, Start: &Start{Mode: []Mode{ModeMain, ModeDeposit}[param()%2], Mailbox: "1002"}})
+			h.step(Event{Kind: EvStart, Start: &Start{Mode: []Mode{ModeMain, ModeDeposit, ModeDirectory}[param()%3], Mailbox: mailbox.MustParseID("1002")}})
 		case 'R':
 			h.takeOver()
+		case 'F':
+			h.finishOffline()
 		default:
 			h.step(Digit(op))
 		}
@@ -659,7 +796,7 @@ func (h *harness) run(data []byte) {
 // the state names; timers and playback ids are never reused; the keys kept
 // are bounded; browsing never loses nor invents a message; a call that
 // ended stays silent. The corpus in testdata/fuzz/FuzzEngine covers login,
-// browsing, greetings and deposits.
+// browsing, greetings, deposits and the directory.
 func FuzzEngine(f *testing.F) {
 	f.Add([]byte("\x001001#p1234#a5p"))
 	f.Add([]byte("\x02p1p6p7pp9p2a0p#"))
@@ -668,6 +805,24 @@ func FuzzEngine(f *testing.F) {
 	f.Add([]byte("\x02pRp#"))
 	f.Add([]byte("\x02p1pRp5p"))
 	f.Add([]byte("\x05p#Ra3"))
+	// Finished offline while saving a message, and while browsing.
+	f.Add([]byte("\x06pa5F"))
+	f.Add([]byte("\x02p1p7F"))
+	// Forwarding: read back and cancelled; refused (own, unknown, full),
+	// then taken over during a read-back; with an introduction.
+	f.Add([]byte("\x02p1ppp8p1002*1003#a2pa2pp*p"))
+	f.Add([]byte("\x02p1ppp8p1001#p7777#a0p1002#a1p1002#a2R"))
+	f.Add([]byte("\x02p1ppp8p1002#a2p1pa2a2"))
+	// A full mailbox: '*' during its greeting; its greeting to the end.
+	f.Add([]byte("\x07*1234#a0p"))
+	f.Add([]byte("\x07pp"))
+	// The caller's own mailbox by an empty entry, and by silence.
+	f.Add([]byte("\x08#p1234#a5p"))
+	f.Add([]byte("\x08ptp1234#a0"))
+	// The directory: a match connected, the next ones, none, taken over.
+	f.Add([]byte("\x08p233a3p1"))
+	f.Add([]byte("\x09p2p3p3a2*pttt*#"))
+	f.Add([]byte("\x08p999a0p764a1p2R33a2pR*"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if len(data) == 0 {
 			return
@@ -677,7 +832,21 @@ func FuzzEngine(f *testing.F) {
 		if data[0]&0x80 != 0 {
 			lang = "fr"
 		}
-		fuzzStarts[int(data[0]&0x7f)%len(fuzzStarts)](h, lang)
+		if b := int(data[0] & 0x7f); b >= 8 && b < 16 {
+			fuzzDirStarts[b%len(fuzzDirStarts)](h, lang)
+		} else {
+			fuzzStarts[b%len(fuzzStarts)](h, lang)
+		}
 		h.run(data[1:])
 	})
+}
+
+// playsAudio reports whether cmds start playing recording.
+func playsAudio(cmds []Cmd, recording string) bool {
+	for _, c := range cmds {
+		if c.Kind == CmdPlay && slices.Contains(c.Media, "recording:"+recording) {
+			return true
+		}
+	}
+	return false
 }

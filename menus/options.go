@@ -1,9 +1,9 @@
 package menus
 
-import "strings"
+import "github.com/clusterpbx/voicemail/mailbox"
 
-// The mailbox owner's menus (app_voicemail vm_options, vm_tempgreeting,
-// vm_newuser_setup, play_record_review).
+// The mailbox options: greetings and the name (app_voicemail vm_options,
+// vm_tempgreeting, vm_newuser_setup, play_record_review).
 const (
 	// MenuOptions is '0' from the main menu: greetings, name, password.
 	MenuOptions MenuID = "options"
@@ -13,39 +13,120 @@ const (
 	MenuGreetingRecord MenuID = "greeting.record"
 	// MenuGreetingReview follows a greeting or name recording.
 	MenuGreetingReview MenuID = "greeting.review"
-	// MenuNewPassword asks for a new password.
-	MenuNewPassword MenuID = "password.new"
-	// MenuReenterPassword asks for it again.
-	MenuReenterPassword MenuID = "password.again"
 )
 
+// optionsMenus are the mailbox options ('0' in the main and message menus),
+// the temporary greeting's menu, and the recording and review of a
+// greeting or the name.
+func optionsMenus(cfg Config) []*Menu {
+	return []*Menu{
+		{
+			ID:         MenuOptions,
+			Doc:        "Mailbox options",
+			PromptFunc: optionsPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			// Silence leaves the options as '*' does: app_voicemail's
+			// vm_options returns to vm_execmain when its retries run out
+			// ('t'), it does not hang up.
+			OnGiveUp: Action{Do: backToMain},
+			Keys: map[byte]Action{
+				'1': {Do: recordTake(mailbox.GreetingUnavail), Doc: "record your unavailable greeting (`vm-rec-unv`, then # to end)"},
+				'2': {Do: recordTake(mailbox.GreetingBusy), Doc: "record your busy greeting (`vm-rec-busy`)"},
+				'3': {Do: recordTake(mailbox.GreetingName), Doc: "record your name (`vm-rec-name`)"},
+				'4': {Do: tempGreeting, Doc: "temporary greeting: record one (`vm-rec-temp`), or manage it when one exists"},
+				'5': {Goto: MenuNewPassword, Doc: "change your password (`vm-newpassword`, then `vm-reenterpassword`)"},
+				'*': {Do: backToMain, Doc: "back to the main menu"},
+			},
+		},
+		{
+			ID:         MenuTemp,
+			Doc:        "Temporary greeting (when one exists)",
+			PromptFunc: tempPrompt,
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Do: openOptions},
+			Keys: map[byte]Action{
+				'1': {Do: recordTake(mailbox.GreetingTemp), Doc: "record it again"},
+				'2': {Do: deleteTemp, Doc: "delete it (`vm-tempremoved`): callers hear your usual greetings again"},
+				'*': {Do: openOptions, Doc: "back to the options"},
+			},
+		},
+		{
+			ID:           MenuGreetingRecord,
+			Doc:          "Recording a greeting or your name",
+			Prompt:       []string{"vm-rec-unv"},
+			Input:        InputKey,
+			FirstDigit:   cfg.MenuTimeout,
+			MaxRepeats:   cfg.MaxRepeats,
+			OnPromptDone: Action{Do: startTake},
+			Keys: map[byte]Action{
+				'#': {Do: startTake, Doc: "skip the prompt: the beep, then speak; # ends the recording"},
+			},
+			IgnoreInvalid: true,
+		},
+		{
+			ID:         MenuGreetingReview,
+			Doc:        "After recording a greeting or your name",
+			Prompt:     []string{"vm-review"},
+			Input:      InputKey,
+			FirstDigit: cfg.MenuTimeout,
+			MaxRepeats: cfg.MaxRepeats,
+			OnGiveUp:   Action{Do: keepOldGreeting},
+			Keys: map[byte]Action{
+				'1': {Do: acceptTake, Doc: "accept (`vm-msgsaved`)"},
+				'2': {Do: listenToTake, Doc: "listen to it"},
+				'3': {Do: rerecordTake, Doc: "record it again"},
+			},
+		},
+	}
+}
+
 // Greeting kinds, as the app stores them.
+//
+// Deprecated: use mailbox.GreetingUnavail and the others, the same values.
 const (
-	GreetUnavail = "unavail"
-	GreetBusy    = "busy"
-	GreetTemp    = "temp"
-	GreetName    = "greet"
+	GreetUnavail = mailbox.GreetingUnavail
+	GreetBusy    = mailbox.GreetingBusy
+	GreetTemp    = mailbox.GreetingTemp
+	GreetName    = mailbox.GreetingName
 )
+
+// GreetIntro is the Cmd.Greeting of a CmdRecordGreeting that records a
+// forward's introduction. It is no greeting of the mailbox (it fails
+// mailbox.Greeting.Validate): the app stores the take as a message
+// recording.
+const GreetIntro mailbox.Greeting = "intro"
 
 // Take is a greeting (or the name) being recorded.
 type Take struct {
-	// Kind is GreetUnavail, GreetBusy, GreetTemp or GreetName.
-	Kind string `json:"kind"`
-	// Recording is the new take, once recorded.
+	// Kind is the greeting (or the name) recorded.
+	Kind mailbox.Greeting `json:"kind"`
+	// Recording is the new take: named by the app (EvTakeNamed) before
+	// the recording starts, so that the session names the take's audio
+	// from its first byte and whoever ends or resumes the call can
+	// discard it.
 	Recording string `json:"recording,omitempty"`
 }
 
 // recordPrompts are what app_voicemail says before each recording.
-var recordPrompts = map[string]string{
-	GreetUnavail: "vm-rec-unv",
-	GreetBusy:    "vm-rec-busy",
-	GreetName:    "vm-rec-name",
-	GreetTemp:    "vm-rec-temp",
+var recordPrompts = map[mailbox.Greeting]string{
+	mailbox.GreetingUnavail: "vm-rec-unv",
+	mailbox.GreetingBusy:    "vm-rec-busy",
+	mailbox.GreetingName:    "vm-rec-name",
+	mailbox.GreetingTemp:    "vm-rec-temp",
 }
 
 // optionsPrompt is vm-options: "press 1 to record your unavailable message,
 // 2 busy, 3 name, 4 temporary greeting, 5 change password, * main menu".
+// A temporary greeting that exists is recalled first: vm-tmpexists
+// (app_voicemail's vm_options).
 func optionsPrompt(s *State) []string {
+	if s.Greetings[mailbox.GreetingTemp] {
+		return []string{"vm-tmpexists", "vm-options"}
+	}
 	return []string{"vm-options"}
 }
 
@@ -54,9 +135,22 @@ func tempPrompt(s *State) []string {
 	return []string{"vm-tempgreeting2"}
 }
 
+// recordTake is the options' key that records greeting kind.
+func recordTake(kind mailbox.Greeting) func(st *stepper) {
+	return func(st *stepper) { st.recordGreeting(kind) }
+}
+
+// openOptions enters the mailbox options ('0' in the main and message
+// menus, '*' in the temporary greeting's menu); a greeting take left over
+// is forgotten.
+func openOptions(st *stepper) {
+	st.s.Take = nil
+	st.enter(MenuOptions, nil)
+}
+
 // recordGreeting asks for a new take of kind: prefix, its prompt, then
 // the beep.
-func (st *stepper) recordGreeting(kind string, prefix ...string) {
+func (st *stepper) recordGreeting(kind mailbox.Greeting, prefix ...string) {
 	st.s.Take = &Take{Kind: kind}
 	st.s.Menu = MenuGreetingRecord
 	st.s.Repeats = 0
@@ -65,9 +159,11 @@ func (st *stepper) recordGreeting(kind string, prefix ...string) {
 	st.play(append(prefix, recordPrompts[kind]), PhasePrompting)
 }
 
-// startTake starts the recording itself, once the prompt ended.
-func (st *stepper) startTake() {
-	kind := "intro" // a forward's introduction
+// startTake starts a take, once the prompt ended (or on '#'): the app
+// names it first (CmdNameTake), and the recording starts once the name is
+// in the state (takeNamed).
+func startTake(st *stepper) {
+	kind := GreetIntro
 	if st.s.Take != nil {
 		kind = st.s.Take.Kind
 		st.s.Take.Recording = ""
@@ -75,13 +171,40 @@ func (st *stepper) startTake() {
 	st.stopPrompt()
 	st.s.Phase = PhaseRecording
 	st.s.TimerGen++
-	st.emit(Cmd{Kind: CmdRecordGreeting, Greeting: kind, Mailbox: st.s.Mailbox, MaxSeconds: st.e.cfg.MaxGreetingSeconds})
+	st.emit(Cmd{Kind: CmdNameTake, Greeting: kind, Mailbox: st.s.mailboxID()})
+}
+
+// takeNamed keeps the name the app gave the take being started
+// (EvTakeNamed) and records it. The step's state names the take before
+// its recording starts: the app saves it, fenced, first (CmdRecordGreeting
+// waits for the call's ownership), so an instance that resumes the call
+// finds the take and discards it. A name that comes late (the call moved
+// on, or the take is named already) is dropped.
+func (st *stepper) takeNamed(name string) {
+	if name == "" || st.s.Phase != PhaseRecording {
+		return
+	}
+	kind := GreetIntro
+	switch t, f := st.s.Take, st.s.Forward; {
+	case t != nil && t.Recording == "":
+		kind, t.Recording = t.Kind, name
+	case t == nil && f != nil && f.Recording && f.Intro == "":
+		f.Intro = name
+	default:
+		return
+	}
+	st.emit(Cmd{Kind: CmdRecordGreeting, Greeting: kind, Mailbox: st.s.mailboxID(), Name: name,
+		MaxSeconds: st.e.cfg.MaxGreetingSeconds})
 }
 
 // takeRecorded goes to the review menu; a failed or empty take says so and
-// keeps the old recording.
+// keeps the old recording. The end of another recording than the take's
+// is stale.
 func (st *stepper) takeRecorded(r *Recorded) {
 	t := st.s.Take
+	if t.Recording != "" && r.Name != "" && r.Name != t.Recording {
+		return
+	}
 	if r.Failed || r.Duration == 0 {
 		if r.Name != "" {
 			st.emit(Cmd{Kind: CmdDiscard, Name: r.Name})
@@ -94,13 +217,46 @@ func (st *stepper) takeRecorded(r *Recorded) {
 	st.enter(MenuGreetingReview, nil)
 }
 
-// acceptTake makes the take the mailbox's recording.
-func (st *stepper) acceptTake() {
+// acceptTake is '1' after a take: it becomes the mailbox's recording.
+func acceptTake(st *stepper) {
 	t := st.s.Take
 	st.stopPrompt()
 	st.s.Phase = PhaseBusy
 	st.s.TimerGen++
-	st.emit(Cmd{Kind: CmdSetGreeting, Mailbox: st.s.Mailbox, Greeting: t.Kind, Name: t.Recording})
+	st.emit(Cmd{Kind: CmdSetGreeting, Mailbox: st.s.mailboxID(), Greeting: t.Kind, Name: t.Recording})
+}
+
+// listenToTake is '2' after a take: the take, then the review's prompt.
+func listenToTake(st *stepper) {
+	st.play(append([]string{"recording:" + st.s.Take.Recording}, st.prompt(st.menu())...), PhasePrompting)
+}
+
+// rerecordTake is '3' after a take: the take is dropped and the same
+// greeting asked for again.
+func rerecordTake(st *stepper) {
+	kind := st.takeKind()
+	st.dropTake()
+	st.recordGreeting(kind)
+}
+
+// takeKind is the kind of the greeting being recorded.
+func (st *stepper) takeKind() mailbox.Greeting {
+	if st.s.Take != nil {
+		return st.s.Take.Kind
+	}
+	return mailbox.GreetingUnavail
+}
+
+// keepOldGreeting is what the review of a take does when it gets no
+// answer: the take is dropped, and the caller is back in the options (the
+// walk-through ends the call).
+func keepOldGreeting(st *stepper) {
+	st.dropTake()
+	if st.s.walkingThrough() {
+		st.goodbye("vm-goodbye")
+		return
+	}
+	st.enter(MenuOptions, nil)
 }
 
 // dropTake discards an unaccepted take: hanging up or not answering the
@@ -110,6 +266,15 @@ func (st *stepper) dropTake() {
 		st.emit(Cmd{Kind: CmdDiscard, Name: t.Recording})
 	}
 	st.s.Take = nil
+}
+
+// dropTakeOnHangup: a greeting take that was not accepted is not kept (the
+// old one stays). A take whose acceptance is being stored (busy) is the
+// mailbox's greeting now.
+func (st *stepper) dropTakeOnHangup() {
+	if st.s.Phase != PhaseBusy {
+		st.dropTake()
+	}
 }
 
 // changeDone ends a mailbox change (EvDone).
@@ -122,18 +287,20 @@ func (st *stepper) changeDone(r *Saved) {
 		t := st.s.Take
 		st.s.Take = nil
 		if !r.OK {
-			st.emit(Cmd{Kind: CmdDiscard, Name: t.Recording})
+			// The take stays: a change whose reply was lost may have been
+			// stored, and then the take is the mailbox's greeting. Audio
+			// that nothing points at is the janitor's.
 			st.afterTake([]string{"vm-sorry"})
 			return
 		}
 		if st.s.Greetings == nil {
-			st.s.Greetings = map[string]bool{}
+			st.s.Greetings = map[mailbox.Greeting]bool{}
 		}
 		st.s.Greetings[t.Kind] = true
 		st.afterTake([]string{"vm-msgsaved"})
 	case st.s.Menu == MenuTemp:
 		if r.OK && st.s.Greetings != nil {
-			delete(st.s.Greetings, GreetTemp)
+			delete(st.s.Greetings, mailbox.GreetingTemp)
 			if len(st.s.Greetings) == 0 {
 				st.s.Greetings = nil
 			}
@@ -153,111 +320,27 @@ func (st *stepper) changeDone(r *Saved) {
 // afterTake returns from a recording to the options, or to the next step
 // of the first-login walk-through.
 func (st *stepper) afterTake(said []string) {
-	if st.s.Setup {
-		if st.s.Greetings[GreetName] {
-			st.enter(MenuNewPassword, append(said, "vm-newpassword"))
-			return
-		}
-		st.recordGreeting(GreetName, said...)
+	if st.s.walkingThrough() {
+		st.nextSetupStep(said...)
 		return
 	}
 	st.enter(MenuOptions, append(said, optionsPrompt(&st.s)...))
 }
 
-// tempGreeting is '4': record one when none exists, else offer re-record or
-// delete (vm_tempgreeting).
-func (st *stepper) tempGreeting() {
-	if st.s.Greetings[GreetTemp] {
+// tempGreeting is '4' in the options: record one when none exists, else
+// offer re-record or delete (vm_tempgreeting).
+func tempGreeting(st *stepper) {
+	if st.s.Greetings[mailbox.GreetingTemp] {
 		st.enter(MenuTemp, nil)
 		return
 	}
-	st.recordGreeting(GreetTemp)
+	st.recordGreeting(mailbox.GreetingTemp)
 }
 
-func (st *stepper) deleteTemp() {
+// deleteTemp is '2' in the temporary greeting's menu.
+func deleteTemp(st *stepper) {
 	st.stopPrompt()
 	st.s.Phase = PhaseBusy
 	st.s.TimerGen++
-	st.emit(Cmd{Kind: CmdClearGreeting, Mailbox: st.s.Mailbox, Greeting: GreetTemp})
-}
-
-// newPassword takes the first entry of a new password and checks the rules
-// (apps/app_voicemail.c check_password, and the product's: not the default,
-// not the mailbox number, not all one digit, not a straight run such as
-// 1234 or 9876: the first PINs a guesser tries).
-func (st *stepper) newPassword(pin string) {
-	if !st.validPassword(pin) {
-		st.enter(MenuNewPassword, []string{"vm-invalid-password", "vm-newpassword"})
-		return
-	}
-	st.s.NewPIN = pin
-	st.enter(MenuReenterPassword, nil)
-}
-
-func (st *stepper) validPassword(pin string) bool {
-	if len(pin) < st.e.cfg.MinPasswordLength || len(pin) > 20 || pin == st.e.cfg.DefaultPIN {
-		return false
-	}
-	for i := 0; i < len(pin); i++ {
-		if pin[i] < '0' || pin[i] > '9' {
-			return false
-		}
-	}
-	number := st.s.Mailbox
-	for i := 0; i < len(number); i++ {
-		if number[i] == '@' {
-			number = number[:i]
-			break
-		}
-	}
-	if pin == number {
-		return false
-	}
-	return strings.Repeat(pin[:1], len(pin)) != pin && !straightRun(pin)
-}
-
-// straightRun reports whether each digit of pin is one more (or each one
-// less) than the one before, wrapping 9 to 0: 1234, 7890, 4321, 2109.
-func straightRun(pin string) bool {
-	up, down := true, true
-	for i := 1; i < len(pin); i++ {
-		d := (int(pin[i]) - int(pin[i-1]) + 10) % 10
-		up = up && d == 1
-		down = down && d == 9
-	}
-	return up || down
-}
-
-// reenterPassword compares the second entry; a mismatch says vm-mismatch.
-func (st *stepper) reenterPassword(pin string) {
-	first := st.s.NewPIN
-	st.s.NewPIN = ""
-	if pin != first || first == "" {
-		if st.s.Setup {
-			st.enter(MenuNewPassword, []string{"vm-mismatch", "vm-newpassword"})
-			return
-		}
-		st.enter(MenuOptions, append([]string{"vm-mismatch"}, optionsPrompt(&st.s)...))
-		return
-	}
-	st.s.Phase = PhaseBusy
-	st.s.TimerGen++
-	st.emit(Cmd{Kind: CmdSetPIN, Mailbox: st.s.Mailbox, PIN: pin})
-}
-
-// passwordChanged says vm-passchanged; a walk-through then goes on to the
-// mailbox as after any login.
-func (st *stepper) passwordChanged(ok bool) {
-	if !ok {
-		st.enter(MenuOptions, append([]string{"vm-sorry"}, optionsPrompt(&st.s)...))
-		return
-	}
-	if st.s.Setup {
-		st.s.Setup = false
-		st.s.Menu = MenuLoginPassword
-		st.s.Prefix = []string{"vm-passchanged"}
-		st.loadFolder(startFolderIndex(st.s.Counts))
-		return
-	}
-	st.enter(MenuOptions, append([]string{"vm-passchanged"}, optionsPrompt(&st.s)...))
+	st.emit(Cmd{Kind: CmdClearGreeting, Mailbox: st.s.mailboxID(), Greeting: mailbox.GreetingTemp})
 }

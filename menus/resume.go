@@ -8,8 +8,9 @@ const Apology = "im-sorry"
 // was playing and timing is gone, so the caller hears a short apology and
 // the menu they were in again; a logged-in caller stays logged in. A
 // message being recorded is measured and saved (the recording itself went
-// on in Asterisk); a greeting or an introduction being recorded is dropped
-// and the same one asked for again, because its name was never saved.
+// on in Asterisk); a greeting or an introduction being recorded is
+// discarded (the session names it: takeNamed) and the same one asked for
+// again.
 func (st *stepper) resume() {
 	st.s.Playback = ""
 	st.s.Playing = PlayPrompt
@@ -29,15 +30,23 @@ func (st *stepper) resume() {
 			st.emit(Cmd{Kind: CmdMeasure, Name: d.Recording})
 			return
 		}
-		// The take being recorded is lost (its name was never saved):
-		// ask for the same greeting again. A forward's introduction the
-		// same way.
+		// The take being recorded is cut: its audio is discarded and the
+		// same greeting asked for again. A forward's introduction the same
+		// way.
 		if t := st.s.Take; t != nil {
+			if t.Recording != "" {
+				st.emit(Cmd{Kind: CmdDiscard, Name: t.Recording})
+			}
 			st.s.Take = &Take{Kind: t.Kind}
 		}
 		if f := st.s.Forward; f != nil && f.Recording {
+			if f.Intro != "" {
+				st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
+			}
+			// Still recording the introduction: the same question
+			// again, and its next take is named as the first was.
 			g := *f
-			g.Recording = false
+			g.Intro = ""
 			st.s.Forward = &g
 		}
 	case PhaseBusy:
@@ -47,6 +56,19 @@ func (st *stepper) resume() {
 			st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: d.Duration})
 			return
 		}
+		if st.s.Authenticated && st.s.Menu == MenuLoginPassword {
+			// Logged in, the starting folder was loading: load it again
+			// (the password is not asked twice); the intro follows the
+			// apology.
+			st.s.Prefix = append([]string{Apology}, st.s.Prefix...)
+			st.loadFolder(startFolderIndex(st.s.Counts))
+			return
+		}
+	}
+	if st.s.FolderPurpose == "next" {
+		// New was loading after the last urgent message: the caller
+		// picks again from the menu.
+		st.s.FolderPurpose = ""
 	}
 	st.s.Input = ""
 	m := st.menu()

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/clusterpbx/voicemail/mailbox"
 )
 
 var resumeEv = Event{Kind: EvResume}
@@ -91,20 +93,113 @@ func TestResumeOfEndedCallHangsUp(t *testing.T) {
 	expect(t, "resume of nothing", c.step(resumeEv), "hangup")
 }
 
-// A greeting being recorded is lost with the instance that recorded it:
-// the owner is asked for the same greeting again, not another kind.
+// A greeting take being recorded is cut by a takeover: the session names
+// it (the app named it before it was recorded), so the instance that
+// resumes the call discards its audio, and the owner is asked for the
+// same greeting again, not another kind. Before, the take's name was not
+// in the session and its audio was left behind (chaos seed 2).
 func TestResumeDuringGreetingRecordingAsksForTheSameGreeting(t *testing.T) {
 	c, _ := newCall(t, "1001")
 	c.digits("1234#")
 	c.login(Counts{}, nil...)
 	c.digits("0")
 	c.digits("1")
-	if cmds := c.digits("#"); !strings.Contains(render(cmds), "record_greeting(unavail)") {
-		t.Fatalf("# at vm-rec-unv: %s", render(cmds))
-	}
+	expect(t, "# at vm-rec-unv", c.digits("#"), "stop name_take(unavail)")
+	expect(t, "named", c.step(Event{Kind: EvTakeNamed, Name: "g1"}), "record_greeting(unavail,g1)")
 	c.handOver()
-	expect(t, "resume", c.step(resumeEv), "play(im-sorry vm-rec-unv)")
-	if cmds := c.digits("#"); !strings.Contains(render(cmds), "record_greeting(unavail)") {
-		t.Fatalf("# after resume: %s, want the unavailable greeting recorded again", render(cmds))
+	expect(t, "resume", c.step(resumeEv), "discard(g1) play(im-sorry vm-rec-unv)")
+	expect(t, "# after resume", c.digits("#"), "stop name_take(unavail)")
+	if t2 := c.s.Take; t2 == nil || t2.Kind != mailbox.GreetingUnavail || t2.Recording != "" {
+		t.Fatalf("take after resume %+v, want a new unavailable take, unnamed", t2)
+	}
+}
+
+// A forward's introduction being recorded is discarded by the instance
+// that resumes the call, like a greeting take.
+func TestResumeDuringIntroductionRecordingDiscardsIt(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.loginWith(LoginResult{}, sampleMsgs(1)...)
+	c.digits("1")
+	c.finishPrompt()
+	c.finishPrompt()
+	c.finishPrompt()
+	c.digits("8")
+	c.digits("1002#")
+	c.step(Event{Kind: EvMailbox, Target: &Deposit{}})
+	c.finishPrompt()
+	c.digits("1")
+	expect(t, "beep", c.finishPrompt(), "name_take(intro)")
+	expect(t, "named", c.step(Event{Kind: EvTakeNamed, Name: "i1"}), "record_greeting(intro,i1)")
+	c.handOver()
+	cmds := c.step(resumeEv)
+	if r := render(cmds); !strings.HasPrefix(r, "discard(i1) play(im-sorry ") {
+		t.Fatalf("resume: %s, want the introduction discarded, then the apology", r)
+	}
+	if f := c.s.Forward; f == nil || f.Intro != "" || !f.Recording {
+		t.Fatalf("forward after resume %+v, want no introduction, one asked for again", f)
+	}
+	// The introduction is recorded again, and the message forwarded
+	// with it (the fuzzer found the call stuck here: the new take was
+	// never named).
+	expect(t, "asked again", c.finishPrompt(), "name_take(intro)")
+	expect(t, "named again", c.step(Event{Kind: EvTakeNamed, Name: "i2"}), "record_greeting(intro,i2)")
+	if r := render(c.step(Event{Kind: EvRecorded, Recorded: &Recorded{Name: "i2", Duration: 2}})); !strings.Contains(r, "forward(") {
+		t.Fatalf("introduction recorded: %s, want the forward", r)
+	}
+}
+
+// A take named late (the call moved on) is not recorded; the end of a
+// recording other than the take's is stale.
+func TestTakeNamedLateOrStale(t *testing.T) {
+	c, _ := newCall(t, "1001")
+	c.loginWith(LoginResult{})
+	c.digits("01")
+	c.finishPrompt()
+	c.step(Event{Kind: EvTakeNamed, Name: "g1"})
+	expect(t, "named twice", c.step(Event{Kind: EvTakeNamed, Name: "g2"}), "")
+	expect(t, "another recording's end", c.step(greetingRecorded("g0", 4)), "")
+	expect(t, "hang-up while recording", c.step(Event{Kind: EvHangup}), "discard(g1)")
+	expect(t, "named after the hang-up", c.step(Event{Kind: EvTakeNamed, Name: "g3"}), "")
+}
+
+// TestResumeWhileTheFirstFolderLoads: the password was accepted and the
+// starting folder was loading when the instance died. The new one loads
+// the folder again and the caller stays logged in; before, it asked for
+// the password again, and a wrong one then cleared the mailbox of a
+// logged-in call (found by FuzzEngine; its input is in the corpus as
+// resume_while_first_folder_loads).
+func TestResumeWhileTheFirstFolderLoads(t *testing.T) {
+	for _, setup := range []bool{false, true} {
+		c, _ := newCall(t, "1001")
+		c.digits("1234#")
+		if setup {
+			// The walk-through's new password was just stored.
+			c.step(Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"),
+				Counts: Counts{New: 1}, NeedsSetup: true}})
+			c.finishPrompt()
+			c.recordTake("n1", 3)
+			c.digits("1")
+			c.step(done)
+			c.digits("2580#")
+			c.finishPrompt()
+			c.digits("2580#")
+			expect(t, "password stored", c.step(done), "load(0)")
+		} else {
+			expect(t, "login ok", c.step(loginOK(Counts{New: 1})), "load(0)")
+		}
+		c.handOver()
+		expect(t, "resume", c.step(resumeEv), "load(0)")
+		if !c.s.Authenticated || c.s.Mailbox != "1001@default" || c.s.Phase != PhaseBusy {
+			t.Fatalf("after resume: authenticated %v, mailbox %q, phase %s", c.s.Authenticated, c.s.Mailbox, c.s.Phase)
+		}
+		cmds := c.step(Event{Kind: EvFolder, Folder: &Box{Msgs: sampleMsgs(1), Now: testNow.UnixMilli()}})
+		want := "play(im-sorry vm-youhave digits/1 vm-INBOX vm-message vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)"
+		if setup {
+			want = "play(im-sorry vm-passchanged vm-youhave digits/1 vm-INBOX vm-message vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit)"
+		}
+		expect(t, "folder loaded", cmds, want)
+		if c.s.Menu != MenuMain || c.s.Setup {
+			t.Errorf("after the folder: menu %s, walk-through %v", c.s.Menu, c.s.Setup)
+		}
 	}
 }

@@ -3,6 +3,8 @@ package menus
 import (
 	"strings"
 	"testing"
+
+	"github.com/clusterpbx/voicemail/mailbox"
 )
 
 func TestSayNumber(t *testing.T) {
@@ -61,7 +63,21 @@ func TestInstructionsWordOrder(t *testing.T) {
 	if en != "vm-onefor vm-Old vm-messages vm-opts vm-helpexit" {
 		t.Errorf("en: %s", en)
 	}
-	if fr != "vm-onefor vm-messages vm-INBOX vm-opts vm-helpexit" {
+	// vm_play_folder_name: the noun first in es, it and pt only; French
+	// says "nouveaux messages".
+	if fr != "vm-onefor vm-INBOX vm-messages vm-opts vm-helpexit" {
 		t.Errorf("fr: %s", fr)
+	}
+	for _, lang := range []string{"es", "it", "pt_BR"} {
+		got := strings.Join(mainInstructions(&State{Lang: lang, Counts: Counts{New: 1}}), " ")
+		if got != "vm-onefor vm-messages vm-INBOX vm-opts vm-helpexit" {
+			t.Errorf("%s: %s", lang, got)
+		}
+		if got := strings.Join(folderName(lang, mailbox.FolderWork), " "); got != "vm-messages vm-Work" {
+			t.Errorf("%s folder name: %s", lang, got)
+		}
+	}
+	if got := strings.Join(folderName("fr", mailbox.FolderWork), " "); got != "vm-Work vm-messages" {
+		t.Errorf("fr folder name: %s", got)
 	}
 }

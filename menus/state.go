@@ -1,5 +1,7 @@
 package menus
 
+import "github.com/clusterpbx/voicemail/mailbox"
+
 // Phase says what the call is waiting for.
 type Phase string
 
@@ -31,11 +33,13 @@ type PlayKind string
 const (
 	// PlayPrompt: menu prompts; any key stops them and counts (type-ahead).
 	PlayPrompt PlayKind = ""
-	// PlayEnvelope: the number, date and sender of a message; 1 skips to the
-	// message, other keys stop it and count.
+	// PlayEnvelope: the number, date and sender of a message. The keys of
+	// the menu's Playbacks act on it (1 skips to the message); other keys
+	// stop it and count.
 	PlayEnvelope PlayKind = "envelope"
-	// PlayMessage: a message's audio; * rewinds, # fast-forwards, 0 pauses,
-	// other keys stop it and count (app_voicemail's ast_control_streamfile).
+	// PlayMessage: a message's audio. The keys of the menu's Playbacks act
+	// on it (* rewinds, # fast-forwards, 0 pauses: app_voicemail's
+	// ast_control_streamfile); other keys stop it and count.
 	PlayMessage PlayKind = "message"
 )
 
@@ -43,6 +47,9 @@ const (
 type Counts struct {
 	New int `json:"new"`
 	Old int `json:"old"`
+	// Urgent counts the Urgent folder (app_voicemail's urgentmessages):
+	// announced first, and the folder the caller starts in.
+	Urgent int `json:"urgent,omitempty"`
 }
 
 // State is everything the engine knows about one call. It is a plain value
@@ -56,11 +63,16 @@ type State struct {
 	// Phase says what the engine waits for.
 	Phase Phase `json:"phase"`
 
-	// Mailbox is the mailbox being logged into (NUMBER or NUMBER@CONTEXT).
+	// Mailbox is the mailbox being logged into: NUMBER as the caller typed
+	// it, until the password is checked, or NUMBER@CONTEXT. It stays a
+	// string, so that the saved state reads as before (the typed entry is
+	// no mailbox id yet); the commands carry it as a mailbox.ID.
 	Mailbox string `json:"mailbox,omitempty"`
 	// FixedMailbox is set when the dialplan named the mailbox (the *97 case),
 	// so only the password is asked.
 	FixedMailbox bool `json:"fixed_mailbox,omitempty"`
+	// Own is the caller's own mailbox (Start.Own, canonical), "" for none.
+	Own string `json:"own,omitempty"`
 	// Authenticated is set once the password was accepted.
 	Authenticated bool `json:"authenticated,omitempty"`
 	// Lang is the language of the prompts ("en", "fr", …).
@@ -98,16 +110,24 @@ type State struct {
 	Box *Box `json:"box,omitempty"`
 	// FolderPurpose says why the folder menu was entered: "change" or
 	// "save"; "moving" while a save to folder SaveTo is being stored
-	// ("moving again" when the message was already saved to another).
+	// ("moving again" when the message was already saved to another);
+	// "next" while New is loaded after the last urgent message, whose
+	// first message then plays.
 	FolderPurpose string `json:"folder_purpose,omitempty"`
 	// SaveTo is the folder a message is being saved to.
-	SaveTo int `json:"save_to,omitempty"`
+	SaveTo mailbox.Folder `json:"save_to,omitempty"`
 
 	// Greetings says which of the mailbox's recordings exist: "unavail",
 	// "busy", "temp", "greet" (the name).
-	Greetings map[string]bool `json:"greetings,omitempty"`
+	Greetings map[mailbox.Greeting]bool `json:"greetings,omitempty"`
 	// Setup is set during the first-login walk-through.
 	Setup bool `json:"setup,omitempty"`
+	// Forced is set while a login records what forcename or
+	// forcegreetings ask for, before the mailbox opens.
+	Forced bool `json:"forced,omitempty"`
+	// Options are the mailbox's options once logged in (LoginResult);
+	// nil: see legacyOptions.
+	Options *BoxOptions `json:"options,omitempty"`
 	// Take is a greeting or name being recorded.
 	Take *Take `json:"take,omitempty"`
 	// NewPIN holds the first entry of a new password until it is typed
@@ -115,6 +135,11 @@ type State struct {
 	NewPIN string `json:"new_pin,omitempty"`
 	// Forward is a forward being set up.
 	Forward *Forward `json:"forward,omitempty"`
+	// SendTries counts the mailboxes refused at "leave a message in
+	// another mailbox" ('5' in the advanced options) in a row.
+	SendTries int `json:"send_tries,omitempty"`
+	// Dir is the dial-by-name search, in directory mode.
+	Dir *Directory `json:"dir,omitempty"`
 	// Prefix is said before the intro once the starting folder is loaded.
 	Prefix []string `json:"prefix,omitempty"`
 	// Loads counts the folders loaded in this call; it numbers their
@@ -131,7 +156,8 @@ type State struct {
 // what the caller did to each. Heard and deleted take effect when the caller
 // leaves the folder or hangs up, as in app_voicemail's close_mailbox.
 type Box struct {
-	Folder int `json:"folder"`
+	// Folder is the folder browsed; in JSON, its number.
+	Folder mailbox.Folder `json:"folder"`
 	// Msgs is the listing as loaded, with the caller's marks. [State.Split]
 	// leaves it out of the state saved at every step: the listing is saved
 	// apart, once per load, and the marks travel in Marks.
@@ -169,6 +195,26 @@ type MsgInfo struct {
 	Moved bool `json:"moved,omitempty"`
 }
 
+// mailboxID is the mailbox the call is about, as the commands carry it.
+// Every command but CmdAuthenticate (which carries the entry as it is) is
+// sent once logged in or while leaving a message, when State.Mailbox is
+// the canonical form of an id the app gave (LoginResult.Mailbox,
+// Deposit.Mailbox, Start.Mailbox), so it parses. Anything else is the zero
+// ID, which the app refuses.
+func (s *State) mailboxID() mailbox.ID {
+	id, _ := mailbox.ParseID(s.Mailbox)
+	return id
+}
+
+// idText is the text State keeps of id: its canonical form, "" for the zero
+// ID.
+func idText(id mailbox.ID) string {
+	if id.IsZero() {
+		return ""
+	}
+	return id.String()
+}
+
 // Persistable returns the state as it may be written to shared storage: a
 // password being typed is never stored.
 func (s State) Persistable(t *Tree) State {
@@ -178,4 +224,22 @@ func (s State) Persistable(t *Tree) State {
 	}
 	s.NewPIN = ""
 	return s
+}
+
+// Recording is the recording a call in PhaseRecording waits for the end
+// of: a greeting take or a forward's introduction once named, else the
+// message being left; "" in another phase, or before a take is named.
+func (s State) Recording() string {
+	if s.Phase != PhaseRecording {
+		return ""
+	}
+	switch {
+	case s.Take != nil:
+		return s.Take.Recording
+	case s.Forward != nil && s.Forward.Recording:
+		return s.Forward.Intro
+	case s.Deposit != nil:
+		return s.Deposit.Recording
+	}
+	return ""
 }

@@ -2,6 +2,7 @@ package menus
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -20,13 +21,11 @@ func (t *Tree) KeyTable() string {
 		switch m.Input {
 		case InputDigits:
 			fmt.Fprintf(&b, "| %s | `%s` | digits, `#` | %s |\n", m.Doc, prompt, m.OnInput.Doc)
-		case InputKey:
-			keys := make([]byte, 0, len(m.Keys))
-			for k := range m.Keys {
-				keys = append(keys, k)
+			for _, k := range sortedKeys(m.Escapes) {
+				fmt.Fprintf(&b, "|  |  | `%c` first | %s |\n", k, m.Escapes[k].Doc)
 			}
-			slices.SortFunc(keys, func(a, b byte) int { return keyOrder(a) - keyOrder(b) })
-			for i, k := range keys {
+		case InputKey:
+			for i, k := range sortedKeys(m.Keys) {
 				name, p := m.Doc, "`"+prompt+"`"
 				if i > 0 {
 					name, p = "", ""
@@ -35,8 +34,31 @@ func (t *Tree) KeyTable() string {
 				fmt.Fprintf(&b, "| %s | %s | `%c` | %s |\n", name, p, k, doc)
 			}
 		}
+		for _, kind := range slices.Sorted(maps.Keys(m.Playbacks)) {
+			keys := m.Playbacks[kind].Keys
+			for _, k := range sortedKeys(keys) {
+				fmt.Fprintf(&b, "|  |  | `%c` %s | %s |\n", k, whilePlaying(kind), keys[k].Doc)
+			}
+		}
 	}
 	return b.String()
+}
+
+// whilePlaying says when a key of Menu.Playbacks works, for the key
+// column.
+func whilePlaying(k PlayKind) string {
+	switch k {
+	case PlayEnvelope:
+		return "while the envelope plays"
+	case PlayMessage:
+		return "while the message plays"
+	}
+	return "while " + string(k) + " plays"
+}
+
+// sortedKeys are the keys of keys in the order of a keypad.
+func sortedKeys(keys map[byte]Action) []byte {
+	return slices.SortedFunc(maps.Keys(keys), func(a, b byte) int { return keyOrder(a) - keyOrder(b) })
 }
 
 // keyOrder sorts keys as a keypad reads: 1–9, 0, *, #.
@@ -61,5 +83,7 @@ func tableState(id MenuID) *State {
 		s.Box.Cur = -1
 	}
 	s.Deposit = &Deposit{Number: "1001", Operator: true}
+	s.Forward = &Forward{To: []string{"1002"}, Checked: 1}
+	s.Dir = &Directory{Context: "default", Matches: []DirEntry{{Number: "1001", Name: "Alice Smith", Recording: "NAME"}}}
 	return s
 }

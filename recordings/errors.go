@@ -3,7 +3,7 @@ package recordings
 import "errors"
 
 // ErrInvalidName is returned when a recording name cannot be built from the
-// given parts (the error also wraps the state sentinel for a bad mailbox or
+// given parts (the error also wraps the mailbox sentinel for a bad mailbox or
 // message id), and by Store methods for a name that is not safe to send to
 // ARI, or, for Delete and the target of Copy, not one of ours (see IsOurs).
 // Nothing has been sent to ARI for that name.

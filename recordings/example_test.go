@@ -3,12 +3,12 @@ package recordings_test
 import (
 	"fmt"
 
+	"github.com/clusterpbx/voicemail/mailbox"
 	"github.com/clusterpbx/voicemail/recordings"
-	"github.com/clusterpbx/voicemail/state"
 )
 
 func ExampleMessageName() {
-	mb, _ := state.ParseMailbox("1001")
+	mb, _ := mailbox.ParseID("1001")
 	name, err := recordings.MessageName(mb, "m1732634712042-9f86d081")
 	fmt.Println(name, err)
 	fmt.Println(recordings.IsOurs(name))
@@ -17,14 +17,14 @@ func ExampleMessageName() {
 	// Output:
 	// voicemail/default/1001/msg/m1732634712042-9f86d081 <nil>
 	// true
-	// recordings: invalid name: state: invalid message id: "../../etc/passwd" must be 1 to 64 of A-Z a-z 0-9 -
+	// recordings: invalid name: mailbox: invalid message id: "../../etc/passwd" must be 1 to 64 of A-Z a-z 0-9 -
 }
 
 // Each take of a greeting gets a fresh version, so the caller can record
 // again while reviewing without touching the greeting in use.
 func ExampleGreetingName() {
-	mb, _ := state.ParseMailbox("1001@sales")
-	name, err := recordings.GreetingName(mb, state.GreetingUnavail, "m1732634712042-9f86d081")
+	mb, _ := mailbox.ParseID("1001@sales")
+	name, err := recordings.GreetingName(mb, mailbox.GreetingUnavail, "m1732634712042-9f86d081")
 	fmt.Println(name, err)
 	// Output:
 	// voicemail/sales/1001/greeting/unavail-m1732634712042-9f86d081 <nil>

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/clusterpbx/voicemail/state"
+	"github.com/clusterpbx/voicemail/mailbox"
 )
 
 // Format is the recording format used for every message and greeting.
@@ -33,13 +33,13 @@ const (
 // MessageName returns the stored recording name of a message's audio,
 // "voicemail/<context>/<number>/msg/<msgID>", such as
 // "voicemail/default/1001/msg/m1732634712042-9f86d081". Both ids are
-// validated first; the error wraps ErrInvalidName and state's
-// ErrInvalidMailbox or ErrInvalidMessageID.
-func MessageName(mb state.MailboxID, msgID string) (string, error) {
+// validated first; the error wraps ErrInvalidName and
+// mailbox.ErrInvalidID or mailbox.ErrInvalidMessageID.
+func MessageName(mb mailbox.ID, msgID string) (string, error) {
 	if err := mb.Validate(); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalidName, err)
 	}
-	if err := state.ValidateMessageID(msgID); err != nil {
+	if err := mailbox.MessageID(msgID).Validate(); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalidName, err)
 	}
 	return mailboxDir(mb) + "/" + kindMessage + "/" + msgID, nil
@@ -48,12 +48,12 @@ func MessageName(mb state.MailboxID, msgID string) (string, error) {
 // GreetingName returns the stored recording name of one take of a
 // greeting, "voicemail/<context>/<number>/greeting/<kind>-<version>", such
 // as "voicemail/default/1001/greeting/unavail-m1732634712042-9f86d081".
-// version is 1 to 32 of A-Z, a-z, 0-9 and '-' (state.NewMessageID makes a
+// version is 1 to 32 of A-Z, a-z, 0-9 and '-' (mailbox.NewMessageID makes a
 // good one): each take gets a fresh version, so recording again while the
 // caller reviews a take never overwrites the greeting in use. The error
-// wraps ErrInvalidName, and state's ErrInvalidMailbox or ErrInvalidGreeting
+// wraps ErrInvalidName, and mailbox.ErrInvalidID or mailbox.ErrInvalidGreeting
 // where they apply.
-func GreetingName(mb state.MailboxID, kind state.GreetingKind, version string) (string, error) {
+func GreetingName(mb mailbox.ID, kind mailbox.Greeting, version string) (string, error) {
 	if err := mb.Validate(); err != nil {
 		return "", fmt.Errorf("%w: %w", ErrInvalidName, err)
 	}
@@ -79,21 +79,21 @@ func IsOurs(name string) bool {
 	if len(parts) != 5 || parts[0] != root {
 		return false
 	}
-	if (state.MailboxID{Number: parts[2], Context: parts[1]}).Validate() != nil {
+	if (mailbox.ID{Number: parts[2], Context: parts[1]}).Validate() != nil {
 		return false
 	}
 	switch parts[3] {
 	case kindMessage:
-		return state.ValidateMessageID(parts[4]) == nil
+		return mailbox.MessageID(parts[4]).Validate() == nil
 	case kindGreeting:
 		kind, version, ok := strings.Cut(parts[4], "-")
-		return ok && state.GreetingKind(kind).Validate() == nil && validVersion(version)
+		return ok && mailbox.Greeting(kind).Validate() == nil && validVersion(version)
 	}
 	return false
 }
 
 // mailboxDir is the name prefix of a mailbox's recordings.
-func mailboxDir(mb state.MailboxID) string {
+func mailboxDir(mb mailbox.ID) string {
 	return root + "/" + mb.Context + "/" + mb.Number
 }
 

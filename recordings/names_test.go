@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/clusterpbx/voicemail/state"
+	"github.com/clusterpbx/voicemail/mailbox"
 )
 
 // stateRule is the rule state applies to the recording names it stores
@@ -14,9 +14,9 @@ import (
 var stateRule = regexp.MustCompile(`^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$`)
 
 // mb parses a mailbox id or fails the test.
-func mb(t testing.TB, s string) state.MailboxID {
+func mb(t testing.TB, s string) mailbox.ID {
 	t.Helper()
-	id, err := state.ParseMailbox(s)
+	id, err := mailbox.ParseID(s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,27 +26,27 @@ func mb(t testing.TB, s string) state.MailboxID {
 func TestMessageName(t *testing.T) {
 	tests := []struct {
 		name  string
-		mb    state.MailboxID
+		mb    mailbox.ID
 		msgID string
 		want  string
-		also  error // the state sentinel the error wraps, if it fails
+		also  error // the mailbox sentinel the error wraps, if it fails
 	}{
-		{"default context", state.MailboxID{Number: "1001", Context: "default"}, "m1732634712042-9f86d081",
+		{"default context", mailbox.ID{Number: "1001", Context: "default"}, "m1732634712042-9f86d081",
 			"voicemail/default/1001/msg/m1732634712042-9f86d081", nil},
-		{"other context", state.MailboxID{Number: "42", Context: "sales_2-x"}, "a",
+		{"other context", mailbox.ID{Number: "42", Context: "sales_2-x"}, "a",
 			"voicemail/sales_2-x/42/msg/a", nil},
-		{"longest", state.MailboxID{Number: strings.Repeat("9", 20), Context: strings.Repeat("c", 40)}, strings.Repeat("m", 64),
+		{"longest", mailbox.ID{Number: strings.Repeat("9", 20), Context: strings.Repeat("c", 40)}, strings.Repeat("m", 64),
 			"voicemail/" + strings.Repeat("c", 40) + "/" + strings.Repeat("9", 20) + "/msg/" + strings.Repeat("m", 64), nil},
-		{"dot-dot in number", state.MailboxID{Number: "../1001", Context: "default"}, "m1", "", state.ErrInvalidMailbox},
-		{"dot-dot in context", state.MailboxID{Number: "1001", Context: ".."}, "m1", "", state.ErrInvalidMailbox},
-		{"slash in context", state.MailboxID{Number: "1001", Context: "a/b"}, "m1", "", state.ErrInvalidMailbox},
-		{"empty mailbox", state.MailboxID{}, "m1", "", state.ErrInvalidMailbox},
-		{"empty id", state.MailboxID{Number: "1001", Context: "default"}, "", "", state.ErrInvalidMessageID},
-		{"dot-dot id", state.MailboxID{Number: "1001", Context: "default"}, "../../etc/passwd", "", state.ErrInvalidMessageID},
-		{"slash in id", state.MailboxID{Number: "1001", Context: "default"}, "a/b", "", state.ErrInvalidMessageID},
-		{"dot in id", state.MailboxID{Number: "1001", Context: "default"}, "m1.wav", "", state.ErrInvalidMessageID},
-		{"space in id", state.MailboxID{Number: "1001", Context: "default"}, "m 1", "", state.ErrInvalidMessageID},
-		{"long id", state.MailboxID{Number: "1001", Context: "default"}, strings.Repeat("m", 65), "", state.ErrInvalidMessageID},
+		{"dot-dot in number", mailbox.ID{Number: "../1001", Context: "default"}, "m1", "", mailbox.ErrInvalidID},
+		{"dot-dot in context", mailbox.ID{Number: "1001", Context: ".."}, "m1", "", mailbox.ErrInvalidID},
+		{"slash in context", mailbox.ID{Number: "1001", Context: "a/b"}, "m1", "", mailbox.ErrInvalidID},
+		{"empty mailbox", mailbox.ID{}, "m1", "", mailbox.ErrInvalidID},
+		{"empty id", mailbox.ID{Number: "1001", Context: "default"}, "", "", mailbox.ErrInvalidMessageID},
+		{"dot-dot id", mailbox.ID{Number: "1001", Context: "default"}, "../../etc/passwd", "", mailbox.ErrInvalidMessageID},
+		{"slash in id", mailbox.ID{Number: "1001", Context: "default"}, "a/b", "", mailbox.ErrInvalidMessageID},
+		{"dot in id", mailbox.ID{Number: "1001", Context: "default"}, "m1.wav", "", mailbox.ErrInvalidMessageID},
+		{"space in id", mailbox.ID{Number: "1001", Context: "default"}, "m 1", "", mailbox.ErrInvalidMessageID},
+		{"long id", mailbox.ID{Number: "1001", Context: "default"}, strings.Repeat("m", 65), "", mailbox.ErrInvalidMessageID},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -68,29 +68,29 @@ func TestMessageName(t *testing.T) {
 }
 
 func TestGreetingName(t *testing.T) {
-	def := state.MailboxID{Number: "1001", Context: "default"}
+	def := mailbox.ID{Number: "1001", Context: "default"}
 	tests := []struct {
 		name    string
-		mb      state.MailboxID
-		kind    state.GreetingKind
+		mb      mailbox.ID
+		kind    mailbox.Greeting
 		version string
 		want    string
 		also    error
 	}{
-		{"unavail", def, state.GreetingUnavail, "m1732634712042-9f86d081",
+		{"unavail", def, mailbox.GreetingUnavail, "m1732634712042-9f86d081",
 			"voicemail/default/1001/greeting/unavail-m1732634712042-9f86d081", nil},
-		{"busy", def, state.GreetingBusy, "1", "voicemail/default/1001/greeting/busy-1", nil},
-		{"temp", def, state.GreetingTemp, "A-b", "voicemail/default/1001/greeting/temp-A-b", nil},
-		{"name", def, state.GreetingName, strings.Repeat("v", 32),
+		{"busy", def, mailbox.GreetingBusy, "1", "voicemail/default/1001/greeting/busy-1", nil},
+		{"temp", def, mailbox.GreetingTemp, "A-b", "voicemail/default/1001/greeting/temp-A-b", nil},
+		{"name", def, mailbox.GreetingName, strings.Repeat("v", 32),
 			"voicemail/default/1001/greeting/greet-" + strings.Repeat("v", 32), nil},
-		{"bad mailbox", state.MailboxID{Number: "1001", Context: "../x"}, state.GreetingBusy, "1", "", state.ErrInvalidMailbox},
-		{"unknown kind", def, "name", "1", "", state.ErrInvalidGreeting},
-		{"dot-dot kind", def, "../busy", "1", "", state.ErrInvalidGreeting},
-		{"empty version", def, state.GreetingBusy, "", "", nil},
-		{"dot-dot version", def, state.GreetingBusy, "../1", "", nil},
-		{"slash in version", def, state.GreetingBusy, "a/b", "", nil},
-		{"underscore in version", def, state.GreetingBusy, "a_b", "", nil},
-		{"long version", def, state.GreetingBusy, strings.Repeat("v", 33), "", nil},
+		{"bad mailbox", mailbox.ID{Number: "1001", Context: "../x"}, mailbox.GreetingBusy, "1", "", mailbox.ErrInvalidID},
+		{"unknown kind", def, "name", "1", "", mailbox.ErrInvalidGreeting},
+		{"dot-dot kind", def, "../busy", "1", "", mailbox.ErrInvalidGreeting},
+		{"empty version", def, mailbox.GreetingBusy, "", "", nil},
+		{"dot-dot version", def, mailbox.GreetingBusy, "../1", "", nil},
+		{"slash in version", def, mailbox.GreetingBusy, "a/b", "", nil},
+		{"underscore in version", def, mailbox.GreetingBusy, "a_b", "", nil},
+		{"long version", def, mailbox.GreetingBusy, strings.Repeat("v", 33), "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -172,28 +172,28 @@ func TestValidName(t *testing.T) {
 // leave the voicemail tree (or smuggle a control byte or a glob to Asterisk)
 // makes a name, and no such name is taken for ours.
 func TestNamesRefuseHostileParts(t *testing.T) {
-	def := state.MailboxID{Number: "1001", Context: "default"}
+	def := mailbox.ID{Number: "1001", Context: "default"}
 	hostile := []string{
 		"..", ".", "../1001", "1001/../x", "/", "a/b", "1001*2", "*", "?", "[a]", "~",
 		"1001\x00", "\x00", "10\n01", "1001\r", "1001\t", "\x1b[2J", "1001\x7f", "1001 ", "a\\b",
 		"1001%2F..", "1001@x", "m1.wav", "é", strings.Repeat("9", 300),
 	}
 	for _, h := range hostile {
-		for _, m := range []state.MailboxID{{Number: h, Context: "default"}, {Number: "1001", Context: h}} {
-			if got, err := MessageName(m, "m1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidMailbox) {
+		for _, m := range []mailbox.ID{{Number: h, Context: "default"}, {Number: "1001", Context: h}} {
+			if got, err := MessageName(m, "m1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, mailbox.ErrInvalidID) {
 				t.Errorf("MessageName(%#v) = %q, %v; want ErrInvalidName and ErrInvalidMailbox", m, got, err)
 			}
-			if got, err := GreetingName(m, state.GreetingBusy, "1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidMailbox) {
+			if got, err := GreetingName(m, mailbox.GreetingBusy, "1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, mailbox.ErrInvalidID) {
 				t.Errorf("GreetingName(%#v) = %q, %v; want ErrInvalidName and ErrInvalidMailbox", m, got, err)
 			}
 		}
-		if got, err := MessageName(def, h); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidMessageID) {
+		if got, err := MessageName(def, h); !errors.Is(err, ErrInvalidName) || !errors.Is(err, mailbox.ErrInvalidMessageID) {
 			t.Errorf("MessageName(id %.40q) = %q, %v; want ErrInvalidName and ErrInvalidMessageID", h, got, err)
 		}
-		if got, err := GreetingName(def, state.GreetingKind(h), "1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, state.ErrInvalidGreeting) {
+		if got, err := GreetingName(def, mailbox.Greeting(h), "1"); !errors.Is(err, ErrInvalidName) || !errors.Is(err, mailbox.ErrInvalidGreeting) {
 			t.Errorf("GreetingName(kind %.40q) = %q, %v; want ErrInvalidName and ErrInvalidGreeting", h, got, err)
 		}
-		if got, err := GreetingName(def, state.GreetingTemp, h); !errors.Is(err, ErrInvalidName) {
+		if got, err := GreetingName(def, mailbox.GreetingTemp, h); !errors.Is(err, ErrInvalidName) {
 			t.Errorf("GreetingName(version %.40q) = %q, %v; want ErrInvalidName", h, got, err)
 		}
 		for _, name := range []string{
@@ -245,14 +245,14 @@ func FuzzIsOurs(f *testing.F) {
 			t.Fatalf("IsOurs(%q) but the name is not safe", name)
 		}
 		p := strings.Split(name, "/")
-		id := state.MailboxID{Number: p[2], Context: p[1]}
+		id := mailbox.ID{Number: p[2], Context: p[1]}
 		var rebuilt string
 		var err error
 		if p[3] == kindMessage {
 			rebuilt, err = MessageName(id, p[4])
 		} else {
 			kind, version, _ := strings.Cut(p[4], "-")
-			rebuilt, err = GreetingName(id, state.GreetingKind(kind), version)
+			rebuilt, err = GreetingName(id, mailbox.Greeting(kind), version)
 		}
 		if err != nil || rebuilt != name {
 			t.Fatalf("IsOurs(%q) but rebuilding gives %q, %v", name, rebuilt, err)

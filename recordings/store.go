@@ -137,3 +137,38 @@ func (s *Store) Seconds(ctx context.Context, name string) (int, error) {
 	}
 	return int(d / time.Second), nil
 }
+
+// WAV returns the audio of a message or greeting of ours (see IsOurs) as
+// its WAV file (GET /recordings/stored/{name}/file), checked to be one: an
+// administrator downloads it. Errors wrap ErrInvalidName for a name that is
+// not ours (nothing is sent), ErrBadAudio for a file that is not a WAV file
+// it can read, or the ari sentinel of the answer (ari.ErrNotFound when
+// there is no such recording).
+func (s *Store) WAV(ctx context.Context, name string) ([]byte, error) {
+	if !IsOurs(name) {
+		return nil, fmt.Errorf("recordings: fetch %q: %w: not a voicemail recording", clip(name), ErrInvalidName)
+	}
+	b, err := s.client.StoredFile(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("recordings: fetch %s: %w", name, err)
+	}
+	if _, err := wavDuration(b); err != nil {
+		return nil, fmt.Errorf("recordings: fetch %s: %w", name, err)
+	}
+	return b, nil
+}
+
+// File returns the audio of a stored recording: the WAV file Asterisk
+// keeps (GET /recordings/stored/{name}/file), for an email attachment.
+// Errors wrap ErrInvalidName, or the ari sentinel of the answer
+// (ari.ErrNotFound when there is no such recording).
+func (s *Store) File(ctx context.Context, name string) ([]byte, error) {
+	if !validName(name) {
+		return nil, fmt.Errorf("recordings: read %q: %w", clip(name), ErrInvalidName)
+	}
+	b, err := s.client.StoredFile(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("recordings: read %s: %w", name, err)
+	}
+	return b, nil
+}

@@ -1,6 +1,7 @@
 package recordings
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,13 +18,14 @@ import (
 
 // Recording names used by the tests, and their escaped form in a path.
 const (
-	msgA    = "voicemail/default/1001/msg/m1732634712042-9f86d081"
-	msgAEsc = "voicemail%2Fdefault%2F1001%2Fmsg%2Fm1732634712042-9f86d081"
-	msgB    = "voicemail/sales/2002/msg/m1732634712043-00000000"
-	msgBEsc = "voicemail%2Fsales%2F2002%2Fmsg%2Fm1732634712043-00000000"
-	greet   = "voicemail/default/1001/greeting/unavail-g1"
-	tmp     = "tmp/rec-1" // safe, but not ours
-	tmpEsc  = "tmp%2Frec-1"
+	msgA     = "voicemail/default/1001/msg/m1732634712042-9f86d081"
+	msgAEsc  = "voicemail%2Fdefault%2F1001%2Fmsg%2Fm1732634712042-9f86d081"
+	msgB     = "voicemail/sales/2002/msg/m1732634712043-00000000"
+	msgBEsc  = "voicemail%2Fsales%2F2002%2Fmsg%2Fm1732634712043-00000000"
+	greet    = "voicemail/default/1001/greeting/unavail-g1"
+	greetEsc = "voicemail%2Fdefault%2F1001%2Fgreeting%2Funavail-g1"
+	tmp      = "tmp/rec-1" // safe, but not ours
+	tmpEsc   = "tmp%2Frec-1"
 )
 
 // newTestStore returns a Store talking to a fresh fake ARI server.
@@ -206,6 +208,8 @@ func escape(name string) string {
 		return msgBEsc
 	case tmp:
 		return tmpEsc
+	case greet:
+		return greetEsc
 	}
 	return name
 }
@@ -251,6 +255,87 @@ func TestSeconds(t *testing.T) {
 			got, err := s.Seconds(testCtx(t), tt.rec)
 			if got != tt.want || (tt.err == nil && err != nil) || !errors.Is(err, tt.err) {
 				t.Fatalf("Seconds = %v, %v; want %v, %v", got, err, tt.want, tt.err)
+			}
+			var want []string
+			if tt.status != 0 {
+				want = []string{"GET /ari/recordings/stored/" + escape(tt.rec) + "/file"}
+			}
+			if got := paths(srv); !slices.Equal(got, want) {
+				t.Errorf("requests %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestWAV(t *testing.T) {
+	file := wavFile(16000, -1)
+	tests := []struct {
+		name   string
+		rec    string
+		status int // of the file request; 0: no request
+		body   []byte
+		err    error
+	}{
+		{"a message", msgA, http.StatusOK, file, nil},
+		{"a greeting", greet, http.StatusOK, file, nil},
+		{"missing", msgA, http.StatusNotFound, nil, ari.ErrNotFound},
+		{"not a WAV file", msgA, http.StatusOK, []byte("hello"), ErrBadAudio},
+		{"not ours", tmp, 0, nil, ErrInvalidName},
+		{"unsafe name", "../x", 0, nil, ErrInvalidName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, srv := newTestStore(t)
+			srv.Handle(http.MethodGet, "/recordings/stored/{name}/file", func(w http.ResponseWriter, r *http.Request) {
+				if tt.status != http.StatusOK {
+					answer(w, tt.status, "")
+					return
+				}
+				w.Header().Set("Content-Type", "audio/wav")
+				_, _ = w.Write(tt.body)
+			})
+			got, err := s.WAV(testCtx(t), tt.rec)
+			if tt.err == nil && (err != nil || !slices.Equal(got, file)) || !errors.Is(err, tt.err) {
+				t.Fatalf("WAV = %d bytes, %v; want %v", len(got), err, tt.err)
+			}
+			var want []string
+			if tt.status != 0 {
+				want = []string{"GET /ari/recordings/stored/" + escape(tt.rec) + "/file"}
+			}
+			if got := paths(srv); !slices.Equal(got, want) {
+				t.Errorf("requests %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestFile(t *testing.T) {
+	wav := wavFile(16000, -1)
+	tests := []struct {
+		name   string
+		rec    string
+		status int // of the file request; 0: no request
+		want   []byte
+		err    error
+	}{
+		{"found", msgA, http.StatusOK, wav, nil},
+		{"missing", msgA, http.StatusNotFound, nil, ari.ErrNotFound},
+		{"unsafe name", "../x", 0, nil, ErrInvalidName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, srv := newTestStore(t)
+			srv.Handle(http.MethodGet, "/recordings/stored/{name}/file", func(w http.ResponseWriter, r *http.Request) {
+				if tt.status != http.StatusOK {
+					answer(w, tt.status, "")
+					return
+				}
+				w.Header().Set("Content-Type", "audio/wav")
+				_, _ = w.Write(wav)
+			})
+			got, err := s.File(testCtx(t), tt.rec)
+			if !bytes.Equal(got, tt.want) || (tt.err == nil && err != nil) || !errors.Is(err, tt.err) {
+				t.Fatalf("File = %d bytes, %v; want %d bytes, %v", len(got), err, len(tt.want), tt.err)
 			}
 			var want []string
 			if tt.status != 0 {

@@ -47,3 +47,7 @@ func wavDuration(b []byte) (time.Duration, error) {
 	}
 	return 0, fmt.Errorf("%w: no data chunk", ErrBadAudio)
 }
+
+// WAVDuration returns the length of the audio of a WAV file as Asterisk
+// writes it (see wavDuration). Errors wrap ErrBadAudio.
+func WAVDuration(b []byte) (time.Duration, error) { return wavDuration(b) }

@@ -39,7 +39,7 @@ func TestAuthenticate(t *testing.T) {
 		{"too long", id, "25802580258025802580258025802580", ErrWrongPIN},
 		{"unknown mailbox", mustID(t, "1002@sales"), "2580", ErrMailboxNotFound},
 		{"other context", mustID(t, "1001"), "2580", ErrMailboxNotFound},
-		{"invalid mailbox", MailboxID{"1001", "../x"}, "2580", ErrInvalidMailbox},
+		{"invalid mailbox", MailboxID{Number: "1001", Context: "../x"}, "2580", ErrInvalidMailbox},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

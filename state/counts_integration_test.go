@@ -47,7 +47,7 @@ func TestCounts(t *testing.T) {
 			t.Errorf("folderKey(%v) = %s", f, k)
 		}
 	}
-	if _, err := s.Counts(ctx, MailboxID{"*", "default"}); !errors.Is(err, ErrInvalidMailbox) {
+	if _, err := s.Counts(ctx, MailboxID{Number: "*", Context: "default"}); !errors.Is(err, ErrInvalidMailbox) {
 		t.Errorf("Counts(invalid) = %v, want ErrInvalidMailbox", err)
 	}
 }

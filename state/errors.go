@@ -1,10 +1,16 @@
 package state
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/clusterpbx/voicemail/mailbox"
+)
 
 // ErrInvalidMailbox is returned when a mailbox number or context is not
-// acceptable (see ParseMailbox), before anything reaches Redis.
-var ErrInvalidMailbox = errors.New("state: invalid mailbox")
+// acceptable, before anything reaches Redis. It is mailbox.ErrInvalidID.
+//
+// Deprecated: use mailbox.ErrInvalidID, the same error.
+var ErrInvalidMailbox = mailbox.ErrInvalidID
 
 // ErrInvalidPIN is returned when a PIN is not 1 to 20 ASCII digits.
 var ErrInvalidPIN = errors.New("state: invalid PIN")
@@ -13,9 +19,11 @@ var ErrInvalidPIN = errors.New("state: invalid PIN")
 // a required dependency is missing.
 var ErrInvalidConfig = errors.New("state: invalid config")
 
-// ErrInvalidFolder is returned by ParseFolder for anything but the digits 0
-// to 4.
-var ErrInvalidFolder = errors.New("state: invalid folder")
+// ErrInvalidFolder is returned for a folder number out of range. It is
+// mailbox.ErrInvalidFolder.
+//
+// Deprecated: use mailbox.ErrInvalidFolder, the same error.
+var ErrInvalidFolder = mailbox.ErrInvalidFolder
 
 // ErrMailboxNotFound is returned when no mailbox with the given id has been
 // provisioned.
@@ -40,12 +48,14 @@ var ErrInvalidChannelID = errors.New("state: invalid channel id")
 var ErrInvalidSession = errors.New("state: invalid session")
 
 // ErrSessionNotFound is returned by LoadSession when the channel has no
-// session record (never saved, deleted, or expired after Config.SessionTTL).
+// session record (never saved, ended, deleted, or expired after
+// Config.SessionTTL).
 var ErrSessionNotFound = errors.New("state: session not found")
 
 // ErrStaleEpoch is returned by SaveSession when the stored session carries a
-// higher epoch (fencing token) than the one being saved: another instance has
-// taken the call over, and the caller must stop acting on it.
+// higher epoch (fencing token) than the one being saved, or the call has
+// ended (EndSession): another instance has taken the call over, and the
+// caller must stop acting on it.
 var ErrStaleEpoch = errors.New("state: stale session epoch")
 
 // ErrCorruptSession is returned when a stored session record cannot be
@@ -69,13 +79,50 @@ var ErrMessageNotFound = errors.New("state: message not found")
 var ErrInvalidMessage = errors.New("state: invalid message")
 
 // ErrInvalidMessageID is returned when a message id is not 1 to 64 of the
-// characters A-Z, a-z, 0-9 and '-' (see NewMessageID).
-var ErrInvalidMessageID = errors.New("state: invalid message id")
+// characters A-Z, a-z, 0-9 and '-'. It is mailbox.ErrInvalidMessageID.
+//
+// Deprecated: use mailbox.ErrInvalidMessageID, the same error.
+var ErrInvalidMessageID = mailbox.ErrInvalidMessageID
 
 // ErrCorruptMessage is returned by Message when the stored record of a
 // message cannot be decoded. Messages skips such records and logs them.
 var ErrCorruptMessage = errors.New("state: corrupt message record")
 
 // ErrInvalidGreeting is returned by SetGreeting and ClearGreeting for an
-// unknown greeting kind or a malformed recording name.
-var ErrInvalidGreeting = errors.New("state: invalid greeting")
+// unknown greeting kind or a malformed recording name. It is
+// mailbox.ErrInvalidGreeting.
+//
+// Deprecated: use mailbox.ErrInvalidGreeting, the same error.
+var ErrInvalidGreeting = mailbox.ErrInvalidGreeting
+
+// ErrNotReplicated is returned, wrapped, by the writes whose loss matters
+// (Deposit, Move, CloseFolder, SetGreeting, ClearGreeting, SetPIN,
+// ClaimSession) when Config.MinReplicas is set and fewer replicas than
+// that confirmed the write within Config.ReplicaWait (Redis WAIT).
+//
+// The write was applied on the master and is not undone (Redis cannot
+// undo it): it is lost only if the master fails before a replica gets it.
+// The outcome is unknown, as after a lost reply, and the function's other
+// results describe the write as if it had succeeded. Treat it as neither a
+// success nor a failure: retry what is idempotent (Deposit), act on what
+// it returned only where being wrong costs nothing (never delete audio on
+// its strength; never act on a claimed epoch), and log and count it.
+var ErrNotReplicated = errors.New("state: write not confirmed by enough replicas")
+
+// ErrMailboxExists is returned by CreateMailbox when the mailbox exists.
+// Nothing has been written.
+var ErrMailboxExists = errors.New("state: mailbox exists")
+
+// ErrInvalidMailboxField is returned by CreateMailbox and UpdateMailbox for
+// a name, email or language that cannot be stored as given, before
+// anything reaches Redis.
+var ErrInvalidMailboxField = errors.New("state: invalid mailbox field")
+
+// ErrInvalidQuery is returned by ListMailboxes and AuditLog for a paging
+// cursor, filter or limit out of range, before anything reaches Redis.
+var ErrInvalidQuery = errors.New("state: invalid query")
+
+// ErrNotificationNotFound is returned for a notification id that is not a
+// stream entry id; a well-formed id that no outbox holds is reported as
+// not found by the result, not an error.
+var ErrNotificationNotFound = errors.New("state: notification not found")

@@ -9,38 +9,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// GreetingKind names one of a mailbox's recorded greetings. The values are
-// app_voicemail's file names (apps/app_voicemail.c: unavail, busy, temp,
-// greet), and they appear in recording names (see package recordings).
-type GreetingKind string
-
-// The greetings a mailbox owner can record (mailbox options 1 to 4).
-const (
-	// GreetingUnavail is played to callers when the owner does not answer.
-	GreetingUnavail GreetingKind = "unavail"
-	// GreetingBusy is played to callers when the owner is on the phone.
-	GreetingBusy GreetingKind = "busy"
-	// GreetingTemp overrides both others while it exists.
-	GreetingTemp GreetingKind = "temp"
-	// GreetingName is the owner's recorded name, played in the default
-	// greetings and in directory listings.
-	GreetingName GreetingKind = "greet"
-)
-
-// AllGreetingKinds lists every greeting kind.
-var AllGreetingKinds = [...]GreetingKind{GreetingUnavail, GreetingBusy, GreetingTemp, GreetingName}
-
-// Validate reports whether k is one of AllGreetingKinds; the error wraps
-// ErrInvalidGreeting.
-func (k GreetingKind) Validate() error {
-	for _, known := range AllGreetingKinds {
-		if k == known {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: kind %q", ErrInvalidGreeting, clip(string(k)))
-}
-
 // Greetings returns the active greetings of a mailbox: kind → ARI stored
 // recording name. A kind that is absent has no greeting recorded, and the
 // caller plays the default (for the name: "the person at extension N").
@@ -76,7 +44,8 @@ func (s *Store) decodeGreetings(id MailboxID, fields map[string]string) map[Gree
 // the recording it replaced, "" if none, for the caller to delete once the
 // new one is in place. Setting the recording that is already active
 // returns "", so that its audio is not deleted. Errors wrap
-// ErrInvalidGreeting for an unknown kind or a malformed recording name.
+// ErrInvalidGreeting for an unknown kind or a malformed recording name, or
+// ErrNotReplicated (with previous as if it succeeded: do not delete it).
 func (s *Store) SetGreeting(ctx context.Context, id MailboxID, kind GreetingKind, recording string) (previous string, err error) {
 	if err := id.Validate(); err != nil {
 		return "", err
@@ -87,20 +56,22 @@ func (s *Store) SetGreeting(ctx context.Context, id MailboxID, kind GreetingKind
 	if !validRecordingName(recording) {
 		return "", fmt.Errorf("state: set %s greeting of %s: %w: recording name %q", kind, id, ErrInvalidGreeting, clip(recording))
 	}
-	prev, err := s.swapGreeting(ctx, id, kind, recording)
+	prev, notReplicated, err := s.swapGreeting(ctx, id, kind, recording)
 	if err != nil {
 		return "", fmt.Errorf("state: set %s greeting of %s: %w", kind, id, err)
 	}
 	if prev == recording {
-		return "", nil
+		prev = ""
+	} else {
+		s.log.Info("greeting set", zap.Stringer("mailbox", id), zap.String("kind", string(kind)))
 	}
-	s.log.Info("greeting set", zap.Stringer("mailbox", id), zap.String("kind", string(kind)))
-	return prev, nil
+	return prev, s.atRisk(notReplicated, "set %s greeting of %s", kind, id)
 }
 
 // ClearGreeting removes the greeting of a kind, so the default plays
 // again, and returns the recording it removed, "" if none, for the caller
-// to delete. Errors wrap ErrInvalidGreeting for an unknown kind.
+// to delete. Errors wrap ErrInvalidGreeting for an unknown kind, or
+// ErrNotReplicated (with previous as if it succeeded: do not delete it).
 func (s *Store) ClearGreeting(ctx context.Context, id MailboxID, kind GreetingKind) (previous string, err error) {
 	if err := id.Validate(); err != nil {
 		return "", err
@@ -108,31 +79,33 @@ func (s *Store) ClearGreeting(ctx context.Context, id MailboxID, kind GreetingKi
 	if err := kind.Validate(); err != nil {
 		return "", fmt.Errorf("state: clear greeting of %s: %w", id, err)
 	}
-	prev, err := s.swapGreeting(ctx, id, kind, "")
+	prev, notReplicated, err := s.swapGreeting(ctx, id, kind, "")
 	if err != nil {
 		return "", fmt.Errorf("state: clear %s greeting of %s: %w", kind, id, err)
 	}
 	if prev != "" {
 		s.log.Info("greeting cleared", zap.Stringer("mailbox", id), zap.String("kind", string(kind)))
 	}
-	return prev, nil
+	return prev, s.atRisk(notReplicated, "clear %s greeting of %s", kind, id)
 }
 
 // swapGreeting sets (or, for "", clears) one greeting and returns the one
 // it replaced. A stored name that is not well formed is not returned, so
 // the caller never deletes audio by a name it did not validate.
-func (s *Store) swapGreeting(ctx context.Context, id MailboxID, kind GreetingKind, recording string) (string, error) {
-	prev, err := greetingSwapScript.Run(ctx, s.rdb, []string{greetingsKey(id)}, string(kind), recording).Text()
+// notReplicated is runReplicated's verdict.
+func (s *Store) swapGreeting(ctx context.Context, id MailboxID, kind GreetingKind, recording string) (prev string, notReplicated, err error) {
+	cmd, notReplicated := s.runReplicated(ctx, greetingSwapScript, []string{greetingsKey(id)}, string(kind), recording)
+	prev, err = cmd.Text()
 	if errors.Is(err, redis.Nil) {
-		return "", nil
+		return "", notReplicated, nil
 	}
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	if !validRecordingName(prev) {
 		s.log.Warn("corrupt greeting entry replaced", zap.Stringer("mailbox", id),
 			zap.String("kind", string(kind)), zap.String("recording", clip(prev)))
-		return "", nil
+		return "", notReplicated, nil
 	}
-	return prev, nil
+	return prev, notReplicated, nil
 }

@@ -84,7 +84,7 @@ func TestGreetingsInvalid(t *testing.T) {
 	if _, err := s.ClearGreeting(ctx, mb, "other"); !errors.Is(err, ErrInvalidGreeting) {
 		t.Errorf("ClearGreeting(unknown kind) = %v", err)
 	}
-	if _, err := s.SetGreeting(ctx, MailboxID{"1001", ""}, GreetingBusy, "x"); !errors.Is(err, ErrInvalidMailbox) {
+	if _, err := s.SetGreeting(ctx, MailboxID{Number: "1001", Context: ""}, GreetingBusy, "x"); !errors.Is(err, ErrInvalidMailbox) {
 		t.Errorf("SetGreeting(bad mailbox) = %v", err)
 	}
 	if n := rdb.DBSize(ctx).Val(); n != 0 {

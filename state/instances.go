@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Instance is one voicemail instance of a cluster, as its lease shows it.
@@ -15,9 +13,14 @@ type Instance struct {
 	ID string
 	// App is the ARI application it registered.
 	App string
-	// Deadline is when its lease runs out unless renewed.
-	Deadline time.Time
+	// Left is how long its lease had to run when it was listed; zero or
+	// less once the lease has run out.
+	Left time.Duration
 }
+
+// Expired reports whether the instance's lease had run out when it was
+// listed: the instance is presumed dead and its calls may be taken over.
+func (in Instance) Expired() bool { return in.Left <= 0 }
 
 // checkInstanceID returns an error wrapping ErrInvalidSession for an
 // instance id that cannot be part of a key (the channel-id alphabet).
@@ -31,38 +34,39 @@ func checkInstanceID(id string) error {
 // Renew extends the lease of instance id, which registered ARI app, to ttl
 // from now. An instance renews well within ttl; when it stops (killed, hung,
 // cut off from Redis), its lease runs out and another instance takes its
-// calls over.
+// calls over. Deadlines are set, and judged by Instances and Forget, on
+// Redis' clock: the instances' own clocks need not agree.
 func (s *Store) Renew(ctx context.Context, id, app string, ttl time.Duration) error {
 	if err := checkInstanceID(id); err != nil {
 		return err
 	}
-	deadline := time.Now().Add(ttl).UnixMilli()
-	pipe := s.rdb.TxPipeline()
-	pipe.ZAdd(ctx, leasesKey(), redisZ(float64(deadline), id))
-	pipe.HSet(ctx, appsKey(), id, app)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := instanceRenewScript.Run(ctx, s.rdb, []string{leasesKey(), appsKey()}, id, app, ttl.Milliseconds()).Err(); err != nil {
 		return fmt.Errorf("state: renew lease of %s: %w", id, err)
 	}
 	return nil
 }
 
-// Instances returns every instance with a lease, live or expired.
+// Instances returns every instance with a lease, live or expired, with the
+// time each lease had left on Redis' clock when Redis answered.
 func (s *Store) Instances(ctx context.Context) ([]Instance, error) {
-	zs, err := s.rdb.ZRangeWithScores(ctx, leasesKey(), 0, -1).Result()
+	res, err := instanceListScript.Run(ctx, s.rdb, []string{leasesKey(), appsKey()}).Slice()
 	if err != nil {
 		return nil, fmt.Errorf("state: instances: %w", err)
 	}
-	apps, err := s.rdb.HGetAll(ctx, appsKey()).Result()
-	if err != nil {
-		return nil, fmt.Errorf("state: instances: %w", err)
+	now, ok := replyInt(res, 0)
+	if !ok {
+		return nil, fmt.Errorf("state: instances: unexpected reply %v", res)
 	}
-	out := make([]Instance, 0, len(zs))
-	for _, z := range zs {
-		id, _ := z.Member.(string)
-		if checkInstanceID(id) != nil {
+	out := make([]Instance, 0, (len(res)-1)/3)
+	for i := 1; i+2 < len(res); i += 3 {
+		id, _ := replyString(res, i)
+		score, _ := replyString(res, i+1)
+		app, _ := replyString(res, i+2)
+		deadline, err := strconv.ParseFloat(score, 64)
+		if checkInstanceID(id) != nil || err != nil {
 			continue
 		}
-		out = append(out, Instance{ID: id, App: apps[id], Deadline: time.UnixMilli(int64(z.Score))})
+		out = append(out, Instance{ID: id, App: app, Left: time.Duration(int64(deadline)-now) * time.Millisecond})
 	}
 	return out, nil
 }
@@ -81,22 +85,40 @@ func (s *Store) Reap(ctx context.Context, id, reaper string, ttl time.Duration) 
 	return ok, nil
 }
 
+// RetryReap lets another reaper, or this one again, reap dead instance id
+// after retry rather than when the lock taken by Reap runs out: reaper,
+// which holds it, could not resolve every call of id. It reports false,
+// changing nothing, when the lock is not reaper's (it ran out, or another
+// reaper holds it).
+func (s *Store) RetryReap(ctx context.Context, id, reaper string, retry time.Duration) (bool, error) {
+	if err := checkInstanceID(id); err != nil {
+		return false, err
+	}
+	n, err := instanceReapRetryScript.Run(ctx, s.rdb, []string{reapKey(id)}, reaper, max(retry.Milliseconds(), 1)).Int()
+	if err != nil {
+		return false, fmt.Errorf("state: retry reap of %s: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // Forget removes dead instance id (its lease, app and list of calls) once
 // its calls were taken over. It reports false, changing nothing, if the
-// instance renewed its lease meanwhile: it was slow, not dead.
+// instance renewed its lease meanwhile (on Redis' clock): it was slow, not
+// dead.
 func (s *Store) Forget(ctx context.Context, id string) (bool, error) {
 	if err := checkInstanceID(id); err != nil {
 		return false, err
 	}
-	n, err := instanceForgetScript.Run(ctx, s.rdb, []string{leasesKey(), appsKey(), ownedKey(id)},
-		id, time.Now().UnixMilli()).Int()
+	n, err := instanceForgetScript.Run(ctx, s.rdb, []string{leasesKey(), appsKey(), ownedKey(id)}, id).Int()
 	if err != nil {
 		return false, fmt.Errorf("state: forget %s: %w", id, err)
 	}
 	return n == 1, nil
 }
 
-// Leave removes instance id at a clean stop, after it handed its calls on.
+// Leave removes instance id at a clean stop, after it handed its calls on
+// or ended them: its list of calls goes too, so nobody would ever take over
+// a call still on it (use Resign then).
 func (s *Store) Leave(ctx context.Context, id string) error {
 	if err := checkInstanceID(id); err != nil {
 		return err
@@ -107,6 +129,19 @@ func (s *Store) Leave(ctx context.Context, id string) error {
 	pipe.Del(ctx, ownedKey(id))
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("state: leave %s: %w", id, err)
+	}
+	return nil
+}
+
+// Resign ends the lease of instance id now, at a stop that left calls
+// unresolved, but keeps its app and its list of calls (unlike Leave): the
+// next instance to look reaps it and takes those calls over at once.
+func (s *Store) Resign(ctx context.Context, id string) error {
+	if err := checkInstanceID(id); err != nil {
+		return err
+	}
+	if err := instanceResignScript.Run(ctx, s.rdb, []string{leasesKey()}, id).Err(); err != nil {
+		return fmt.Errorf("state: resign %s: %w", id, err)
 	}
 	return nil
 }
@@ -163,8 +198,15 @@ const (
 // channelID and returns its new epoch: the old owner's saves are refused
 // from now on. With expectedOwner set, the claim is refused (ErrStaleEpoch)
 // unless that instance owns the session: two reapers cannot both take a
-// call; and a missing session is then ErrSessionNotFound. Without
-// expectedOwner, a missing session is created at epoch 1.
+// call; and a missing or ended session is then ErrSessionNotFound. Without
+// expectedOwner, a missing session is created at epoch 1, and an ended one
+// (EndSession) anew past its epoch: the channel entered Stasis again.
+//
+// With Config.MinReplicas set, a claim that fewer replicas confirmed in
+// time returns its epoch and an error wrapping ErrNotReplicated. Do not
+// act on that epoch: a failover now would bring the old epoch back, and
+// with it the old owner's right to write (the fencing token would go back
+// in time).
 func (s *Store) ClaimSession(ctx context.Context, channelID, instance, app, expectedOwner string) (int64, error) {
 	if err := checkChannelID(channelID); err != nil {
 		return 0, err
@@ -172,8 +214,9 @@ func (s *Store) ClaimSession(ctx context.Context, channelID, instance, app, expe
 	if err := checkInstanceID(instance); err != nil {
 		return 0, err
 	}
-	res, err := sessionClaimScript.Run(ctx, s.rdb, []string{sessionKey(channelID)},
-		instance, app, expectedOwner, s.cfg.SessionTTL.Milliseconds(), time.Now().UnixMilli()).Slice()
+	cmd, notReplicated := s.runReplicated(ctx, sessionClaimScript, []string{sessionKey(channelID)},
+		instance, app, expectedOwner, s.cfg.SessionTTL.Milliseconds(), s.now().UnixMilli())
+	res, err := cmd.Slice()
 	if err != nil {
 		return 0, fmt.Errorf("state: claim session %s: %w", channelID, err)
 	}
@@ -181,7 +224,7 @@ func (s *Store) ClaimSession(ctx context.Context, channelID, instance, app, expe
 	switch status {
 	case claimOK:
 		epoch, _ := replyInt(res, 1)
-		return epoch, nil
+		return epoch, s.atRisk(notReplicated, "claim session %s", channelID)
 	case claimRefused:
 		owner, _ := replyString(res, 1)
 		if owner == "" {
@@ -194,13 +237,19 @@ func (s *Store) ClaimSession(ctx context.Context, channelID, instance, app, expe
 	return 0, fmt.Errorf("state: claim session %s: unexpected reply %v", channelID, res)
 }
 
-// EndSession deletes the session of a call that ended, unless a newer owner
+// EndSession ends the session of a call that ended, unless a newer owner
 // (higher epoch than epoch) holds it; then the error wraps ErrStaleEpoch.
+// What remains for Config.SessionTTL is the epoch alone: LoadSession finds
+// no session, SaveSession refuses every save (ErrStaleEpoch), so an old
+// owner that wakes up cannot act on the ended call, and ClaimSession
+// claims it only without an expected owner, past that epoch (the channel
+// entered Stasis again).
 func (s *Store) EndSession(ctx context.Context, channelID string, epoch int64) error {
 	if err := checkChannelID(channelID); err != nil {
 		return err
 	}
-	n, err := sessionEndScript.Run(ctx, s.rdb, []string{sessionKey(channelID)}, strconv.FormatInt(epoch, 10)).Int()
+	n, err := sessionEndScript.Run(ctx, s.rdb, []string{sessionKey(channelID)}, strconv.FormatInt(epoch, 10),
+		s.cfg.SessionTTL.Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("state: end session %s: %w", channelID, err)
 	}
@@ -209,5 +258,3 @@ func (s *Store) EndSession(ctx context.Context, channelID string, epoch int64) e
 	}
 	return nil
 }
-
-func redisZ(score float64, member string) redis.Z { return redis.Z{Score: score, Member: member} }

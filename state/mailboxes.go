@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 
@@ -25,6 +26,32 @@ type MailboxConfig struct {
 	Email string
 	// Language is the prompt language, such as "en"; "" for the system's.
 	Language string
+	// Options are the mailbox's own options (review, operator, envelope,
+	// limits…); each nil one follows the system's setting.
+	Options Options
+	// Notify holds the settings of the notifications beyond Email.
+	Notify NotifySettings
+	// Hidden leaves the mailbox out of the dial-by-name directory
+	// (app_voicemail's hidefromdir).
+	Hidden bool
+}
+
+// NotifySettings are a mailbox's settings for its notifications by email,
+// as app_voicemail's per-mailbox options (pager, attach, delete, tz).
+type NotifySettings struct {
+	// Pager receives a short notification (app_voicemail's pager
+	// address); "" for none.
+	Pager string
+	// Attach is the attachment format of the email: "wav", "mp3" or
+	// "none"; "" for the sender's default.
+	Attach string
+	// DeleteAfterEmail removes a message once its email was accepted by
+	// the relay (app_voicemail's delete=yes).
+	DeleteAfterEmail bool
+	// Timezone is the mailbox's IANA time zone (app_voicemail's tz), such
+	// as Europe/Paris: of the dates in the email and of the date said
+	// before each message; "" for the system's (voicemail.timezone).
+	Timezone string
 }
 
 // Mailbox is a provisioned mailbox as stored. It never carries the PIN or
@@ -38,13 +65,34 @@ type Mailbox struct {
 	Email string
 	// Language is the prompt language; "" for the system's.
 	Language string
-	// PINIsDefault reports that the PIN is Config.DefaultPIN (as it was
-	// when the PIN was last set or provisioned), so the first-login
-	// walk-through should make the owner choose another.
+	// Notify holds the settings of the notifications beyond Email.
+	Notify NotifySettings
+	// PINIsDefault reports that the owner must choose a PIN at the next
+	// login (the first-login walk-through): the PIN is Config.DefaultPIN
+	// (as it was when the PIN was last set or provisioned), or an
+	// administrator set a one-time PIN (SetAdminPIN).
 	PINIsDefault bool
 	// PINChangedByOwner reports that the owner set the PIN by phone, so
 	// Provision leaves it alone.
 	PINChangedByOwner bool
+	// PINSource says who set the PIN last: "config" (provisioning),
+	// "owner" (by phone) or "admin" (the admin API or CLI). Provision
+	// replaces only a PIN it set. Filled by Mailbox and ListMailboxes.
+	PINSource string
+	// Options are the mailbox's own options; nil ones follow the
+	// system's settings. Filled by Mailbox, ListMailboxes and
+	// Authenticate (when Summary is not nil).
+	Options
+	// ManagedByAPI reports that the admin API or CLI created or changed
+	// the mailbox: Provision no longer applies the YAML to it. Filled by
+	// Mailbox and ListMailboxes.
+	ManagedByAPI bool
+	// Created is when the mailbox was created, to the millisecond; zero
+	// if unknown. Filled by Mailbox and ListMailboxes.
+	Created time.Time
+	// Hidden leaves the mailbox out of the dial-by-name directory
+	// (app_voicemail's hidefromdir).
+	Hidden bool
 	// Summary is what a login announces. Authenticate reads it in the
 	// round trip that resets the failure count; it is nil when that read
 	// failed (then ask Counts and Greetings), and from other calls.
@@ -57,6 +105,10 @@ type LoginSummary struct {
 	Counts Counts
 	// Greetings are the active greetings, as Greetings returns them.
 	Greetings map[GreetingKind]string
+	// Options are the mailbox's own options, and Timezone its time zone
+	// (Notify.Timezone), read in the same round trip.
+	Options  Options
+	Timezone string
 }
 
 // ProvisionReport counts what Provision did.
@@ -67,6 +119,10 @@ type ProvisionReport struct {
 	Updated int
 	// Unchanged counts existing mailboxes that already matched.
 	Unchanged int
+	// Skipped counts mailboxes left alone: created or changed through the
+	// admin API or CLI (which keeps them from then on), or deleted by an
+	// administrator (the YAML does not bring them back).
+	Skipped int
 }
 
 // provisionOutcome is what happened to one mailbox.
@@ -76,6 +132,8 @@ const (
 	outcomeUnchanged provisionOutcome = iota
 	outcomeUpdated
 	outcomeCreated
+	outcomeSkipped
+	outcomeDeleted // skipped: an administrator deleted it
 )
 
 // provisionAttempts bounds the retries when another instance creates (or
@@ -85,11 +143,15 @@ const (
 const provisionAttempts = 5
 
 // Provision makes Redis match the configured mailboxes. It creates missing
-// mailboxes, with a bcrypt hash of their PIN, and updates the name, email
-// and language of existing ones. A PIN the owner changed by phone is never
-// overwritten; a PIN still set by configuration is replaced when the
-// configured one differs, unless the owner changes it at the same moment
-// (the owner wins). Mailboxes missing from boxes are left alone.
+// mailboxes, with a bcrypt hash of their PIN, and updates the name, email,
+// language and review of existing ones. A PIN the owner changed by phone or
+// an administrator set is never overwritten; a PIN still set by
+// configuration is replaced when the configured one differs, unless the
+// owner changes it at the same moment (the owner wins). Mailboxes missing
+// from boxes are left alone, and so are mailboxes that the admin API or CLI
+// created or changed, or deleted (the configuration is a seed: see
+// CreateMailbox). Every mailbox provisioned is added to the index that
+// ListMailboxes reads.
 //
 // Several instances may provision the same mailboxes at once: creation is
 // an existence check and write in one script, and PIN replacement a
@@ -113,6 +175,9 @@ func (s *Store) Provision(ctx context.Context, boxes []MailboxConfig) (Provision
 				return report, fmt.Errorf("state: provision %s: %w", b.ID, err)
 			}
 		}
+		if err := b.Options.Validate(); err != nil {
+			return report, fmt.Errorf("state: provision %s: %w", b.ID, err)
+		}
 		if _, dup := seen[b.ID]; dup {
 			return report, fmt.Errorf("state: provision %s: %w: listed twice", b.ID, ErrInvalidMailbox)
 		}
@@ -120,19 +185,23 @@ func (s *Store) Provision(ctx context.Context, boxes []MailboxConfig) (Provision
 	}
 
 	start := time.Now()
-	hasher := newPINHasher(s.cfg.DefaultPIN, s.cfg.PINHashCost)
+	hasher := newPINHasher(s.cfg.DefaultPIN, s.pins)
 	workers := min(runtime.NumCPU(), len(boxes))
 	jobs := make(chan MailboxConfig)
 	var (
-		mu   sync.Mutex
-		errs []error
-		wg   sync.WaitGroup
+		mu      sync.Mutex
+		errs    []error
+		indexed []MailboxID // every mailbox that exists, for the index
+		wg      sync.WaitGroup
 	)
 	for range workers {
 		wg.Go(func() {
 			for b := range jobs {
 				out, err := s.provisionOne(ctx, hasher, b)
 				mu.Lock()
+				if err == nil && out != outcomeDeleted {
+					indexed = append(indexed, b.ID)
+				}
 				switch {
 				case err != nil:
 					errs = append(errs, fmt.Errorf("state: provision %s: %w", b.ID, err))
@@ -140,6 +209,8 @@ func (s *Store) Provision(ctx context.Context, boxes []MailboxConfig) (Provision
 					report.Created++
 				case out == outcomeUpdated:
 					report.Updated++
+				case out == outcomeSkipped, out == outcomeDeleted:
+					report.Skipped++
 				default:
 					report.Unchanged++
 				}
@@ -160,12 +231,16 @@ feed:
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("state: provision: %w", err))
 	}
+	if err := s.indexMailboxes(ctx, indexed...); err != nil {
+		errs = append(errs, fmt.Errorf("state: provision: %w", err))
+	}
 
 	s.log.Info("provisioned mailboxes",
 		zap.Int("mailboxes", len(boxes)),
 		zap.Int("created", report.Created),
 		zap.Int("updated", report.Updated),
 		zap.Int("unchanged", report.Unchanged),
+		zap.Int("skipped", report.Skipped),
 		zap.Int("failed", len(errs)),
 		zap.Duration("took", time.Since(start)))
 	return report, errors.Join(errs...)
@@ -178,6 +253,8 @@ func (s *Store) provisionOne(ctx context.Context, hasher *pinHasher, b MailboxCo
 		pin = s.cfg.DefaultPIN
 	}
 	isDefault := boolFlag(pin == s.cfg.DefaultPIN)
+	review := reviewFlag(b.Options.Review)
+	opts := optionsArgs(b.Options)
 	key := boxKey(b.ID)
 	var newHash []byte // hashed at most once, however many attempts
 
@@ -187,9 +264,12 @@ func (s *Store) provisionOne(ctx context.Context, hasher *pinHasher, b MailboxCo
 		if err := ctx.Err(); err != nil {
 			return 0, err
 		}
-		vals, err := s.rdb.HMGet(ctx, key, fieldPINHash, fieldPINSource, fieldPINVer).Result()
+		vals, err := s.rdb.HMGet(ctx, key, fieldPINHash, fieldPINSource, fieldPINVer, fieldManaged).Result()
 		if err != nil {
 			return 0, err
+		}
+		if managed, _ := vals[3].(string); managed == managedAPI {
+			return s.skipped(b.ID, "managed through the admin API")
 		}
 		stored, hasHash := vals[0].(string)
 		if !hasHash && tryCreate {
@@ -198,10 +278,15 @@ func (s *Store) provisionOne(ctx context.Context, hasher *pinHasher, b MailboxCo
 					return 0, err
 				}
 			}
-			created, err := mailboxCreateScript.Run(ctx, s.rdb, []string{key},
-				b.Name, b.Email, b.Language, newHash, isDefault, time.Now().UnixMilli()).Int64()
+			args := append([]any{b.Name, b.Email, b.Language, newHash, isDefault, s.now().UnixMilli(), review,
+				b.Notify.Pager, b.Notify.Attach, boolFlag(b.Notify.DeleteAfterEmail), b.Notify.Timezone}, withHidden(opts, b.Hidden)...)
+			created, err := mailboxCreateScript.Run(ctx, s.rdb, []string{key, tombstoneKey(b.ID)}, args...).Int64()
 			if err != nil {
 				return 0, err
+			}
+			if created == 2 {
+				s.log.Info("configured mailbox left alone: deleted by an administrator", zap.Stringer("mailbox", b.ID))
+				return outcomeDeleted, nil
 			}
 			if created == 1 {
 				s.log.Debug("mailbox created", zap.Stringer("mailbox", b.ID))
@@ -216,7 +301,7 @@ func (s *Store) provisionOne(ctx context.Context, hasher *pinHasher, b MailboxCo
 		source, _ := vals[1].(string)
 		version, _ := vals[2].(string)
 		var hashArg, defaultArg string
-		if source != pinSourceOwner {
+		if source == "" || source == pinSourceConfig {
 			if !hasher.match(stored, pin) {
 				if newHash == nil {
 					if newHash, err = hasher.hash(pin); err != nil {
@@ -227,13 +312,17 @@ func (s *Store) provisionOne(ctx context.Context, hasher *pinHasher, b MailboxCo
 			}
 			defaultArg = isDefault
 		}
-		res, err := mailboxUpdateScript.Run(ctx, s.rdb, []string{key},
-			b.Name, b.Email, b.Language, hashArg, defaultArg, version).Int64Slice()
+		args := append([]any{b.Name, b.Email, b.Language, hashArg, defaultArg, version, review,
+			b.Notify.Pager, b.Notify.Attach, boolFlag(b.Notify.DeleteAfterEmail), b.Notify.Timezone}, withHidden(opts, b.Hidden)...)
+		res, err := mailboxUpdateScript.Run(ctx, s.rdb, []string{key}, args...).Int64Slice()
 		if err != nil {
 			return 0, err
 		}
 		if len(res) != 2 {
 			return 0, fmt.Errorf("mailbox_update returned %v", res)
+		}
+		if res[0] == -2 {
+			return s.skipped(b.ID, "managed through the admin API")
 		}
 		if res[0] < 0 {
 			tryCreate = true // deleted meanwhile: create it again
@@ -257,6 +346,12 @@ func (s *Store) provisionOne(ctx context.Context, hasher *pinHasher, b MailboxCo
 	return 0, fmt.Errorf("mailbox changed under us %d times", provisionAttempts)
 }
 
+// skipped logs a configured mailbox that Provision leaves alone.
+func (s *Store) skipped(id MailboxID, why string) (provisionOutcome, error) {
+	s.log.Info("configured mailbox left alone: "+why, zap.Stringer("mailbox", id))
+	return outcomeSkipped, nil
+}
+
 // Mailbox returns a provisioned mailbox, or an error wrapping
 // ErrMailboxNotFound.
 func (s *Store) Mailbox(ctx context.Context, id MailboxID) (Mailbox, error) {
@@ -270,14 +365,44 @@ func (s *Store) Mailbox(ctx context.Context, id MailboxID) (Mailbox, error) {
 	if len(fields) == 0 {
 		return Mailbox{}, fmt.Errorf("state: mailbox %s: %w", id, ErrMailboxNotFound)
 	}
-	return Mailbox{
-		ID:                id,
-		Name:              fields[fieldName],
-		Email:             fields[fieldEmail],
-		Language:          fields[fieldLanguage],
+	return decodeMailbox(id, fields), nil
+}
+
+// decodeMailbox builds a Mailbox from its stored HASH fields.
+func decodeMailbox(id MailboxID, fields map[string]string) Mailbox {
+	m := Mailbox{
+		ID:       id,
+		Name:     fields[fieldName],
+		Email:    fields[fieldEmail],
+		Language: fields[fieldLanguage],
+		Notify: NotifySettings{
+			Pager:            fields[fieldPager],
+			Attach:           fields[fieldAttach],
+			DeleteAfterEmail: fields[fieldDeleteMail] == "1",
+			Timezone:         fields[fieldTimezone],
+		},
 		PINIsDefault:      fields[fieldPINDefault] == "1",
 		PINChangedByOwner: fields[fieldPINSource] == pinSourceOwner,
-	}, nil
+		PINSource:         fields[fieldPINSource],
+		ManagedByAPI:      fields[fieldManaged] == managedAPI,
+		Hidden:            fields[fieldHidden] == "1",
+	}
+	if m.PINSource == "" {
+		m.PINSource = pinSourceConfig
+	}
+	m.Options = decodeOptions(fields)
+	if ms, err := strconv.ParseInt(fields[fieldCreated], 10, 64); err == nil && ms > 0 {
+		m.Created = time.UnixMilli(ms)
+	}
+	return m
+}
+
+// reviewFlag is how an optional review setting is stored: "" for none.
+func reviewFlag(r *bool) string {
+	if r == nil {
+		return ""
+	}
+	return boolFlag(*r)
 }
 
 // MailboxExists reports whether the mailbox has been provisioned.
@@ -298,4 +423,20 @@ func boolFlag(b bool) string {
 		return "1"
 	}
 	return "0"
+}
+
+// hiddenFlag is the stored form of the directory's hidden flag: "1", or ""
+// for a listed mailbox (not written, or removed).
+func hiddenFlag(hidden bool) string {
+	if hidden {
+		return "1"
+	}
+	return ""
+}
+
+// withHidden adds the directory's hidden flag to the option pairs of
+// optionsArgs (a count, then field/value pairs) as one more pair.
+func withHidden(opts []any, hidden bool) []any {
+	out := append([]any{opts[0].(int) + 1}, opts[1:]...)
+	return append(out, fieldHidden, hiddenFlag(hidden))
 }

@@ -25,7 +25,7 @@ const (
 // current state. Errors wrap ErrMessageNotFound, ErrInvalidMessageID,
 // ErrInvalidFolder, or ErrMailboxFull when to already holds
 // Config.MaxMessages messages (app_voicemail's ERROR_MAX_MSGS; nothing is
-// written).
+// written), or ErrNotReplicated (the message was moved on the master).
 func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder) (MWI, error) {
 	if err := id.Validate(); err != nil {
 		return MWI{}, err
@@ -33,11 +33,12 @@ func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder)
 	if err := ValidateMessageID(msgID); err != nil {
 		return MWI{}, err
 	}
-	if !to.valid() {
+	if to.Validate() != nil {
 		return MWI{}, fmt.Errorf("state: move %s of %s: %w: %d", msgID, id, ErrInvalidFolder, int(to))
 	}
 	keys := append(folderKeys(id), versionKey(id), messageKey(id, msgID))
-	res, err := messageMoveScript.Run(ctx, s.rdb, keys, msgID, int(to), s.cfg.MaxMessages).Slice()
+	cmd, notReplicated := s.runReplicated(ctx, messageMoveScript, keys, msgID, int(to), s.cfg.MaxMessages)
+	res, err := cmd.Slice()
 	if err != nil {
 		return MWI{}, fmt.Errorf("state: move %s of %s to %v: %w", msgID, id, to, err)
 	}
@@ -50,9 +51,9 @@ func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder)
 	case moveDone:
 		s.log.Debug("message moved", zap.Stringer("mailbox", id), zap.String("message", msgID),
 			zap.Stringer("folder", to), zap.Int64("version", mwi.Version))
-		return mwi, nil
+		return mwi, s.atRisk(notReplicated, "move %s of %s to %v", msgID, id, to)
 	case moveSame:
-		return mwi, nil
+		return mwi, s.atRisk(notReplicated, "move %s of %s to %v", msgID, id, to)
 	case moveNotFound:
 		return MWI{}, fmt.Errorf("state: move %s of %s to %v: %w", msgID, id, to, ErrMessageNotFound)
 	case moveFull:
@@ -66,8 +67,9 @@ func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder)
 // CloseFolder applies what happened while a caller browsed folder f, as
 // app_voicemail's close_mailbox does when the caller leaves the folder or
 // hangs up: the deleted messages are removed from whatever folder holds
-// them, and, when f is New, the heard messages (those not deleted) move to
-// Old, keeping their received time. A heard message stays in New when Old
+// them, and, when f is New or Urgent, the heard messages (those not
+// deleted) move to Old, keeping their received time. A heard message stays
+// in its folder when Old
 // already holds Config.MaxMessages messages, as close_mailbox keeps it when
 // "destination folder full". Ids of messages that no longer exist are
 // ignored, and heard messages of other folders stay where they are.
@@ -77,12 +79,14 @@ func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder)
 // metadata is gone (a crash in between leaves an orphan file for a janitor,
 // never a message without audio), and the message-waiting state after the
 // change. Errors wrap ErrInvalidMessageID or ErrInvalidFolder for bad input,
-// and nothing is written then.
+// and nothing is written then; or ErrNotReplicated, with removed and mwi as
+// if it succeeded: the change was made on the master, and the audio of
+// removed must stay until it is known to have survived (a janitor's work).
 func (s *Store) CloseFolder(ctx context.Context, id MailboxID, f Folder, heard, deleted []string) (removed []string, mwi MWI, err error) {
 	if err := id.Validate(); err != nil {
 		return nil, MWI{}, err
 	}
-	if !f.valid() {
+	if f.Validate() != nil {
 		return nil, MWI{}, fmt.Errorf("state: close folder of %s: %w: %d", id, ErrInvalidFolder, int(f))
 	}
 	dels, err := uniqueMessageIDs(deleted, nil)
@@ -97,8 +101,8 @@ func (s *Store) CloseFolder(ctx context.Context, id MailboxID, f Folder, heard, 
 	if err != nil {
 		return nil, MWI{}, fmt.Errorf("state: close %v of %s: heard: %w", f, id, err)
 	}
-	if f != FolderNew {
-		heardNew = nil // only New's heard messages move (close_mailbox: INBOX)
+	if !f.Unheard() {
+		heardNew = nil // only New's and Urgent's heard messages move (close_mailbox: INBOX, Urgent)
 	}
 
 	ids := append(heardNew, dels...)
@@ -109,7 +113,8 @@ func (s *Store) CloseFolder(ctx context.Context, id MailboxID, f Folder, heard, 
 		keys = append(keys, messageKey(id, m))
 		args = append(args, m)
 	}
-	res, err := folderCloseScript.Run(ctx, s.rdb, keys, args...).Slice()
+	cmd, notReplicated := s.runReplicated(ctx, folderCloseScript, keys, args...)
+	res, err := cmd.Slice()
 	if err != nil {
 		return nil, MWI{}, fmt.Errorf("state: close %v of %s: %w", f, id, err)
 	}
@@ -124,12 +129,12 @@ func (s *Store) CloseFolder(ctx context.Context, id MailboxID, f Folder, heard, 
 		}
 	}
 	if kept > 0 {
-		s.log.Warn("Old folder full: heard messages left in New", zap.Stringer("mailbox", id),
+		s.log.Warn("Old folder full: heard messages left unmoved", zap.Stringer("mailbox", id),
 			zap.Int64("kept", kept), zap.Int("max", s.cfg.MaxMessages))
 	}
 	s.log.Debug("folder closed", zap.Stringer("mailbox", id), zap.Stringer("folder", f),
 		zap.Int("heard", len(heardNew)), zap.Int("deleted", len(removed)), zap.Int64("version", mwi.Version))
-	return removed, mwi, nil
+	return removed, mwi, s.atRisk(notReplicated, "close %v of %s", f, id)
 }
 
 // uniqueMessageIDs validates ids and returns them without duplicates and

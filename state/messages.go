@@ -28,8 +28,9 @@ type Message struct {
 	ID string
 	// Mailbox is the mailbox holding the message.
 	Mailbox MailboxID
-	// Folder is the folder holding the message. Deposit files every
-	// message into FolderNew.
+	// Folder is the folder holding the message. Deposit files a message
+	// into FolderNew, or into FolderUrgent when it is urgent (either
+	// Urgent or Folder FolderUrgent says so).
 	Folder Folder
 	// Recording is the ARI stored recording name of the audio (see package
 	// recordings), without its format extension.
@@ -51,6 +52,14 @@ type Message struct {
 	// Intro is the recording of an introduction that a forwarding owner
 	// recorded for this copy, played before the message; "" for none.
 	Intro string
+	// Urgent marks a message left as urgent (app_voicemail's U option,
+	// or key 4 in the caller's review): Deposit files it into
+	// FolderUrgent, its notifications say so, and a forwarded copy keeps
+	// it. It stays set once the message is heard and moved to Old.
+	Urgent bool
+	// Transcript is the automatic transcript of the audio (mail.transcribe),
+	// "" for none; SetTranscript sets it.
+	Transcript string
 }
 
 // prepareMessage checks m and returns it as it will be stored: caller ID
@@ -58,14 +67,27 @@ type Message struct {
 // canonical form. Errors wrap ErrInvalidMessage (and ErrInvalidMailbox or
 // ErrInvalidMessageID where they apply).
 func prepareMessage(m Message) (Message, error) {
+	switch {
+	case m.Folder == FolderUrgent:
+		m.Urgent = true
+	case m.Folder != FolderNew:
+		return Message{}, fmt.Errorf("%w: deposited into %v; deposits go to New or Urgent", ErrInvalidMessage, m.Folder)
+	case m.Urgent:
+		m.Folder = FolderUrgent
+	}
+	return prepareStored(m)
+}
+
+// prepareStored checks and cleans m as prepareMessage does, in any folder.
+func prepareStored(m Message) (Message, error) {
 	if err := m.Mailbox.Validate(); err != nil {
 		return Message{}, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
 	if err := ValidateMessageID(m.ID); err != nil {
 		return Message{}, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
-	if m.Folder != FolderNew {
-		return Message{}, fmt.Errorf("%w: deposited into %v; deposits go to New", ErrInvalidMessage, m.Folder)
+	if err := m.Folder.Validate(); err != nil {
+		return Message{}, fmt.Errorf("%w: %w", ErrInvalidMessage, err)
 	}
 	if m.Intro != "" && !validRecordingName(m.Intro) {
 		return Message{}, fmt.Errorf("%w: introduction recording name %q", ErrInvalidMessage, clip(m.Intro))
@@ -100,6 +122,12 @@ func prepareMessage(m Message) (Message, error) {
 // Caller ID comes from the far end, so it is cleaned rather than refused: a
 // message must not be lost over its envelope.
 func cleanCallerField(s string) string {
+	return cleanText(s, maxCallerLen)
+}
+
+// cleanText drops invalid UTF-8 and control characters from s and cuts it
+// to max bytes on a character boundary.
+func cleanText(s string, max int) string {
 	s = strings.ToValidUTF8(s, "")
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
@@ -107,10 +135,10 @@ func cleanCallerField(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) <= maxCallerLen {
+	if len(s) <= max {
 		return s
 	}
-	cut := maxCallerLen
+	cut := max
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}
@@ -144,7 +172,7 @@ func validRecordingName(name string) bool {
 // decodeMessage builds a Message from its stored HASH fields, checking each.
 func decodeMessage(mb MailboxID, msgID string, f map[string]string) (Message, error) {
 	folder, err := strconv.Atoi(f[fieldMsgFolder])
-	if err != nil || !Folder(folder).valid() {
+	if err != nil || Folder(folder).Validate() != nil {
 		return Message{}, fmt.Errorf("folder %q", clip(f[fieldMsgFolder]))
 	}
 	received, err := strconv.ParseInt(f[fieldMsgReceived], 10, 64)
@@ -178,6 +206,8 @@ func decodeMessage(mb MailboxID, msgID string, f map[string]string) (Message, er
 		Duration:   time.Duration(duration) * time.Millisecond,
 		Origin:     origin.String(),
 		Intro:      intro,
+		Urgent:     f[fieldMsgUrgent] == "1",
+		Transcript: f[fieldMsgTranscript],
 	}, nil
 }
 
@@ -189,8 +219,17 @@ const (
 )
 
 // Deposit files a new message into the New folder of m.Mailbox, as
-// app_voicemail's VoiceMail() does into INBOX, and returns the mailbox's
+// app_voicemail's VoiceMail() does into INBOX (into the Urgent folder when
+// m is urgent, as its U option does), and returns the mailbox's
 // message-waiting state after it.
+//
+// When the mailbox has an email or a pager address, the same script queues
+// a notification per address in the mailbox's outbox (see
+// TakeNotifications): a message is never stored without its
+// notifications, and a message copied by a forward (Origin set to another
+// mailbox) is notified as forwarded. Deposit then marks the outbox due
+// (HintOutbox); should that fail, the outbox is found by the next
+// RescanOutboxes.
 //
 // The deposit is one script and idempotent on m.ID: depositing an id that
 // is already stored writes nothing and returns the current state, so a
@@ -198,12 +237,16 @@ const (
 // message. (An id whose message has since been deleted would be stored
 // again; ids are fresh per recording, so only a retry can repeat one.)
 //
-// When New already holds Config.MaxMessages messages (app_voicemail's
-// maxmsg), nothing is written and the error wraps ErrMailboxFull; the MWI
+// When the destination folder already holds Config.MaxMessages messages,
+// or the mailbox's own Options.MaxMessages (app_voicemail's maxmsg,
+// counted in the destination folder), nothing is written and the error wraps ErrMailboxFull; the MWI
 // returned is still the current state. A message that cannot be stored as
 // given is refused before anything reaches Redis with an error wrapping
 // ErrInvalidMessage: see Message for what Deposit cleans up rather than
-// refuses.
+// refuses. With Config.MinReplicas set, a deposit that fewer replicas
+// confirmed in time returns the MWI and an error wrapping
+// ErrNotReplicated: retrying it is safe, and is how it reaches the new
+// master after a failover.
 func (s *Store) Deposit(ctx context.Context, m Message) (MWI, error) {
 	prepared, err := prepareMessage(m)
 	if err != nil {
@@ -211,10 +254,16 @@ func (s *Store) Deposit(ctx context.Context, m Message) (MWI, error) {
 	}
 	m = prepared
 	mb := m.Mailbox
-	res, err := messageDepositScript.Run(ctx, s.rdb,
-		[]string{messageKey(mb, m.ID), folderKey(mb, FolderNew), folderKey(mb, FolderOld), versionKey(mb)},
+	kind := notifyNew
+	if m.Origin != mb.String() {
+		kind = notifyForward
+	}
+	cmd, notReplicated := s.runReplicated(ctx, messageDepositScript,
+		[]string{messageKey(mb, m.ID), folderKey(mb, FolderNew), folderKey(mb, FolderOld), versionKey(mb),
+			boxKey(mb), outboxKey(mb), folderKey(mb, FolderUrgent)},
 		m.ID, s.cfg.MaxMessages, m.Received.UnixMilli(), m.Recording, m.CallerNum, m.CallerName,
-		m.Duration.Milliseconds(), m.Origin, m.Intro).Slice()
+		m.Duration.Milliseconds(), m.Origin, m.Intro, boolFlag(m.Urgent), kind)
+	res, err := cmd.Slice()
 	if err != nil {
 		return MWI{}, fmt.Errorf("state: deposit %s in %s: %w", m.ID, mb, err)
 	}
@@ -225,12 +274,23 @@ func (s *Store) Deposit(ctx context.Context, m Message) (MWI, error) {
 	}
 	switch status {
 	case depositWritten:
+		queued, _ := replyInt(res, 4)
 		s.log.Info("message deposited", zap.Stringer("mailbox", mb), zap.String("message", m.ID),
-			zap.Int("new", mwi.New), zap.Int64("version", mwi.Version))
-		return mwi, nil
+			zap.Int("new", mwi.New), zap.Int64("version", mwi.Version), zap.Int64("notifications", queued))
+		if queued > 0 {
+			if err := s.HintOutbox(ctx, mb); err != nil {
+				s.log.Warn("mark the outbox due; the next rescan finds it", zap.Stringer("mailbox", mb), zap.Error(err))
+			}
+		}
+		return mwi, s.atRisk(notReplicated, "deposit %s in %s", m.ID, mb)
 	case depositExists:
 		s.log.Info("message already deposited", zap.Stringer("mailbox", mb), zap.String("message", m.ID))
-		return mwi, nil
+		// The first attempt may have queued notifications and failed
+		// before marking the outbox due; a hint too many costs a visit.
+		if err := s.HintOutbox(ctx, mb); err != nil {
+			s.log.Warn("mark the outbox due; the next rescan finds it", zap.Stringer("mailbox", mb), zap.Error(err))
+		}
+		return mwi, s.atRisk(notReplicated, "deposit %s in %s", m.ID, mb)
 	case depositFull:
 		s.log.Warn("mailbox full: message refused", zap.Stringer("mailbox", mb), zap.String("message", m.ID),
 			zap.Int("new", mwi.New), zap.Int("max", s.cfg.MaxMessages))
@@ -248,7 +308,7 @@ func (s *Store) Messages(ctx context.Context, id MailboxID, f Folder) ([]Message
 	if err := id.Validate(); err != nil {
 		return nil, err
 	}
-	if !f.valid() {
+	if f.Validate() != nil {
 		return nil, fmt.Errorf("state: messages of %s: %w: %d", id, ErrInvalidFolder, int(f))
 	}
 	ids, err := s.rdb.ZRange(ctx, folderKey(id, f), 0, -1).Result()
@@ -261,7 +321,7 @@ func (s *Store) Messages(ctx context.Context, id MailboxID, f Folder) ([]Message
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, msgID := range ids {
-			if validMessageID(msgID) {
+			if ValidateMessageID(msgID) == nil {
 				cmds[i] = p.HGetAll(ctx, messageKey(id, msgID))
 			}
 		}

@@ -144,7 +144,7 @@ func TestDepositFull(t *testing.T) {
 	for i := range 3 {
 		deposit(t, s, testMessage(mb, fmt.Sprint("m", i), int64(i)))
 	}
-	keys := rdb.Keys(ctx, "*").Val()
+	keys := allKeys(t, rdb)
 	mwi, err := s.Deposit(ctx, testMessage(mb, "m3", 3))
 	if !errors.Is(err, ErrMailboxFull) {
 		t.Fatalf("fourth deposit = %v, want ErrMailboxFull", err)
@@ -152,7 +152,7 @@ func TestDepositFull(t *testing.T) {
 	if mwi != (MWI{New: 3, Version: 3}) {
 		t.Errorf("MWI with the refusal = %+v", mwi)
 	}
-	if after := rdb.Keys(ctx, "*").Val(); len(after) != len(keys) {
+	if after := allKeys(t, rdb); len(after) != len(keys) {
 		t.Errorf("keys %v after a refused deposit, had %v", after, keys)
 	}
 	if n := rdb.Exists(ctx, messageKey(mb, "m3")).Val(); n != 0 {
@@ -309,10 +309,10 @@ func TestMessagesOrderAndSkips(t *testing.T) {
 	if msgs, err := s.Messages(ctx, mustID(t, "9999"), FolderNew); err != nil || len(msgs) != 0 {
 		t.Errorf("Messages(unknown mailbox) = %v, %v", msgs, err)
 	}
-	if _, err := s.Messages(ctx, mb, Folder(5)); !errors.Is(err, ErrInvalidFolder) {
-		t.Errorf("Messages(folder 5) = %v", err)
+	if _, err := s.Messages(ctx, mb, Folder(6)); !errors.Is(err, ErrInvalidFolder) {
+		t.Errorf("Messages(folder 6) = %v", err)
 	}
-	if _, err := s.Messages(ctx, MailboxID{"1001", "../x"}, FolderNew); !errors.Is(err, ErrInvalidMailbox) {
+	if _, err := s.Messages(ctx, MailboxID{Number: "1001", Context: "../x"}, FolderNew); !errors.Is(err, ErrInvalidMailbox) {
 		t.Errorf("Messages(bad mailbox) = %v", err)
 	}
 }

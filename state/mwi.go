@@ -15,7 +15,9 @@ import (
 // script or transaction, so a version always names the counts it came
 // with.
 type MWI struct {
-	// New is the number of messages in the New folder.
+	// New is the number of messages waiting: those of the New and the
+	// Urgent folders, which app_voicemail's lamp counts as new
+	// (queue_mwi_event publishes new + urgent).
 	New int
 	// Old is the number of messages in the Old folder.
 	Old int
@@ -41,13 +43,14 @@ func (s *Store) MWIState(ctx context.Context, id MailboxID) (MWI, error) {
 	if err := id.Validate(); err != nil {
 		return MWI{}, err
 	}
-	var newCmd, oldCmd *redis.IntCmd
+	var newCmd, urgentCmd, oldCmd *redis.IntCmd
 	var verCmd *redis.StringCmd
 	// MULTI/EXEC rather than a plain pipeline: a deposit landing between
 	// the reads would pair old counts with the new version, and a publisher
 	// claiming that version would then publish stale counts.
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		newCmd = p.ZCard(ctx, folderKey(id, FolderNew))
+		urgentCmd = p.ZCard(ctx, folderKey(id, FolderUrgent))
 		oldCmd = p.ZCard(ctx, folderKey(id, FolderOld))
 		verCmd = p.Get(ctx, versionKey(id))
 		return nil
@@ -55,7 +58,7 @@ func (s *Store) MWIState(ctx context.Context, id MailboxID) (MWI, error) {
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return MWI{}, fmt.Errorf("state: MWI state of %s: %w", id, err)
 	}
-	for _, c := range []redis.Cmder{newCmd, oldCmd} {
+	for _, c := range []redis.Cmder{newCmd, urgentCmd, oldCmd} {
 		if err := c.Err(); err != nil {
 			return MWI{}, fmt.Errorf("state: MWI state of %s: %w", id, err)
 		}
@@ -66,7 +69,7 @@ func (s *Store) MWIState(ctx context.Context, id MailboxID) (MWI, error) {
 			return MWI{}, fmt.Errorf("state: MWI state of %s: version %q: %w", id, clip(v), err)
 		}
 	}
-	return MWI{New: int(newCmd.Val()), Old: int(oldCmd.Val()), Version: ver}, nil
+	return MWI{New: int(newCmd.Val() + urgentCmd.Val()), Old: int(oldCmd.Val()), Version: ver}, nil
 }
 
 // ClaimMWI reports whether a publisher holding version v of a mailbox's
@@ -91,4 +94,44 @@ func (s *Store) ClaimMWI(ctx context.Context, id MailboxID, v int64) (bool, erro
 		return false, fmt.Errorf("state: claim MWI of %s at %d: %w", id, v, err)
 	}
 	return won == 1, nil
+}
+
+// NotifyMWIChanged tells every running instance that id's counts changed
+// outside a call (the admin CLI moved or deleted a message), on the Pub/Sub
+// channel vm:mwi:changed: each one that hears it publishes the counts if
+// nobody has yet (ClaimMWI), so the phones' lamps follow. An instance that
+// is not running hears nothing; it publishes every mailbox's counts when
+// it connects to Asterisk.
+func (s *Store) NotifyMWIChanged(ctx context.Context, id MailboxID) error {
+	if err := id.Validate(); err != nil {
+		return err
+	}
+	if err := s.rdb.Publish(ctx, mwiChangedChannel, id.String()).Err(); err != nil {
+		return fmt.Errorf("state: notify MWI change of %s: %w", id, err)
+	}
+	return nil
+}
+
+// WatchMWIChanged calls changed with each mailbox that NotifyMWIChanged
+// names, until ctx ends; then it returns ctx's error. The subscription
+// reconnects by itself after a Redis failure (notifications sent meanwhile
+// are lost). A message that is no mailbox id is ignored. changed runs on
+// the watcher's goroutine and must not block.
+func (s *Store) WatchMWIChanged(ctx context.Context, changed func(MailboxID)) error {
+	sub := s.rdb.Subscribe(ctx, mwiChangedChannel)
+	defer func() { _ = sub.Close() }()
+	ch := sub.Channel()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case m, ok := <-ch:
+			if !ok {
+				return ctx.Err()
+			}
+			if id, err := ParseMailbox(m.Payload); err == nil {
+				changed(id)
+			}
+		}
+	}
 }

@@ -55,7 +55,7 @@ func TestClaimMWIPerMailbox(t *testing.T) {
 	if ok, err := s.ClaimMWI(ctx, mustID(t, "1003"), 1); !ok || err != nil {
 		t.Errorf("claim over garbage = %v, %v", ok, err)
 	}
-	if _, err := s.ClaimMWI(ctx, MailboxID{"x", "default"}, 1); !errors.Is(err, ErrInvalidMailbox) {
+	if _, err := s.ClaimMWI(ctx, MailboxID{Number: "x", Context: "default"}, 1); !errors.Is(err, ErrInvalidMailbox) {
 		t.Errorf("bad mailbox: %v", err)
 	}
 }

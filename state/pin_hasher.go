@@ -2,8 +2,6 @@ package state
 
 import (
 	"sync"
-
-	"golang.org/x/crypto/bcrypt"
 )
 
 // pinHasher does the bcrypt work of one Provision call, sparing what it can
@@ -21,7 +19,7 @@ import (
 // for concurrent use by the Provision workers.
 type pinHasher struct {
 	defaultPIN string
-	cost       int
+	scheme     pinScheme
 
 	once        sync.Once
 	defaultHash []byte
@@ -32,25 +30,25 @@ type pinHasher struct {
 }
 
 // newPINHasher returns a pinHasher for one Provision call.
-func newPINHasher(defaultPIN string, cost int) *pinHasher {
-	return &pinHasher{defaultPIN: defaultPIN, cost: cost, matches: make(map[string]bool)}
+func newPINHasher(defaultPIN string, scheme pinScheme) *pinHasher {
+	return &pinHasher{defaultPIN: defaultPIN, scheme: scheme, matches: make(map[string]bool)}
 }
 
-// hash returns a bcrypt hash of pin.
+// hash returns a hash of pin (pinScheme.hash).
 func (h *pinHasher) hash(pin string) ([]byte, error) {
 	if pin != h.defaultPIN {
-		return bcrypt.GenerateFromPassword([]byte(pin), h.cost)
+		return h.scheme.hash([]byte(pin))
 	}
 	h.once.Do(func() {
-		h.defaultHash, h.defaultErr = bcrypt.GenerateFromPassword([]byte(pin), h.cost)
+		h.defaultHash, h.defaultErr = h.scheme.hash([]byte(pin))
 	})
 	return h.defaultHash, h.defaultErr
 }
 
-// match reports whether stored is a bcrypt hash of pin.
+// match reports whether stored is a hash of pin (pinScheme.compare).
 func (h *pinHasher) match(stored, pin string) bool {
 	if pin != h.defaultPIN {
-		return bcrypt.CompareHashAndPassword([]byte(stored), []byte(pin)) == nil
+		return h.scheme.compare([]byte(stored), []byte(pin)) == nil
 	}
 	h.mu.Lock()
 	ok, known := h.matches[stored]
@@ -60,7 +58,7 @@ func (h *pinHasher) match(stored, pin string) bool {
 	}
 	// Two workers may both compare the same new hash; the result is the
 	// same, and holding the lock over a bcrypt compare would serialise them.
-	ok = bcrypt.CompareHashAndPassword([]byte(stored), []byte(pin)) == nil
+	ok = h.scheme.compare([]byte(stored), []byte(pin)) == nil
 	h.mu.Lock()
 	h.matches[stored] = ok
 	h.mu.Unlock()

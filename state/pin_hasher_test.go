@@ -9,7 +9,7 @@ import (
 )
 
 func TestPINHasher(t *testing.T) {
-	h := newPINHasher("1234", bcrypt.MinCost)
+	h := newPINHasher("1234", pinScheme{cost: bcrypt.MinCost})
 	var (
 		wg     sync.WaitGroup
 		hashes [8][]byte

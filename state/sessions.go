@@ -83,9 +83,10 @@ const (
 // else now) and makes the record live Config.SessionTTL from now.
 //
 // The write is a compare-and-set on the epoch: if the stored session has a
-// higher epoch, nothing is written and the error wraps ErrStaleEpoch, so an
-// owner that was paused while another instance took the call over cannot
-// overwrite the new owner's state. A stored record that cannot be decoded is
+// higher epoch, or the call has ended (EndSession), nothing is written and
+// the error wraps ErrStaleEpoch, so an owner that was paused while another
+// instance took the call over cannot overwrite the new owner's state, nor
+// bring the session of a call the new owner ended back to life. A stored record that cannot be decoded is
 // not overwritten either (ErrCorruptSession). Errors wrap
 // ErrInvalidChannelID or ErrInvalidSession for bad input.
 func (s *Store) SaveSession(ctx context.Context, sess Session) error {
@@ -115,7 +116,7 @@ func (s *Store) SaveSession(ctx context.Context, sess Session) error {
 		created = sess.Created.UnixMilli()
 	}
 	res, err := sessionSaveScript.Run(ctx, s.rdb, []string{sessionKey(sess.ChannelID)},
-		sess.Epoch, s.cfg.SessionTTL.Milliseconds(), time.Now().UnixMilli(), created,
+		sess.Epoch, s.cfg.SessionTTL.Milliseconds(), s.now().UnixMilli(), created,
 		sess.Instance, sess.App, sess.Mailbox, []byte(sess.Menu), writeListing, []byte(sess.Listing)).Slice()
 	if err != nil {
 		return fmt.Errorf("state: save session %s: %w", sess.ChannelID, err)
@@ -147,7 +148,7 @@ func (s *Store) LoadSession(ctx context.Context, channelID string) (Session, err
 	if err != nil {
 		return Session{}, fmt.Errorf("state: load session %s: %w", channelID, err)
 	}
-	if len(fields) == 0 {
+	if len(fields) == 0 || fields[fieldSessEnded] != "" {
 		return Session{}, fmt.Errorf("state: load session %s: %w", channelID, ErrSessionNotFound)
 	}
 	sess, err := decodeSession(channelID, fields)

@@ -35,3 +35,17 @@ func TestValidChannelID(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateNotify(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for _, ok := range []struct{ attach, tz *string }{{nil, nil}, {s(""), s("")}, {s("mp3"), s("Europe/Paris")}, {s("none"), s("America/Port-au-Prince")}, {s("wav"), s("UTC")}} {
+		if err := validateNotify(nil, ok.attach, ok.tz); err != nil {
+			t.Errorf("%v %v: %v", ok.attach, ok.tz, err)
+		}
+	}
+	for _, bad := range []struct{ attach, tz *string }{{s("ogg"), nil}, {s("WAV"), nil}, {nil, s("Mars/Olympus")}, {nil, s("../../etc/passwd")}, {nil, s("/etc/localtime")}, {nil, s("Europe/Paris ")}} {
+		if err := validateNotify(nil, bad.attach, bad.tz); !errors.Is(err, ErrInvalidMailboxField) {
+			t.Errorf("%v %v: %v", bad.attach, bad.tz, err)
+		}
+	}
+}

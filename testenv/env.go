@@ -7,8 +7,8 @@ package testenv
 
 import (
 	"errors"
-	"fmt"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -57,34 +57,53 @@ func Load() (Env, error) {
 	return e, nil
 }
 
-// Require returns the environment, or skips the test when it is not up. In
-// CI (CI=true) a missing environment fails the test instead: integration
-// tests must run there.
+// CI reports whether the tests run in CI: the environment variable CI is
+// set to anything but "", "0" or "false" (.ci/run sets CI=true). See
+// Missing for what it changes.
+func CI() bool {
+	v := os.Getenv("CI")
+	if v == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(v)
+	return err != nil || b
+}
+
+// Missing is the one rule for a test that needs a part of the test
+// environment which is not there (testenv/up not run, the second
+// Asterisk on a chroot fallback, sipp, root): on a developer's machine it
+// skips the test, saying why; in CI (see CI) it fails the test, because
+// there testenv/test sets up every part and a test that skipped would
+// pass without having run. A test that skips by choice (testing.Short, a
+// disruptive test run on its own) calls tb.Skip itself.
+func Missing(tb testing.TB, why string) {
+	tb.Helper()
+	if CI() {
+		tb.Fatalf("CI: %s", why)
+		return
+	}
+	tb.Skip(why)
+}
+
+// Require returns the environment, or calls Missing when it is not up.
 func Require(tb testing.TB) Env {
 	tb.Helper()
 	e, err := Load()
-	if err == nil {
-		return e
+	if err != nil {
+		Missing(tb, err.Error())
+		return Env{}
 	}
-	if os.Getenv("CI") != "" {
-		tb.Fatalf("%v", err)
-	}
-	tb.Skip(fmt.Sprint(err))
-	return Env{}
+	return e
 }
 
-// RequireB is Require for tests that need the second Asterisk too. When
-// testenv runs only one (the chroot fallback) it skips the test, or fails
-// it in CI (CI=true), where testenv runs under Docker and starts both.
+// RequireB is Require for tests that need the second Asterisk too, which
+// testenv starts under Docker but not on its chroot fallback: without it,
+// it calls Missing.
 func RequireB(tb testing.TB) Env {
 	tb.Helper()
 	e := Require(tb)
 	if e.ARIURLB == "" {
-		msg := "testenv runs one Asterisk only (VOICEMAIL_TEST_ARI_URL_B unset)"
-		if os.Getenv("CI") != "" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
+		Missing(tb, "testenv runs one Asterisk only (VOICEMAIL_TEST_ARI_URL_B unset)")
 	}
 	return e
 }

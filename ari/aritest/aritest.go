@@ -78,7 +78,8 @@ type Server struct {
 	connTotal   int
 	pings       int
 	ignorePings bool
-	vars        map[string]string // channel id + "\x00" + name → value
+	vars        map[string]string   // channel id + "\x00" + name → value
+	subs        map[string][]string // app → event sources, in order
 	nextID      int
 	changed     chan struct{} // closed and replaced on every change
 	closed      bool
@@ -96,6 +97,7 @@ func NewServer(t testing.TB, opts ...Option) *Server {
 		password:  DefaultPassword,
 		conns:     map[*websocket.Conn]struct{}{},
 		vars:      map[string]string{},
+		subs:      map[string][]string{},
 		changed:   make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -247,11 +249,31 @@ func (s *Server) DropConnections() {
 	}
 }
 
+// Restart drops every WebSocket, as DropConnections does, and forgets
+// every application's subscriptions, as a restarted Asterisk has: its
+// applications are made afresh by the WebSockets that connect to it.
+func (s *Server) Restart() {
+	s.mu.Lock()
+	clear(s.subs)
+	s.mu.Unlock()
+	s.DropConnections()
+}
+
 // OpenConnections returns how many WebSockets are open now.
 func (s *Server) OpenConnections() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.conns)
+}
+
+// Subscriptions returns the event sources app is subscribed to, in the
+// order they were added ("channel:ID", "endpoint:PJSIP/sipp"): those of
+// POST /applications/{name}/subscription and of the channels
+// POST /channels/create placed into app.
+func (s *Server) Subscriptions(app string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.subs[app]...)
 }
 
 // IgnorePings makes the server stop (true) or resume (false) answering the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/coder/websocket"
@@ -33,6 +34,8 @@ func (s *Server) routes() {
 	}
 	m.HandleFunc("GET /ari/events", s.serveWebSocket)
 	m.HandleFunc("POST /ari/channels", s.originate)
+	m.HandleFunc("POST /ari/channels/create", s.create)
+	m.HandleFunc("POST /ari/channels/{id}/dial", noContent)
 	m.HandleFunc("GET /ari/channels", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, []any{})
 	})
@@ -74,12 +77,10 @@ func (s *Server) routes() {
 		_, _ = w.Write([]byte("RIFF\x24\x00\x00\x00WAVEfmt "))
 	})
 	m.HandleFunc("GET /ari/applications/{name}", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{
-			"name": r.PathValue("name"), "channel_ids": []string{}, "bridge_ids": []string{},
-			"endpoint_ids": []string{}, "device_names": []string{},
-			"events_allowed": []any{}, "events_disallowed": []any{},
-		})
+		writeJSON(w, http.StatusOK, s.application(r.PathValue("name")))
 	})
+	m.HandleFunc("POST /ari/applications/{name}/subscription", s.subscribe)
+	m.HandleFunc("DELETE /ari/applications/{name}/subscription", s.subscribe)
 	// The filter is not kept: the fake sends whatever a test sends.
 	m.HandleFunc("PUT /ari/applications/{name}/eventFilter", func(w http.ResponseWriter, r *http.Request) {
 		var f struct {
@@ -158,6 +159,96 @@ func (s *Server) originate(w http.ResponseWriter, r *http.Request) {
 		"app_name": "", "app_data": "",
 	}
 	writeJSON(w, http.StatusOK, ch)
+}
+
+// create answers POST /channels/create: the channel, in state Down, placed
+// into (and subscribed to) its app.
+func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	endpoint, app := q.Get("endpoint"), q.Get("app")
+	if endpoint == "" || app == "" {
+		writeJSON(w, http.StatusBadRequest, msg("missing required parameter endpoint or app"))
+		return
+	}
+	id := q.Get("channelId")
+	if id == "" {
+		id = s.newID("ch")
+	}
+	s.mu.Lock()
+	s.subs[app] = append(s.subs[app], "channel:"+id)
+	s.notify()
+	s.mu.Unlock()
+	ch := channel(id, endpoint+"-00000001", "Down")
+	ch["caller"] = map[string]string{"name": "", "number": ""}
+	ch["dialplan"] = map[string]any{
+		"context": "default", "exten": "s", "priority": 1,
+		"app_name": "Stasis", "app_data": app,
+	}
+	writeJSON(w, http.StatusOK, ch)
+}
+
+// subscribe answers POST and DELETE /applications/{name}/subscription, as
+// res/ari/resource_applications.c does: every eventSource must have a
+// known scheme; a DELETE of a source not subscribed is 409.
+func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
+	app := r.PathValue("name")
+	sources := r.URL.Query()["eventSource"]
+	if len(sources) == 0 {
+		writeJSON(w, http.StatusBadRequest, msg("Missing parameter eventSource"))
+		return
+	}
+	for _, src := range sources {
+		scheme, id, _ := strings.Cut(src, ":")
+		switch scheme {
+		case "channel", "bridge", "endpoint", "deviceState":
+		default:
+			writeJSON(w, http.StatusBadRequest, msg("Invalid event source URI scheme: "+src))
+			return
+		}
+		if id == "" {
+			writeJSON(w, http.StatusBadRequest, msg("Invalid event source URI: "+src))
+			return
+		}
+	}
+	s.mu.Lock()
+	if r.Method == http.MethodDelete {
+		kept := s.subs[app]
+		for _, src := range sources {
+			i := slices.Index(kept, src)
+			if i < 0 {
+				s.mu.Unlock()
+				writeJSON(w, http.StatusConflict, msg("Application not subscribed to event source"))
+				return
+			}
+			kept = slices.Delete(slices.Clone(kept), i, i+1)
+		}
+		s.subs[app] = kept
+	} else {
+		for _, src := range sources {
+			if !slices.Contains(s.subs[app], src) {
+				s.subs[app] = append(s.subs[app], src)
+			}
+		}
+	}
+	s.notify()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, s.application(app))
+}
+
+// application is the Application model of app, with its subscriptions.
+func (s *Server) application(app string) map[string]any {
+	lists := map[string][]string{"channel": {}, "bridge": {}, "endpoint": {}, "deviceState": {}}
+	s.mu.Lock()
+	for _, src := range s.subs[app] {
+		scheme, id, _ := strings.Cut(src, ":")
+		lists[scheme] = append(lists[scheme], id)
+	}
+	s.mu.Unlock()
+	return map[string]any{
+		"name": app, "channel_ids": lists["channel"], "bridge_ids": lists["bridge"],
+		"endpoint_ids": lists["endpoint"], "device_names": lists["deviceState"],
+		"events_allowed": []any{}, "events_disallowed": []any{},
+	}
 }
 
 func (s *Server) play(w http.ResponseWriter, r *http.Request) {

@@ -65,7 +65,11 @@ func writeAppConfig(dir string, o *Options, redisAddr string, redisDB int, boxes
 	// older than ops: ignore the key.
 	fmt.Fprintf(&b, "ops:\n  listen: \"127.0.0.1:0\"\n")
 	fmt.Fprintf(&b, "log:\n  level: %s\n  format: json\n", o.AppLogLevel)
-	fmt.Fprintf(&b, "voicemail:\n  pin_hash_cost: %d\n  timezone: UTC\n", o.PINHashCost)
+	// The load's mailboxes have no recorded name: forcename off, so that
+	// logins go straight to the mailbox; review off, as app_voicemail's
+	// VoiceMail(u) it is measured against (apps without the options ignore
+	// the keys).
+	fmt.Fprintf(&b, "voicemail:\n  pin_hash_cost: %d\n  timezone: UTC\n  forcename: false\n  review: false\n", o.PINHashCost)
 	b.WriteString("mailboxes:\n")
 	for _, m := range boxes {
 		fmt.Fprintf(&b, "  - mailbox: %q\n    name: Load test\n    pin: %q\n", m.ID, m.PIN)

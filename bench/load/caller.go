@@ -5,64 +5,35 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/testenv"
 )
 
-// caller places calls through an ARI app of its own, as testenv.Caller
-// does: each call is a Local channel whose ;1 half (A) enters this app and
-// plays the phone, and whose ;2 half (B) runs the dialplan into the
-// voicemail app. The app subscribes to every event, so it sees the DTMF,
-// playbacks and recordings on B with Asterisk's own timestamps, which is
-// what the latencies are computed from.
-type caller struct {
-	client *ari.Client
-	app    string
-	log    *zap.Logger
-	cancel context.CancelFunc
-	done   chan struct{}
+// The calls are placed and followed by testenv.Caller: each Local call's
+// ;1 half (A) is in the caller's own ARI app and plays the phone, its ;2
+// half (B) runs the dialplan into the voicemail app, and the caller app is
+// subscribed to B. A call records the DTMF, playbacks and recordings on B
+// with Asterisk's own timestamps, which is what the latencies are computed
+// from.
 
-	mu    sync.Mutex
-	calls map[string]*call // by A and by B
-	// watched are SIP calls by caller number, until their channel shows.
-	watched map[string]*call
-}
+// sipEndpoint is the PJSIP endpoint sipp's calls come in on: testenv's
+// pjsip.conf identifies them by their X-Testenv-Caller header
+// (scenarios/load.xml sends it).
+const sipEndpoint = "PJSIP/sipp"
 
-func newCaller(ctx context.Context, client *ari.Client, log *zap.Logger) (*caller, error) {
-	app := "vmload-caller-" + randomHex(4)
-	connected := make(chan struct{})
-	var once sync.Once
-	stream, err := client.Stream(ari.StreamConfig{Apps: []string{app}, SubscribeAll: true, Buffer: 8192},
-		ari.WithOnConnect(func(context.Context, bool) { once.Do(func() { close(connected) }) }))
+// newCaller connects the caller app through client.
+func newCaller(ctx context.Context, client *ari.Client, log *zap.Logger) (*testenv.Caller, error) {
+	c, err := testenv.NewCaller(ctx, testenv.Env{}, log, testenv.WithClient(client),
+		testenv.WithAppName("vmload-caller-"+randomHex(4)), testenv.WithBuffer(8192))
 	if err != nil {
-		return nil, fmt.Errorf("load: caller stream: %w", err)
+		return nil, fmt.Errorf("load: %w", err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	c := &caller{client: client, app: app, log: log, cancel: cancel, done: make(chan struct{}), calls: map[string]*call{}, watched: map[string]*call{}}
-	go func() {
-		defer close(c.done)
-		go func() { _ = stream.Run(runCtx) }()
-		for ev := range stream.Events() {
-			c.route(ev)
-		}
-	}()
-	select {
-	case <-connected:
-		return c, nil
-	case <-ctx.Done():
-		c.close()
-		return nil, fmt.Errorf("load: caller app %s did not connect: %w", app, ctx.Err())
-	}
-}
-
-func (c *caller) close() {
-	c.cancel()
-	<-c.done
+	return c, nil
 }
 
 // evKind is the kind of a recorded event.
@@ -86,226 +57,90 @@ type callEvent struct {
 	at time.Time
 }
 
-// call is one call placed by the caller.
+// call is one call placed or followed by the caller, with the events of
+// its voicemail side.
 type call struct {
-	c    *caller
-	A, B string
+	*testenv.Call
+	log *zap.Logger
 
-	mu       sync.Mutex
-	changed  chan struct{}
-	events   []callEvent
-	answered bool
-	endedA   bool
-	endedB   bool
-	causeB   int
+	mu     sync.Mutex
+	events []callEvent
+	// fromKey records only from the first digit on: a SIP call's events
+	// are those of the voicemail side, as B's of a Local call, from its
+	// first key.
+	fromKey, keyed bool
 }
 
-// dial originates Local/extension@context with callerID.
-func (c *caller) dial(ctx context.Context, id, extension, dialplanContext, callerID string) (*call, error) {
-	cl := &call{c: c, A: id + "-a", B: id + "-b", changed: make(chan struct{}), causeB: -1}
-	c.mu.Lock()
-	c.calls[cl.A] = cl
-	c.calls[cl.B] = cl
-	c.mu.Unlock()
-	_, err := c.client.Originate(ctx, ari.OriginateRequest{
-		Endpoint:       "Local/" + extension + "@" + dialplanContext,
-		App:            c.app,
-		CallerID:       callerID,
-		ChannelID:      cl.A,
-		OtherChannelID: cl.B,
-		Timeout:        30,
-	})
-	if err != nil {
-		c.forget(cl)
-		return nil, fmt.Errorf("originate Local/%s@%s: %w", extension, dialplanContext, err)
-	}
-	return cl, nil
-}
-
-// forget stops routing events to cl.
-func (c *caller) forget(cl *call) {
-	c.mu.Lock()
-	delete(c.calls, cl.A)
-	delete(c.calls, cl.B)
-	for num, w := range c.watched {
-		if w == cl {
-			delete(c.watched, num)
-		}
-	}
-	c.mu.Unlock()
-}
-
-// watch follows the PJSIP channel whose caller number is num (a SIP
-// caller's From user), from its first DTMF event on: the events it records
-// are those of the voicemail side, as B's of a Local call. Forget it when
-// the call is over.
-func (c *caller) watch(num string) *call {
-	cl := &call{c: c, changed: make(chan struct{}), causeB: -1}
-	c.mu.Lock()
-	c.watched[num] = cl
-	c.mu.Unlock()
-	return cl
-}
-
-func (c *caller) route(ev ari.Event) {
-	id := ari.ChannelID(ev)
-	if id == "" {
+// observe records an event of B (testenv.WithEvents).
+func (cl *call) observe(ev ari.Event, onB bool) {
+	if !onB {
 		return
 	}
-	c.mu.Lock()
-	cl := c.calls[id]
-	if d, ok := ev.(*ari.ChannelDtmfReceived); ok && cl == nil && strings.HasPrefix(d.Channel.Name, "PJSIP/") {
-		if cl = c.watched[d.Channel.Caller.Number]; cl != nil {
-			delete(c.watched, d.Channel.Caller.Number)
-			cl.B = id
-			c.calls[id] = cl
-		}
-	}
-	c.mu.Unlock()
-	if cl != nil {
-		cl.observe(ev, id)
-	}
-}
-
-func (cl *call) observe(ev ari.Event, channel string) {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	onB := channel == cl.B
 	at := ev.EventMeta().Timestamp.Time
-	switch e := ev.(type) {
-	case *ari.StasisStart:
-		if channel != cl.A {
-			return
-		}
-		cl.answered = true
+	var e callEvent
+	switch x := ev.(type) {
 	case *ari.ChannelDtmfReceived:
-		if !onB {
-			return
-		}
-		cl.events = append(cl.events, callEvent{kind: evDTMF, name: e.Digit, at: at})
+		e = callEvent{kind: evDTMF, name: x.Digit, at: at}
 	case *ari.PlaybackStarted:
-		if !onB {
-			return
-		}
-		cl.events = append(cl.events, callEvent{kind: evPlay, name: e.Playback.MediaURI, playback: e.Playback.ID, at: at})
+		e = callEvent{kind: evPlay, name: x.Playback.MediaURI, playback: x.Playback.ID, at: at}
 	case *ari.RecordingStarted:
-		if !onB {
-			return
-		}
-		cl.events = append(cl.events, callEvent{kind: evRecStart, name: e.Recording.Name, at: at})
+		e = callEvent{kind: evRecStart, name: x.Recording.Name, at: at}
 	case *ari.RecordingFinished, *ari.RecordingFailed:
-		if !onB {
-			return
-		}
-		cl.events = append(cl.events, callEvent{kind: evRecEnd, at: at})
-	case *ari.ChannelDestroyed:
-		if onB {
-			cl.endedB, cl.causeB = true, e.Cause
-		} else {
-			cl.endedA = true
-		}
-	case *ari.StasisEnd:
-		if channel != cl.A {
-			return
-		}
-		cl.endedA = true
+		e = callEvent{kind: evRecEnd, at: at}
 	default:
 		return
 	}
-	close(cl.changed)
-	cl.changed = make(chan struct{})
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.fromKey && !cl.keyed {
+		if e.kind != evDTMF {
+			return
+		}
+		cl.keyed = true
+	}
+	cl.events = append(cl.events, e)
 }
 
-// wait blocks until cond (called under the lock) holds or ctx ends.
-func (cl *call) wait(ctx context.Context, what string, cond func() bool) error {
-	for {
-		cl.mu.Lock()
-		ok := cond()
-		ch := cl.changed
-		cl.mu.Unlock()
-		if ok {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for %s: %w (heard %s)", what, ctx.Err(), cl.heard())
-		}
+// dial places a call to extension@context with callerID; forget it when
+// done (Caller.Forget).
+func (r *runner) dial(ctx context.Context, extension, callerID string, opts ...testenv.DialOption) (*call, error) {
+	cl := &call{log: r.log}
+	opts = append([]testenv.DialOption{testenv.WithCallID(r.nextCallID()), testenv.WithEvents(cl.observe)}, opts...)
+	c, err := r.caller.Dial(ctx, extension, r.o.DialplanContext, callerID, opts...)
+	if err != nil {
+		return nil, err
 	}
+	cl.Call = c
+	return cl, nil
+}
+
+// follow follows the SIP call whose caller number is num, from its first
+// key on. Forget it when the call is over.
+func (r *runner) follow(ctx context.Context, num string) (*call, error) {
+	cl := &call{log: r.log, fromKey: true}
+	c, err := r.caller.Follow(ctx, sipEndpoint, num, testenv.WithEvents(cl.observe))
+	if err != nil {
+		return nil, fmt.Errorf("load: %w", err)
+	}
+	cl.Call = c
+	return cl, nil
 }
 
 // waitAnswered waits until the voicemail side answered.
 func (cl *call) waitAnswered(ctx context.Context) error {
-	if err := cl.wait(ctx, "answer", func() bool { return cl.answered || cl.endedA || cl.endedB }); err != nil {
+	if err := cl.WaitAnswered(ctx); err != nil {
 		return err
 	}
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	if !cl.answered {
-		return fmt.Errorf("not answered: B ended with cause %d (is the [%s] context in extensions.conf, and the app running?)", cl.causeB, "vm-load")
-	}
-	return nil
-}
-
-// hear waits for a playback of media on B at or after *cursor, skipping
-// others, and moves the cursor past it.
-func (cl *call) hear(ctx context.Context, cursor *int, media string) error {
-	found := false
-	err := cl.wait(ctx, media, func() bool {
-		for i := *cursor; i < len(cl.events); i++ {
-			if e := cl.events[i]; e.kind == evPlay && e.name == media {
-				*cursor, found = i+1, true
-				return true
-			}
-		}
-		return cl.endedB || cl.endedA
-	})
-	if err == nil && !found {
-		return fmt.Errorf("call ended before %s; heard %s", media, cl.heard())
-	}
-	return err
-}
-
-// recording waits for a recording to start on B.
-func (cl *call) recording(ctx context.Context, cursor *int) error {
-	found := false
-	err := cl.wait(ctx, "recording", func() bool {
-		for i := *cursor; i < len(cl.events); i++ {
-			if cl.events[i].kind == evRecStart {
-				*cursor, found = i+1, true
-				return true
-			}
-		}
-		return cl.endedB || cl.endedA
-	})
-	if err == nil && !found {
-		return fmt.Errorf("call ended before the recording started; heard %s", cl.heard())
-	}
-	return err
-}
-
-// waitEnded waits until B is destroyed and returns its hangup cause.
-func (cl *call) waitEnded(ctx context.Context) (int, error) {
-	err := cl.wait(ctx, "hangup", func() bool { return cl.endedB })
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	return cl.causeB, err
-}
-
-// press sends digits from A, 100 ms each with 100 ms between (as
-// testenv.Call.Press).
-func (cl *call) press(ctx context.Context, digits string) error {
-	err := cl.c.client.SendDTMF(ctx, cl.A, digits, ari.DTMFOptions{Duration: 100 * time.Millisecond, Between: 100 * time.Millisecond})
-	if err != nil {
-		return fmt.Errorf("press %q: %w", digits, err)
+	if !cl.Answered() {
+		return fmt.Errorf("not answered: B ended with cause %d (is the [%s] context in extensions.conf, and the app running?)", cl.Cause(), "vm-load")
 	}
 	return nil
 }
 
 // hangup ends the call from A; a call already gone is no error.
 func (cl *call) hangup(ctx context.Context) {
-	if err := cl.c.client.Hangup(ctx, cl.A, "normal"); err != nil && !ari.IsGone(err) {
-		cl.c.log.Debug("hangup", zap.String("channel", cl.A), zap.Error(err))
+	if err := cl.Hangup(ctx); err != nil {
+		cl.log.Debug("hangup", zap.String("channel", cl.A), zap.Error(err))
 	}
 }
 
@@ -314,23 +149,6 @@ func (cl *call) snapshot() []callEvent {
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	return append([]callEvent(nil), cl.events...)
-}
-
-// heard lists the last media played on B, for error messages. It takes
-// the lock: never call it from a wait condition.
-func (cl *call) heard() string {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	var names []string
-	for _, e := range cl.events {
-		if e.kind == evPlay {
-			names = append(names, strings.TrimPrefix(e.name, "sound:"))
-		}
-	}
-	if len(names) > 12 {
-		names = append([]string{"…"}, names[len(names)-12:]...)
-	}
-	return strings.Join(names, " ")
 }
 
 func randomHex(n int) string {

@@ -8,9 +8,9 @@
 // memory apart from the load generator's) with the Stasis app name
 // voicemail-load, never voicemail, which the integration tests own; its
 // Redis is a private redis-server unless Options.Redis names one. Calls are
-// Local channels originated by an ARI app of this package into the
-// [vm-load] dialplan context (testenv/asterisk/extensions.conf), as
-// testenv.Caller does — or, with Options.Caller CallerSIP, SIP calls
+// Local channels placed by testenv.Caller into the [vm-load] dialplan
+// context (testenv/asterisk/extensions.conf) — or, with Options.Caller
+// CallerSIP, SIP calls
 // placed by one sipp process per step into [sipp-in], against this app or
 // Asterisk's app_voicemail (Options.Target), with the caller-side latency
 // (key to the first RTP packet of the answer) sniffed on the loopback

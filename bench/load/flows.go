@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/clusterpbx/voicemail/ari"
@@ -40,11 +41,10 @@ type callResult struct {
 
 // script runs one call's steps and records the first failure.
 type script struct {
-	r      *runner
-	ctx    context.Context
-	cl     *call
-	cursor int
-	err    error
+	r   *runner
+	ctx context.Context
+	cl  *call
+	err error
 }
 
 func (s *script) do(what string, f func() error) {
@@ -56,12 +56,14 @@ func (s *script) do(what string, f func() error) {
 	}
 }
 
+// hear waits until the caller hears media ("sound:vm-intro",
+// "recording:NAME"), skipping what comes before it.
 func (s *script) hear(media string) {
-	s.do("hear "+media, func() error { return s.cl.hear(s.ctx, &s.cursor, media) })
+	s.do("hear "+media, func() error { return s.cl.WaitFor(s.ctx, strings.TrimPrefix(media, "sound:")) })
 }
 
 func (s *script) press(digits string) {
-	s.do("press "+digits, func() error { return s.cl.press(s.ctx, digits) })
+	s.do("press "+digits, func() error { return s.cl.Press(s.ctx, digits) })
 }
 
 func (s *script) pause(d time.Duration) {
@@ -83,17 +85,17 @@ func (r *runner) place(ctx context.Context, res *callResult, extension, callerID
 	defer r.live.Add(-1)
 	res.start = time.Now()
 	defer func() { res.end = time.Now() }()
-	cl, err := r.caller.dial(ctx, r.nextCallID(), extension, r.o.DialplanContext, callerID)
+	cl, err := r.dial(ctx, extension, callerID)
 	if err != nil {
 		res.reason = err.Error()
 		return
 	}
-	defer r.caller.forget(cl)
+	defer r.caller.Forget(cl.Call)
 	s := &script{r: r, ctx: ctx, cl: cl}
 	s.do("answer", func() error { return cl.waitAnswered(ctx) })
 	body(s)
 	if s.err == nil {
-		cause, err := cl.waitEnded(ctx)
+		cause, err := cl.WaitDestroyed(ctx)
 		switch {
 		case err != nil:
 			s.err = fmt.Errorf("end: %w", err)
@@ -158,7 +160,7 @@ func (r *runner) depositCall(ctx context.Context, slot int) callResult {
 		s.hear("sound:vm-intro")
 		s.pause(r.o.Think)
 		s.press("#")
-		s.do("recording start", func() error { return s.cl.recording(s.ctx, &s.cursor) })
+		s.do("recording start", func() error { return s.cl.WaitRecording(s.ctx) })
 		talk := s.cl.A + "-talk"
 		s.do("talk", func() error {
 			_, err := r.client.Play(s.ctx, s.cl.A, talk, talkMedia, "")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/state"
+	"github.com/clusterpbx/voicemail/testenv"
 )
 
 // listenPIN is the PIN of the listening mailboxes: their own, not the
@@ -37,7 +38,7 @@ type runner struct {
 	o      *Options
 	log    *zap.Logger
 	client *ari.Client
-	caller *caller
+	caller *testenv.Caller
 	redis  *redisServer
 	store  *state.Store
 	app    *appProcess
@@ -116,17 +117,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 
-	// The caller app connects first and leaves last: Asterisk 22.10 can
-	// wedge its application registry when a subscribeAll app and another
-	// app disconnect at the same instant (app/app_integration_test.go).
+	// The caller app connects first and leaves last, so no call of the
+	// app under test outlives the app that follows it.
 	r.caller, err = newCaller(ctx, client, o.Log)
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		time.Sleep(time.Second)
-		r.caller.close()
-	}()
+	defer r.caller.Close()
 
 	o.Log.Info("starting the app", zap.String("app", o.App), zap.Int("mailboxes", len(r.mailboxes())))
 	started := time.Now()
@@ -272,11 +269,12 @@ func (r *runner) makeSeed(ctx context.Context) error {
 	r.seed = "vmload/seed-" + r.runID
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cl, err := r.caller.dial(ctx, r.nextCallID(), "talk", r.o.DialplanContext, `"Load seed" <8000>`)
+	// Recorded on A: placed so that ARI can record it.
+	cl, err := r.dial(ctx, "talk", `"Load seed" <8000>`, testenv.Recordable())
 	if err != nil {
 		return fmt.Errorf("load: seed recording: %w", err)
 	}
-	defer r.caller.forget(cl)
+	defer r.caller.Forget(cl.Call)
 	defer cl.hangup(context.WithoutCancel(ctx))
 	if err := cl.waitAnswered(ctx); err != nil {
 		return fmt.Errorf("load: seed recording: %w", err)

@@ -23,13 +23,13 @@ func TestIntegrationSIPDepositAVM(t *testing.T) {
 	env := testenv.Require(t)
 	spool := os.Getenv("VOICEMAIL_TEST_VOICEMAIL_SPOOL")
 	if spool == "" || env.SIP == "" {
-		t.Skip("no VOICEMAIL_TEST_SIP or VOICEMAIL_TEST_VOICEMAIL_SPOOL: run testenv/up and eval \"$(testenv/where)\"")
+		testenv.Missing(t, "no VOICEMAIL_TEST_SIP or VOICEMAIL_TEST_VOICEMAIL_SPOOL: run testenv/up and eval \"$(testenv/where)\"")
 	}
 	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("no sipp (Debian's sip-tester)")
+		testenv.Missing(t, "no sipp (Debian's sip-tester)")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("needs root: sipp's raw socket and the sniffer")
+		testenv.Missing(t, "needs root: sipp's raw socket and the sniffer")
 	}
 	o := Options{
 		ARIURL: env.ARIURL, ARIUser: env.ARIUser, ARIPass: env.ARIPass,

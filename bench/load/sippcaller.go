@@ -126,9 +126,19 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 	// App-side latency of this app: the caller app follows the SIP
 	// channels by their caller number.
 	var watched []*call
+	defer func() {
+		for _, cl := range watched {
+			r.caller.Forget(cl.Call)
+		}
+	}()
 	if target == TargetOurs {
 		for i := range res.calls {
-			watched = append(watched, r.caller.watch(res.calls[i].callerNum))
+			cl, err := r.follow(ctx, res.calls[i].callerNum)
+			if err != nil {
+				sn.close()
+				return nil, err
+			}
+			watched = append(watched, cl)
 		}
 	}
 
@@ -167,9 +177,6 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 	// The last answer (goodbye) has been sent by now.
 	tr := sn.close()
 	res.dropped = sn.dropped
-	for _, cl := range watched {
-		r.caller.forget(cl)
-	}
 
 	if err := readSippLog(logPath, started, byFrom, res.calls); err != nil {
 		return nil, err

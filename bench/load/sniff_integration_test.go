@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/clusterpbx/voicemail/testenv"
 )
 
 // TestSnifferLoopback sends a prompt and a key between two real UDP
@@ -27,7 +29,7 @@ func TestSnifferLoopback(t *testing.T) {
 	astPort := uint16(ast.LocalAddr().(*net.UDPAddr).Port)
 	s, err := startSniffer(phonePort)
 	if errors.Is(err, unix.EPERM) {
-		t.Skip("no CAP_NET_RAW:", err)
+		testenv.Missing(t, "no CAP_NET_RAW: "+err.Error())
 	}
 	if err != nil {
 		t.Fatal(err)

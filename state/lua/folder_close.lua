@@ -1,28 +1,29 @@
 -- Apply what happened while a caller browsed a folder, as app_voicemail's
 -- close_mailbox does when the caller leaves the folder or hangs up:
 -- deleted messages are removed from whatever folder holds them, and, when
--- the folder browsed is New, heard messages move to Old (keeping their
--- received time) unless Old holds max messages, in which case they stay
--- in New (close_mailbox: "destination folder full"). Unknown ids are
--- ignored.
--- KEYS[1..5] folder ZSETs 0 New … 4 Friends, KEYS[6] version,
--- KEYS[7..] one message HASH per id of ARGV[4..], in the same order
--- ARGV folder browsed (0 to 4), number of heard ids h, max,
+-- the folder browsed is New or Urgent, heard messages move to Old (keeping
+-- their received time) unless Old holds max messages, in which case they
+-- stay where they are (close_mailbox: "destination folder full"). Unknown
+-- ids are ignored.
+-- KEYS[1..6] folder ZSETs 0 New … 4 Friends, 5 Urgent, KEYS[7] version,
+-- KEYS[8..] one message HASH per id of ARGV[4..], in the same order
+-- ARGV folder browsed (0 to 5), number of heard ids h, max,
 --      the h heard ids, then the deleted ids
--- Returns {new, old, version, kept, recording…}: version is incremented
--- once if anything changed; kept counts heard messages left in New because
--- Old was full; the recordings are those of the deleted messages (audio and
--- any introduction).
+-- Returns {new, old, version, kept, recording…}: new counts New and
+-- Urgent (both light the lamp); version is incremented once if anything
+-- changed; kept counts heard messages left unmoved because Old was full;
+-- the recordings are those of the deleted messages (audio and any
+-- introduction).
 local h = tonumber(ARGV[2])
 local max = tonumber(ARGV[3])
 local n = #ARGV - 3
 local changed = false
 local removed = {}
 for j = h + 1, n do
-  local id, key = ARGV[3 + j], KEYS[6 + j]
+  local id, key = ARGV[3 + j], KEYS[7 + j]
   local rec = redis.call('HGET', key, 'recording')
   local intro = redis.call('HGET', key, 'intro')
-  for i = 1, 5 do
+  for i = 1, 6 do
     if redis.call('ZREM', KEYS[i], id) == 1 then
       changed = true
     end
@@ -38,15 +39,16 @@ for j = h + 1, n do
   end
 end
 local kept = 0
-if ARGV[1] == '0' then
+if ARGV[1] == '0' or ARGV[1] == '5' then
+  local from = KEYS[tonumber(ARGV[1]) + 1]
   for j = 1, h do
-    local id, key = ARGV[3 + j], KEYS[6 + j]
-    local score = redis.call('ZSCORE', KEYS[1], id)
+    local id, key = ARGV[3 + j], KEYS[7 + j]
+    local score = redis.call('ZSCORE', from, id)
     if score and redis.call('EXISTS', key) == 1 then
       if redis.call('ZCARD', KEYS[2]) >= max then
         kept = kept + 1
       else
-        redis.call('ZREM', KEYS[1], id)
+        redis.call('ZREM', from, id)
         redis.call('ZADD', KEYS[2], score, id)
         redis.call('HSET', key, 'folder', 1)
         changed = true
@@ -56,11 +58,11 @@ if ARGV[1] == '0' then
 end
 local ver
 if changed then
-  ver = redis.call('INCR', KEYS[6])
+  ver = redis.call('INCR', KEYS[7])
 else
-  ver = tonumber(redis.call('GET', KEYS[6]) or '0') or 0
+  ver = tonumber(redis.call('GET', KEYS[7]) or '0') or 0
 end
-local reply = {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), ver, kept}
+local reply = {redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[6]), redis.call('ZCARD', KEYS[2]), ver, kept}
 for _, rec in ipairs(removed) do
   reply[#reply + 1] = rec
 end

@@ -2,19 +2,23 @@
 -- (app_voicemail's save_to_folder), unless that folder holds max messages
 -- (its maxmsg, ERROR_MAX_MSGS). The id is taken out of every other folder,
 -- so a message is never in two.
--- KEYS[1..5] folder ZSETs 0 New … 4 Friends, KEYS[6] version,
--- KEYS[7] message HASH
--- ARGV message id, target folder number (0 to 4), max
+-- KEYS[1..6] folder ZSETs 0 New … 4 Friends, 5 Urgent, KEYS[7] version,
+-- KEYS[8] message HASH
+-- ARGV message id, target folder number (0 to 5), max
 -- Returns {status, new, old, version}: status 1 moved (version
 -- incremented), 2 already in that folder, 0 no such message, -1 target
--- folder full (nothing written but in the first case).
+-- folder full (nothing written but in the first case). new counts New and
+-- Urgent (both light the lamp).
+local function unheard()
+  return redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[6])
+end
 local function current(status)
-  return {status, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]),
-    tonumber(redis.call('GET', KEYS[6]) or '0') or 0}
+  return {status, unheard(), redis.call('ZCARD', KEYS[2]),
+    tonumber(redis.call('GET', KEYS[7]) or '0') or 0}
 end
 local id = ARGV[1]
 local to = tonumber(ARGV[2]) + 1
-local from = redis.call('HGET', KEYS[7], 'folder')
+local from = redis.call('HGET', KEYS[8], 'folder')
 if not from then
   return current(0)
 end
@@ -25,7 +29,7 @@ if redis.call('ZCARD', KEYS[to]) >= tonumber(ARGV[3]) then
   return current(-1)
 end
 local score
-for i = 1, 5 do
+for i = 1, 6 do
   local s = redis.call('ZSCORE', KEYS[i], id)
   if s then
     score = score or s
@@ -34,8 +38,8 @@ for i = 1, 5 do
     end
   end
 end
-score = score or redis.call('HGET', KEYS[7], 'received') or '0'
+score = score or redis.call('HGET', KEYS[8], 'received') or '0'
 redis.call('ZADD', KEYS[to], score, id)
-redis.call('HSET', KEYS[7], 'folder', to - 1)
-local ver = redis.call('INCR', KEYS[6])
-return {1, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), ver}
+redis.call('HSET', KEYS[8], 'folder', to - 1)
+local ver = redis.call('INCR', KEYS[7])
+return {1, unheard(), redis.call('ZCARD', KEYS[2]), ver}

@@ -3,11 +3,24 @@
 -- KEYS[1] session HASH
 -- ARGV instance, app, expected_owner ('' = any), ttl_ms, now_ms
 -- Returns {1, epoch} claimed (a missing session is created at epoch 1,
---                    unless an owner is expected),
+--                    and an ended one, session_end.lua's tombstone, anew
+--                    past its epoch: the channel entered Stasis again;
+--                    either only when no owner is expected),
 --         {0, owner} refused: owned by someone other than expected_owner
---                    ('' when there is no session),
+--                    ('' when there is no session, or it ended),
 --         {-1} refused: the stored record is corrupt.
 local t = redis.call('TYPE', KEYS[1]).ok
+if t == 'hash' and redis.call('HEXISTS', KEYS[1], 'ended') == 1 then
+  if ARGV[3] ~= '' then
+    return {0, ''}
+  end
+  local epoch = (tonumber(redis.call('HGET', KEYS[1], 'epoch')) or 0) + 1
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], 'epoch', epoch, 'instance', ARGV[1], 'app', ARGV[2],
+    'mailbox', '', 'menu', '', 'created', ARGV[5], 'updated', ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  return {1, epoch}
+end
 if t == 'none' then
   if ARGV[3] ~= '' then
     return {0, ''}

@@ -4,12 +4,16 @@
 -- ARGV epoch, ttl_ms, now_ms, created_ms (0 = now), instance, app, mailbox, menu,
 --      write_listing ('1' writes ARGV[10], '0' keeps the stored listing), listing
 -- Returns {1, created_ms} saved,
---         {0, stored_epoch} refused: stale epoch (nothing written),
+--         {0, stored_epoch} refused: stale epoch, or the call has ended
+--                           (session_end.lua's tombstone; nothing written),
 --         {-1} refused: the stored record is corrupt (nothing written).
 local t = redis.call('TYPE', KEYS[1]).ok
 local created = ARGV[4]
 if created == '0' then
   created = ARGV[3]
+end
+if t == 'hash' and redis.call('HEXISTS', KEYS[1], 'ended') == 1 then
+  return {0, redis.call('HGET', KEYS[1], 'epoch') or ''}
 end
 if t == 'hash' then
   local cur = redis.call('HGET', KEYS[1], 'epoch')

@@ -60,8 +60,14 @@ func Start(tb testing.TB) *redis.Client {
 type server struct {
 	bin, dir string
 	port     int
-	cluster  bool   // a Redis Cluster node
-	stop     func() // stops the running process
+	cluster  bool     // a Redis Cluster node
+	extra    []string // more arguments (a replica's --replicaof)
+	// sentinelConf, when set, makes the process a Sentinel (bin is
+	// redis-sentinel) with this configuration file, which it rewrites.
+	sentinelConf string
+	stop         func() // stops the running process
+	// signal sends sig to the running process (SIGSTOP, SIGCONT, SIGKILL).
+	signal func(sig os.Signal) error
 }
 
 // servers maps each client Start returned to its server, for Restart.
@@ -92,21 +98,35 @@ func start(tb testing.TB, bin, dir string) (*redis.Client, error) {
 // port with the same data. Clients see connection errors meanwhile.
 func Restart(tb testing.TB, rdb *redis.Client, down time.Duration) {
 	tb.Helper()
+	start := Stop(tb, rdb)
+	time.Sleep(down)
+	if err := start(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Stop stops the server behind rdb as Restart does, and returns the
+// function that starts it again on the same port with the same data: for
+// a test that brings Redis back once something happened rather than after
+// a set time. Start may be called from any goroutine, once.
+func Stop(tb testing.TB, rdb *redis.Client) (start func() error) {
+	tb.Helper()
 	v, ok := servers.Load(rdb)
 	if !ok {
-		tb.Fatal("redistest: Restart of a client that Start did not return")
+		tb.Fatal("redistest: Stop of a client that Start did not return")
 	}
 	srv := v.(*server)
 	srv.stop()
-	time.Sleep(down)
-	var err error
-	for range portAttempts {
-		if err = srv.launch(); err == nil {
-			return
+	return func() error {
+		var err error
+		for range portAttempts {
+			if err = srv.launch(); err == nil {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
-		time.Sleep(100 * time.Millisecond)
+		return fmt.Errorf("redistest: restart: %w", err)
 	}
-	tb.Fatalf("redistest: restart: %v", err)
 }
 
 func (s *server) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
@@ -130,6 +150,11 @@ func (s *server) launch() error {
 		args = append(args, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
 			"--cluster-node-timeout", "5000")
 	}
+	if s.sentinelConf != "" {
+		args = []string{s.sentinelConf, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
+			"--daemonize", "no", "--loglevel", "warning", "--logfile", ""}
+	}
+	args = append(args, s.extra...)
 	cmd := exec.Command(s.bin, args...)
 	cmd.Stdout = out
 	cmd.Stderr = out
@@ -141,8 +166,10 @@ func (s *server) launch() error {
 		_ = cmd.Wait()
 		close(exited)
 	}()
+	s.signal = cmd.Process.Signal
 	s.stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Process.Signal(syscall.SIGCONT) // if a test paused it
 		select {
 		case <-exited:
 		case <-time.After(stopTimeout):

@@ -55,3 +55,41 @@ func TestStartCluster(t *testing.T) {
 		t.Errorf("masters: %d, %v", masters.Load(), err)
 	}
 }
+
+func TestStartSentinel(t *testing.T) {
+	start := time.Now()
+	s := redistest.StartSentinel(t, 1)
+	t.Logf("master, replica and 3 sentinels up in %v", time.Since(start))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rdb := s.Client()
+	defer rdb.Close()
+	if err := rdb.Set(ctx, "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	old, err := s.MasterAddr(ctx)
+	if err != nil || old != s.Nodes()[0] {
+		t.Fatalf("master %q, %v; want the first node %s", old, err, s.Nodes()[0])
+	}
+	if n, err := rdb.Wait(ctx, 1, 5*time.Second).Result(); err != nil || n != 1 {
+		t.Fatalf("WAIT 1 = %d, %v; want the replica's confirmation", n, err)
+	}
+	start = time.Now()
+	master, err := s.Failover(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("failover to %s in %v", master, time.Since(start))
+	if master == old {
+		t.Fatalf("master still %s after a failover", master)
+	}
+	// The failover client follows: the key is there, and writes work.
+	if err := rdb.Set(ctx, "k2", "v2", 0).Err(); err != nil {
+		t.Fatalf("write after the failover: %v", err)
+	}
+	direct := redis.NewClient(&redis.Options{Addr: master})
+	defer direct.Close()
+	if got := direct.MGet(ctx, "k", "k2").Val(); len(got) != 2 || got[0] != "v" || got[1] != "v2" {
+		t.Fatalf("new master holds %v, want v and v2", got)
+	}
+}

@@ -1,0 +1,106 @@
+package call
+
+import (
+	"time"
+
+	"github.com/clusterpbx/voicemail/menus"
+)
+
+// Outcomes of leaving a message, as Metrics.Deposit is told them.
+const (
+	DepositSaved    = "saved"     // the message is stored
+	DepositTooShort = "too_short" // shorter than the minimum: discarded
+	DepositFull     = "full"      // the mailbox could not take it
+	DepositFailed   = "failed"    // measuring or storing it failed
+)
+
+// Metrics is told what calls do (the app's Prometheus metrics).
+type Metrics interface {
+	// CallStarted counts a call taken in mode.
+	CallStarted(mode menus.Mode)
+	// Deposit counts the outcome of leaving a message (DepositSaved, …).
+	Deposit(result string)
+	// ObserveDTMF records the time from a key being handled to the next
+	// prompt's play command being issued.
+	ObserveDTMF(d time.Duration)
+}
+
+// metrics is what a call counts into: its Metrics, or nothing when that is
+// nil (the tests of a call alone).
+type metrics struct{ m Metrics }
+
+func (m metrics) callStarted(mode menus.Mode) {
+	if m.m != nil {
+		m.m.CallStarted(mode)
+	}
+}
+
+func (m metrics) deposit(result string) {
+	if m.m != nil {
+		m.m.Deposit(result)
+	}
+}
+
+func (m metrics) observeDTMF(d time.Duration) {
+	if m.m != nil {
+		m.m.ObserveDTMF(d)
+	}
+}
+
+// callMetrics is what a call remembers between events for its metrics.
+type callMetrics struct {
+	// digitAt is when the last key was stepped; zero once its prompt was
+	// issued, or when a timeout or hang-up came first.
+	digitAt time.Time
+	// depositRec is the recording of the message being left when the
+	// current event was stepped.
+	depositRec string
+}
+
+// observeEvent is called as each event is stepped, before the engine sees
+// it: it starts the DTMF-to-prompt clock and counts calls and deposits
+// refused because the mailbox is full.
+func (c *call) observeEvent(ev menus.Event) {
+	m := c.deps.metrics
+	c.obs.depositRec = ""
+	if d := c.s.Deposit; d != nil {
+		c.obs.depositRec = d.Recording
+	}
+	switch ev.Kind {
+	case menus.EvDigit:
+		c.obs.digitAt = time.Now()
+	case menus.EvTimeout, menus.EvHangupRequest, menus.EvHangup, menus.EvFinish:
+		// A prompt after a timeout answers the silence, not the last key.
+		c.obs.digitAt = time.Time{}
+	case menus.EvStart:
+		if ev.Start != nil {
+			m.callStarted(ev.Start.Mode)
+			if ev.Start.Deposit != nil && ev.Start.Deposit.Full {
+				m.deposit(DepositFull)
+			}
+		}
+	case menus.EvMailbox:
+		// Leaving a message in another mailbox from the advanced options
+		// (a forward looks its recipients up the same way: no deposit).
+		if ev.Target != nil && ev.Target.Full && c.s.Forward == nil {
+			m.deposit(DepositFull)
+		}
+	}
+}
+
+// observeCmd is called as each command is carried out: the first prompt
+// after a key stops the DTMF-to-prompt clock, and discarding the recording
+// of the message being left means it was too short (menus: recorded).
+func (c *call) observeCmd(cmd menus.Cmd) {
+	switch cmd.Kind {
+	case menus.CmdPlay:
+		if !c.obs.digitAt.IsZero() {
+			c.deps.metrics.observeDTMF(time.Since(c.obs.digitAt))
+			c.obs.digitAt = time.Time{}
+		}
+	case menus.CmdDiscard:
+		if cmd.Name != "" && cmd.Name == c.obs.depositRec {
+			c.deps.metrics.deposit(DepositTooShort)
+		}
+	}
+}

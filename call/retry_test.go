@@ -1,0 +1,157 @@
+package call
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/clusterpbx/voicemail/mailbox"
+	"github.com/clusterpbx/voicemail/menus"
+	"github.com/clusterpbx/voicemail/state"
+)
+
+// Tests of the retries around a call's store work (review H4, M2, M3, L8,
+// L9), with fakes that fail as Redis and ARI fail: out of reach, or after
+// the write with the reply lost.
+
+// Hang-up before RecordingFinished: the measurement is retried like
+// call.measure, and a recording that cannot be measured is kept.
+func TestCallHangupBeforeRecordingEndRetriesMeasure(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		errs    []error
+		wantDur time.Duration
+	}{
+		{"one ARI error, then measured", []error{errors.New("ari: 500 internal error")}, 9 * time.Second},
+		{"never measured: kept at the minimum", []error{errRefused, errRefused, errRefused, errRefused, errRefused}, 2 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, fs := recording(t)
+			fs.seconds, fs.secErrs = 9, tt.errs
+			hangup(t, c, 10*time.Second)
+			fs.mu.Lock()
+			defer fs.mu.Unlock()
+			if len(fs.deposited) != 1 {
+				t.Fatalf("deposited %d messages, want 1", len(fs.deposited))
+			}
+			if got := fs.deposited[0].Duration; got != tt.wantDur {
+				t.Errorf("duration %s, want %s", got, tt.wantDur)
+			}
+			if len(fs.deleted) != 0 {
+				t.Errorf("audio deleted: %v", fs.deleted)
+			}
+		})
+	}
+}
+
+// A forward whose deposit stored the copy and then lost its reply keeps
+// the copy's audio: the copy points at it.
+func TestForwardCopyStoredThenTimeoutKeepsAudio(t *testing.T) {
+	c, _, fs, _ := newTestCall(t)
+	fs.msgs = map[string]string{"m1": recM1}
+	fs.depStored = 1
+	c.exec(context.Background(), menus.Cmd{Kind: menus.CmdForward, Mailbox: mailbox.MustParseID("1001@default"), MsgID: "m1", To: []string{"1002"}})
+	ev := result(t, c)
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if len(fs.deposited) != 1 || len(fs.copied) != 1 {
+		t.Fatalf("deposited %d, copied %v", len(fs.deposited), fs.copied)
+	}
+	if rec := fs.deposited[0].Recording; slices.Contains(fs.deleted, rec) {
+		t.Errorf("the stored copy's audio %s was deleted", rec)
+	}
+	if ev.Saved == nil || !ev.Saved.OK {
+		t.Errorf("forward reported %+v, want OK", ev.Saved)
+	}
+}
+
+// A greeting accepted with a lost reply is the mailbox's greeting: the
+// owner is told it is saved, and nothing deletes its audio.
+func TestSetGreetingStoredThenTimeout(t *testing.T) {
+	c, _, fs, _ := newTestCall(t)
+	const take = "voicemail/default/1001/greeting/unavail-t1"
+	fs.greetings = map[state.GreetingKind]string{state.GreetingUnavail: "voicemail/default/1001/greeting/unavail-t0"}
+	fs.greetStored = 1
+	c.exec(context.Background(), menus.Cmd{Kind: menus.CmdSetGreeting, Mailbox: mailbox.MustParseID("1001@default"), Greeting: "unavail", Name: take})
+	ev := result(t, c)
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if ev.Saved == nil || !ev.Saved.OK {
+		t.Errorf("greeting change reported %+v, want OK: the greeting is the take", ev.Saved)
+	}
+	if slices.Contains(fs.deleted, take) {
+		t.Errorf("the active greeting's audio was deleted: %v", fs.deleted)
+	}
+}
+
+// A PIN change with a lost reply changed the PIN: the owner is not told
+// sorry.
+func TestSetPINStoredThenTimeout(t *testing.T) {
+	c, _, fs, _ := newTestCall(t)
+	fs.pinStored = 1
+	c.exec(context.Background(), menus.Cmd{Kind: menus.CmdSetPIN, Mailbox: mailbox.MustParseID("1001@default"), PIN: "2580"})
+	ev := result(t, c)
+	if ev.Saved == nil || !ev.Saved.OK {
+		t.Errorf("PIN change reported %+v, want OK: the PIN is 2580", ev.Saved)
+	}
+	// Retried as a deposit is, without a deadline: one would also end the
+	// wait for the call's ownership, leaving a caller nobody serves.
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.pinDeadline {
+		t.Error("the PIN change ran under a deadline")
+	}
+}
+
+// A folder close is retried like a deposit; after a retry whose first
+// attempt applied unseen, the deleted messages' audio is still deleted.
+func TestCloseFolderRetried(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		errs   []error
+		stored int
+	}{
+		{"Redis out of reach once", []error{errRefused}, 0},
+		{"applied, reply lost", nil, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, fs, fm := newTestCall(t)
+			fs.msgs = map[string]string{"m1": recM1, "m2": recM2}
+			fs.closeErrs, fs.closeStored = tt.errs, tt.stored
+			c.exec(context.Background(), menus.Cmd{Kind: menus.CmdCloseFolder, Mailbox: mailbox.MustParseID("1001@default"), Folder: 0,
+				Deleted: []string{"m1"}, Recordings: []string{recM1}})
+			fs.mu.Lock()
+			defer fs.mu.Unlock()
+			if _, ok := fs.msgs["m1"]; ok {
+				t.Fatal("m1 not deleted")
+			}
+			if !slices.Equal(fs.deleted, []string{recM1}) {
+				t.Errorf("audio deleted %v, want m1's", fs.deleted)
+			}
+			if len(fm.changed) != 1 {
+				t.Errorf("MWI told %d times, want once", len(fm.changed))
+			}
+		})
+	}
+}
+
+// A recording that cannot be started is told to the caller before the
+// call goes back to the dialplan with FAILED.
+func TestCallRecordFailureIsAnnounced(t *testing.T) {
+	c, fa, _, _ := newTestCall(t)
+	fa.recordErr = errors.New("ari: 500 internal error")
+	ctx := context.Background()
+	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit, Deposit: testDeposit()}})
+	c.step(ctx, menus.Digit('#'))
+	drain(t, c)
+	c.step(ctx, menus.PromptDone(c.s.Playback))
+	fa.mu.Lock()
+	defer fa.mu.Unlock()
+	sorry := slices.Index(fa.calls, "play sound:vm-sorry")
+	cont := slices.Index(fa.calls, "continue")
+	if sorry < 0 || cont < sorry || !slices.Contains(fa.calls, "set VOICEMAIL_STATUS=FAILED") {
+		t.Errorf("ARI calls %q: want vm-sorry, then back to the dialplan with FAILED", fa.calls)
+	}
+}
