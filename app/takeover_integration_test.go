@@ -58,7 +58,11 @@ func (h *harness) startProcess(id string, extra ...string) *exec.Cmd {
 		"--ari.broadcast", "true", "--instance.id", id, "--instance.lease", "2s",
 		"--redis.addrs", opts.Addr, "--redis.db", fmt.Sprint(opts.DB),
 		"--ops.listen", "", "--log.level", "warn", "--voicemail.default_pin", "0000",
-		"--voicemail.pin_hash_cost", "4")
+		"--voicemail.pin_hash_cost", "4",
+		// As the in-process harness (app_integration_test.go): the tests
+		// log in to mailboxes with no recorded name and end a message
+		// with # straight to "saved".
+		"--voicemail.forcename", "false", "--voicemail.saycid", "true", "--voicemail.review", "false")
 	cmd.Args = append(cmd.Args, extra...)
 	logFile, err := os.Create(filepath.Join(t.TempDir(), "voicemail.log"))
 	must(t, err)
