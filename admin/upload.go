@@ -46,6 +46,10 @@ func WithUpload(conv Converter, w AudioWriter) Option {
 	}
 }
 
+// CanUpload reports whether the Service takes uploaded greetings
+// (WithUpload was given a converter and a writer).
+func (s *Service) CanUpload() bool { return s.conv != nil && s.writer != nil }
+
 // UploadedGreeting is what an upload made.
 type UploadedGreeting struct {
 	// Mailbox and Greeting name it (the API's greeting name).

@@ -21,7 +21,9 @@ func newWebUI(cfg Config, store *state.Store, rdb redis.UniversalClient, nodes [
 		return nil, nil
 	}
 	log = log.Named("web")
-	svc, err := admin.NewService(cfg.adminServiceConfig(), store, audioOf(nodes, log), publisherLamps{mwi}, admin.WithLogger(log))
+	// The same options as the admin API's service: greeting uploads when
+	// admin.recordings_dir is set.
+	svc, err := admin.NewService(cfg.adminServiceConfig(), store, audioOf(nodes, log), publisherLamps{mwi}, cfg.adminServiceOptions(log)...)
 	if err != nil {
 		return nil, err
 	}

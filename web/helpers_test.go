@@ -2,10 +2,12 @@ package web
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -83,12 +85,14 @@ type env struct {
 
 var alice = mailbox.MustParseID("1001")
 
-func newEnv(t *testing.T, cfg state.Config) *env {
+// newEnv starts the pages; opts are more options of the admin service
+// (admin.WithUpload).
+func newEnv(t *testing.T, cfg state.Config, opts ...admin.Option) *env {
 	t.Helper()
-	return newEnvTB(t, cfg)
+	return newEnvTB(t, cfg, opts...)
 }
 
-func newEnvTB(t testing.TB, cfg state.Config) *env {
+func newEnvTB(t testing.TB, cfg state.Config, opts ...admin.Option) *env {
 	t.Helper()
 	t.Cleanup(testkit.CheckRoutines(t))
 	rdb := redistest.Start(t)
@@ -119,7 +123,7 @@ func newEnvTB(t testing.TB, cfg state.Config) *env {
 	}
 	l := &lamps{n: map[mailbox.ID]int{}}
 	svc, err := admin.NewService(admin.Config{PINPolicy: mailbox.PINPolicy{MinLength: 4, DefaultPIN: "1234"}}, store,
-		recordings.New(client, log), l, admin.WithLogger(log))
+		recordings.New(client, log), l, append([]admin.Option{admin.WithLogger(log)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,6 +205,28 @@ func (b *browser) post(path string, form url.Values) answer {
 	if b.origin != "" {
 		req.Header.Set("Origin", b.origin)
 	}
+	return b.do(req)
+}
+
+// upload posts file as the form field "audio" of a multipart form, with
+// the CSRF token tok.
+func (b *browser) upload(path, tok, filename string, file []byte) answer {
+	b.e.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf", tok)
+	fw, err := mw.CreateFormFile("audio", filename)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	_, _ = fw.Write(file)
+	_ = mw.Close()
+	req, err := http.NewRequestWithContext(b.e.t.Context(), http.MethodPost, b.e.srv.URL+path, &body)
+	if err != nil {
+		b.e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", b.origin)
 	return b.do(req)
 }
 

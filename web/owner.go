@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/clusterpbx/voicemail/admin"
+	"github.com/clusterpbx/voicemail/audioconv"
 	"github.com/clusterpbx/voicemail/mailbox"
 	"github.com/clusterpbx/voicemail/state"
 )
@@ -374,20 +376,84 @@ type greetingEntry struct {
 type greetingsBody struct {
 	Active    string
 	Greetings []greetingEntry
+	// CanUpload is whether this instance takes uploaded greetings
+	// (admin.recordings_dir set); MaxMB is the largest file it takes.
+	CanUpload bool
+	MaxMB     int
 }
 
 func (h *Handler) greetingsPage(w http.ResponseWriter, r *http.Request) {
+	h.showGreetings(w, r, http.StatusOK, "")
+}
+
+func (h *Handler) showGreetings(w http.ResponseWriter, r *http.Request, status int, errKey string) {
 	c := sessionOf(r)
 	got, err := h.svc.Greetings(r.Context(), ownerID(r))
 	if err != nil {
 		h.serviceError(w, r, err)
 		return
 	}
-	body := greetingsBody{Active: admin.ActiveGreeting(got)}
-	for _, n := range []string{"temp", "unavail", "busy", "name"} {
+	body := greetingsBody{Active: admin.ActiveGreeting(got), CanUpload: h.svc.CanUpload(), MaxMB: maxUpload >> 20}
+	for _, n := range uploadable {
 		body.Greetings = append(body.Greetings, greetingEntry{Name: n, Recorded: got[n]})
 	}
-	h.render(w, http.StatusOK, "greetings", h.ownerPage(r, word(c.Lang, "greet.title"), "greetings", body))
+	p := h.ownerPage(r, word(c.Lang, "greet.title"), "greetings", body)
+	if errKey != "" {
+		p.Error = word(c.Lang, errKey)
+	}
+	h.render(w, status, "greetings", p)
+}
+
+// uploadable are the greetings an owner sees and may replace with a file,
+// in the page's order.
+var uploadable = []string{"temp", "unavail", "busy", "name"}
+
+// maxUpload bounds an uploaded greeting (the admin API's bound), and
+// uploadForm the request that carries it.
+const (
+	maxUpload  = audioconv.DefaultMaxBytes
+	uploadForm = maxUpload + 64<<10
+)
+
+// uploadGreeting makes an uploaded WAV or MP3 file one of the owner's
+// greetings: the admin service checks and converts it, and every instance
+// plays it from the next call.
+func (h *Handler) uploadGreeting(w http.ResponseWriter, r *http.Request) {
+	g, err := admin.ParseGreetingName(chi.URLParam(r, "greeting"))
+	if err != nil {
+		h.failPage(w, r, http.StatusNotFound, sessionOf(r).Lang, "err.generic")
+		return
+	}
+	file, _, err := r.FormFile("audio")
+	if err != nil {
+		h.showGreetings(w, r, http.StatusBadRequest, "greet.upload.nofile")
+		return
+	}
+	defer file.Close()
+	audio, err := io.ReadAll(io.LimitReader(file, maxUpload+1))
+	if err == nil && len(audio) > maxUpload {
+		err = audioconv.ErrTooLarge
+	}
+	if err == nil {
+		_, err = h.svc.UploadGreeting(r.Context(), webActor(r), ownerID(r), g, audio)
+	}
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/greetings?ok=greet.uploaded", http.StatusSeeOther)
+	case errors.Is(err, audioconv.ErrTooLarge):
+		h.showGreetings(w, r, http.StatusRequestEntityTooLarge, "greet.upload.toolarge")
+	case errors.Is(err, audioconv.ErrTooLong):
+		h.showGreetings(w, r, http.StatusBadRequest, "greet.upload.toolong")
+	case errors.Is(err, audioconv.ErrTooShort):
+		h.showGreetings(w, r, http.StatusBadRequest, "greet.upload.tooshort")
+	case errors.Is(err, audioconv.ErrUnsupported):
+		h.showGreetings(w, r, http.StatusUnsupportedMediaType, "greet.upload.format")
+	case errors.Is(err, admin.ErrUploadUnavailable):
+		h.log.Error("web: greeting upload", zap.Error(err))
+		h.showGreetings(w, r, http.StatusServiceUnavailable, "greet.upload.off")
+	default:
+		h.serviceError(w, r, err)
+	}
 }
 
 func (h *Handler) greetingAudio(w http.ResponseWriter, r *http.Request) {

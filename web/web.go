@@ -144,6 +144,7 @@ func (h *Handler) routes() chi.Router {
 		r.Get("/greetings", h.greetingsPage)
 		r.Get("/greetings/{greeting}/audio", h.greetingAudio)
 		r.Post("/greetings/{greeting}/delete", h.deleteGreeting)
+		r.Post("/greetings/{greeting}/upload", h.uploadGreeting)
 		r.Get("/settings", h.settingsPage)
 		r.Post("/settings/pin", h.changePIN)
 		r.Post("/settings/profile", h.saveProfile)
@@ -182,7 +183,11 @@ func (h *Handler) secureHeaders(next http.Handler) http.Handler {
 			hd.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			limit := int64(maxForm)
+			if strings.HasSuffix(r.URL.Path, "/upload") {
+				limit = uploadForm
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -237,6 +242,10 @@ func (h *Handler) require(kind, login string, next http.Handler) http.Handler {
 			http.Redirect(w, r, login+"?expired=1", http.StatusSeeOther)
 			return
 		}
+		if r.Method == http.MethodPost && tooLarge(r) {
+			h.failPage(w, r, http.StatusRequestEntityTooLarge, s.Lang, "err.toolarge")
+			return
+		}
 		if r.Method == http.MethodPost && !h.csrfOK(r, s.CSRF) {
 			h.csrfRefused(w, r, s.Lang)
 			return
@@ -248,6 +257,19 @@ func (h *Handler) require(kind, login string, next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), sessionCtxKey{}, current{token: ck.Value, Session: s})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// tooLarge reports whether a form's body is over its bound
+// (secureHeaders): it is refused as such, not as a form without a token.
+func tooLarge(r *http.Request) bool {
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(1 << 20) // larger parts go to temporary files
+	} else {
+		err = r.ParseForm()
+	}
+	var mbe *http.MaxBytesError
+	return errors.As(err, &mbe)
 }
 
 // csrfOK checks a form's CSRF token against want, and the Origin header
