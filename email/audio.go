@@ -2,11 +2,9 @@ package email
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os/exec"
 	"time"
 )
 
@@ -102,24 +100,4 @@ func joinWAV(intro, msg []byte) []byte {
 	joined := make([]byte, 0, len(i.data)+len(m.data))
 	joined = append(append(joined, i.data...), m.data...)
 	return wavAudio{format: m.format, data: joined}.bytes()
-}
-
-// encodeMP3 encodes a WAV file with lame. Telephone audio is 8 kHz, which
-// MP3 can only carry as MPEG 2.5, a format many players refuse; so lame
-// resamples it to 16 kHz (MPEG 2, which every player reads), low-passed at
-// 3.8 kHz (the 8 kHz recording holds nothing above 4 kHz), mono at 24
-// kbit/s: about 180 kB a minute, a fifth of the WAV file.
-func encodeMP3(ctx context.Context, lame string, wav []byte) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, lame, "--quiet", "-m", "m", "--resample", "16", "-b", "24",
-		"--lowpass", "3.8", "-q", "2", "-", "-")
-	cmd.Stdin = bytes.NewReader(wav)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("email: lame: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
-	}
-	if out.Len() == 0 {
-		return nil, fmt.Errorf("email: lame wrote nothing: %s", bytes.TrimSpace(stderr.Bytes()))
-	}
-	return out.Bytes(), nil
 }

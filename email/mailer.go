@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/clusterpbx/voicemail/ari"
+	"github.com/clusterpbx/voicemail/audioconv"
 	"github.com/clusterpbx/voicemail/state"
 )
 
@@ -380,7 +381,7 @@ func (m *Mailer) build(ctx context.Context, box state.Mailbox, n state.Notificat
 			}
 			ml.audio, ml.format = wav, AttachWAV
 			if format == AttachMP3 && m.hasLame {
-				mp3, err := encodeMP3(ctx, m.cfg.Lame, wav)
+				mp3, err := audioconv.MP3(ctx, m.cfg.Lame, wav)
 				if err != nil {
 					if ctx.Err() != nil {
 						return nil, fmt.Errorf("%w: %w", ErrTemporary, err)
