@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"os/exec"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
@@ -42,6 +43,12 @@ func newWebUI(cfg Config, store *state.Store, rdb redis.UniversalClient, nodes [
 	wcfg := web.DefaultConfig()
 	wcfg.IdleTimeout, wcfg.MaxSession, wcfg.Location = cfg.Web.IdleTimeout, cfg.Web.MaxSession, loc
 	wcfg.SecureCookies = cfg.Web.SecureCookies || cfg.Web.TLSCertFile != ""
+	// MP3 downloads use the email's encoder when it is installed.
+	if _, err := exec.LookPath(cfg.Mail.Lame); err == nil {
+		wcfg.Lame = cfg.Mail.Lame
+	} else {
+		log.Info("lame not found: the pages offer WAV downloads only", zap.String("lame", cfg.Mail.Lame))
+	}
 	h, err := web.New(wcfg, svc, tokens, rdb, log)
 	if err != nil {
 		return nil, err

@@ -94,6 +94,12 @@ func newEnv(t *testing.T, cfg state.Config, opts ...admin.Option) *env {
 
 func newEnvTB(t testing.TB, cfg state.Config, opts ...admin.Option) *env {
 	t.Helper()
+	return newEnvWith(t, cfg, nil, opts...)
+}
+
+// newEnvWith is newEnv with the pages' configuration changed by tweak.
+func newEnvWith(t testing.TB, cfg state.Config, tweak func(*Config), opts ...admin.Option) *env {
+	t.Helper()
 	t.Cleanup(testkit.CheckRoutines(t))
 	rdb := redistest.Start(t)
 	cfg.PINHashCost = 4
@@ -137,6 +143,9 @@ func newEnvTB(t testing.TB, cfg state.Config, opts ...admin.Option) *env {
 	}
 	wcfg := DefaultConfig()
 	wcfg.PollInterval = 200 * time.Millisecond
+	if tweak != nil {
+		tweak(&wcfg)
+	}
 	h, err := New(wcfg, svc, tokens, rdb, log)
 	if err != nil {
 		t.Fatal(err)

@@ -164,13 +164,17 @@ type folderEntry struct {
 // messageEntry is a message in the list.
 type messageEntry struct {
 	ID, Caller, Date, ISO, Duration string
-	Urgent, Heard, CanMarkHeard     bool
+	// Transcript is the automatic transcript, "" for none.
+	Transcript                  string
+	Urgent, Heard, CanMarkHeard bool
 }
 
 // messageLabels are the texts of each message's controls, looked up once
 // per page rather than once per message.
 type messageLabels struct {
-	Urgent, Duration, Play, Download, Heard, Unheard, MoveTo, Move, Confirm, Delete string
+	Urgent, Duration, Play, Download, DownloadMP3, Transcript, Heard, Unheard, MoveTo, Move, Confirm, Delete string
+	// MP3 is whether downloads may be MP3 (Config.Lame).
+	MP3 bool
 }
 
 type folderBody struct {
@@ -220,8 +224,9 @@ func (h *Handler) folderPage(w http.ResponseWriter, r *http.Request) {
 	counts := []int{d.Counts.New, d.Counts.Old, d.Counts.Work, d.Counts.Family, d.Counts.Friends, d.Counts.Urgent}
 	w8 := func(k string) string { return word(c.Lang, k) }
 	body := folderBody{Slug: slug(f), L: messageLabels{Urgent: w8("msg.urgent"), Duration: w8("msg.duration"),
-		Play: w8("msg.play"), Download: w8("msg.download"), Heard: w8("msg.heard"), Unheard: w8("msg.unheard"),
-		MoveTo: w8("msg.moveto"), Move: w8("msg.move"), Confirm: w8("msg.confirm"), Delete: w8("msg.delete")}}
+		Play: w8("msg.play"), Download: w8("msg.download"), DownloadMP3: w8("msg.download.mp3"), Transcript: w8("msg.transcript"),
+		Heard: w8("msg.heard"), Unheard: w8("msg.unheard"), MoveTo: w8("msg.moveto"), Move: w8("msg.move"),
+		Confirm: w8("msg.confirm"), Delete: w8("msg.delete"), MP3: h.cfg.Lame != ""}}
 	for i, folder := range mailbox.AllFolders {
 		body.Folders = append(body.Folders, folderEntry{Slug: slug(folder), Label: word(c.Lang, "folder."+folder.String()),
 			Count: counts[i], Current: folder == f})
@@ -249,7 +254,7 @@ func (h *Handler) folderPage(w http.ResponseWriter, r *http.Request) {
 		t := m.Received.In(loc)
 		secs := int(m.Duration.Round(time.Second) / time.Second)
 		body.Messages = append(body.Messages, messageEntry{ID: m.ID, Caller: caller, Date: t.Format(dateFormat[c.Lang]),
-			ISO: t.Format(time.RFC3339), Duration: fmt.Sprintf("%d:%02d", secs/60, secs%60), Urgent: m.Urgent,
+			ISO: t.Format(time.RFC3339), Duration: fmt.Sprintf("%d:%02d", secs/60, secs%60), Urgent: m.Urgent, Transcript: m.Transcript,
 			Heard: m.Folder == mailbox.FolderOld, CanMarkHeard: m.Folder.Unheard() || m.Folder == mailbox.FolderOld})
 	}
 	p := h.ownerPage(r, fmt.Sprintf("%s (%d)", word(c.Lang, "folder."+f.String()), counts[f]), "folders", body)
@@ -295,13 +300,28 @@ func (h *Handler) messageAudio(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(status), status)
 		return
 	}
+	if r.URL.Query().Get("format") == "mp3" && h.cfg.Lame != "" {
+		mp3, err := audioconv.MP3(r.Context(), h.cfg.Lame, b)
+		if err != nil {
+			h.log.Error("web: MP3 download", zap.String("message", string(msg)), zap.Error(err))
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		serveAudio(w, r, "audio/mpeg", string(msg)+".mp3", m.Received, mp3)
+		return
+	}
 	serveWAV(w, r, string(msg)+".wav", m.Received, b)
 }
 
 // serveWAV serves audio with http.ServeContent (Range, If-Range,
 // If-Modified-Since).
 func serveWAV(w http.ResponseWriter, r *http.Request, name string, mod time.Time, b []byte) {
-	w.Header().Set("Content-Type", "audio/wav")
+	serveAudio(w, r, "audio/wav", name, mod, b)
+}
+
+// serveAudio serves audio of a type as serveWAV does.
+func serveAudio(w http.ResponseWriter, r *http.Request, typ, name string, mod time.Time, b []byte) {
+	w.Header().Set("Content-Type", typ)
 	w.Header().Set("Cache-Control", "private, max-age=300")
 	if r.URL.Query().Get("download") != "" {
 		w.Header().Set("Content-Disposition", "attachment; filename=\""+name+"\"")

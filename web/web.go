@@ -48,6 +48,9 @@ type Config struct {
 	// PollInterval is how often a live page's stream checks the mailbox
 	// for changes; 200 ms to 1 minute.
 	PollInterval time.Duration
+	// Lame is the MP3 encoder of downloads (mail.lame); "" offers WAV
+	// downloads only.
+	Lame string
 }
 
 // Handler serves the visual voicemail pages.
