@@ -201,6 +201,18 @@ func (c *CLI) MessageMove(ctx context.Context, id mailbox.ID, msg mailbox.Messag
 	})
 }
 
+// MessageForward copies a message into the mailbox to, as the phone's
+// forward does (Service.ForwardMessage).
+func (c *CLI) MessageForward(ctx context.Context, id mailbox.ID, msg mailbox.MessageID, to mailbox.ID) error {
+	m, err := c.Svc.ForwardMessage(ctx, c.Actor, id, msg, to)
+	if err != nil {
+		return err
+	}
+	return c.print(messageView(m), func(w io.Writer) {
+		fmt.Fprintf(w, "forwarded %s of %s to %s as %s\n", msg, id, to, m.ID)
+	})
+}
+
 // MessageDelete deletes messages and their audio; it stops at the first
 // failure.
 func (c *CLI) MessageDelete(ctx context.Context, id mailbox.ID, msgs []mailbox.MessageID) error {

@@ -82,6 +82,8 @@ func Code(err error) (code string, status int) {
 		return "mailbox_exists", http.StatusConflict
 	case errors.Is(err, state.ErrMailboxFull):
 		return "folder_full", http.StatusConflict
+	case errors.Is(err, ErrForwardToSelf):
+		return "forward_to_self", http.StatusConflict
 	case errors.Is(err, ErrNoHeardState):
 		return "no_heard_state", http.StatusConflict
 	case errors.Is(err, state.ErrNotReplicated):

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -125,6 +126,10 @@ func newEnv(t *testing.T, cfg state.Config) *env {
 	fake.Handle(http.MethodGet, "/recordings/stored/{name}/file", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "audio/wav")
 		_, _ = w.Write(wav)
+	})
+	fake.Handle(http.MethodPost, "/recordings/stored/{name}/copy", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"name":%q,"format":"wav"}`, r.URL.Query().Get("destinationRecordingName"))
 	})
 	client, err := ari.New(ari.Config{URL: fake.URL(), Username: aritest.DefaultUsername, Password: aritest.DefaultPassword})
 	if err != nil {

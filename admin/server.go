@@ -92,6 +92,7 @@ func (h *handler) routes() chi.Router {
 		r.Get("/api/v1/mailboxes/{mailbox}/messages/{message}", h.getMessage)
 		r.Patch("/api/v1/mailboxes/{mailbox}/messages/{message}", h.updateMessage)
 		r.Delete("/api/v1/mailboxes/{mailbox}/messages/{message}", h.deleteMessage)
+		r.Post("/api/v1/mailboxes/{mailbox}/messages/{message}/forward", h.forwardMessage)
 		r.Get("/api/v1/mailboxes/{mailbox}/messages/{message}/audio", h.getMessageAudio)
 		r.Get("/api/v1/mailboxes/{mailbox}/greetings", h.listGreetings)
 		r.Get("/api/v1/mailboxes/{mailbox}/greetings/{greeting}/audio", h.getGreetingAudio)
@@ -551,6 +552,29 @@ func (h *handler) updateMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, messageView(m))
+}
+
+func (h *handler) forwardMessage(w http.ResponseWriter, r *http.Request) {
+	id, msg, err := messageIDs(r)
+	var b struct {
+		To string `json:"to"`
+	}
+	if err == nil {
+		err = decode(r, &b)
+	}
+	var to mailbox.ID
+	if err == nil {
+		to, err = mailbox.ParseID(b.To)
+	}
+	var c state.Message
+	if err == nil {
+		c, err = h.svc.ForwardMessage(r.Context(), actor(r), id, msg, to)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, messageView(c))
 }
 
 func (h *handler) deleteMessage(w http.ResponseWriter, r *http.Request) {

@@ -28,6 +28,9 @@ type Audio interface {
 	WAV(ctx context.Context, name string) ([]byte, error)
 	// Delete deletes recordings; one already gone counts as deleted.
 	Delete(ctx context.Context, names ...string) error
+	// Copy copies a recording under a new name (a forwarded message's
+	// audio of its own).
+	Copy(ctx context.Context, from, to string) error
 }
 
 // Lamps is told when a mailbox's New or Old count may have changed, so

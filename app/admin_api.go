@@ -67,6 +67,16 @@ func (s sharedAudio) Delete(ctx context.Context, names ...string) error {
 	return err
 }
 
+func (s sharedAudio) Copy(ctx context.Context, from, to string) error {
+	var err error
+	for _, r := range s {
+		if err = r.Copy(ctx, from, to); final(err) {
+			return err
+		}
+	}
+	return err
+}
+
 // audioOf returns the audio of nodes.
 func audioOf(nodes []*node, log *zap.Logger) sharedAudio {
 	out := make(sharedAudio, len(nodes))

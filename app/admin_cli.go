@@ -439,6 +439,19 @@ func messageCommand(ctx context.Context, cli *admin.CLI, sub string, args []stri
 			return usageError("message delete removes %d messages of %s and their audio: add --yes", len(msgs), id)
 		}
 		return cli.MessageDelete(ctx, id, msgs)
+	case "forward":
+		if err := needArgs(cmd, args, 3, 3, "MAILBOX MESSAGE TO-MAILBOX"); err != nil {
+			return err
+		}
+		msgs, err := msgIDs(args[1:2])
+		if err != nil {
+			return err
+		}
+		to, err := mailbox.ParseID(args[2])
+		if err != nil {
+			return usageError("mailbox %q: %v", args[2], err)
+		}
+		return cli.MessageForward(ctx, id, msgs[0], to)
 	case "export":
 		if err := needArgs(cmd, args, 1, -1, "MAILBOX [MESSAGE...] [--folder F] [--out DIR]"); err != nil {
 			return err
@@ -449,7 +462,7 @@ func messageCommand(ctx context.Context, cli *admin.CLI, sub string, args []stri
 		}
 		return cli.MessageExport(ctx, id, msgs, folder, o.Out)
 	}
-	return usageError("unknown command %q: message list|move|delete|export", cmd)
+	return usageError("unknown command %q: message list|move|forward|delete|export", cmd)
 }
 
 // tokenCommand makes a new API token: the secret, printed once, and the

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -44,6 +45,10 @@ func newCLIEnv(t *testing.T) *cliEnv {
 	fake.Handle(http.MethodGet, "/recordings/stored/{name}/file", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "audio/wav")
 		_, _ = w.Write(silentWAV(8000))
+	})
+	fake.Handle(http.MethodPost, "/recordings/stored/{name}/copy", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"name":%q,"format":"wav"}`, r.URL.Query().Get("destinationRecordingName"))
 	})
 	return &cliEnv{t: t, redis: rdb.Options().Addr, ariURL: fake.URL(), ariUser: aritest.DefaultUsername,
 		ariPass: aritest.DefaultPassword, store: store}
@@ -177,6 +182,15 @@ func TestMailboxCommands(t *testing.T) {
 	if _, err = e.run("", nil, "message", "move", "2001", "m1", "work"); err != nil {
 		t.Fatal(err)
 	}
+	if out, err = e.run("", nil, "message", "forward", "2001", "m2", "2002@sales"); err != nil || !strings.Contains(out, "forwarded m2 of 2001@default to 2002@sales as ") {
+		t.Fatalf("forward: %q, %v", out, err)
+	}
+	if c, _ := e.store.Counts(ctx, mailbox.MustParseID("2002@sales")); c.New != 1 {
+		t.Errorf("counts of the mailbox forwarded to: %+v", c)
+	}
+	if _, err = e.run("", nil, "message", "forward", "2001", "m2", "2001"); err == nil {
+		t.Error("forward to the mailbox itself: no error")
+	}
 	dir := t.TempDir()
 	if out, err = e.run("", nil, "message", "export", "2001", "--out", dir); err != nil || !strings.Contains(out, "2 messages exported") {
 		t.Fatalf("export: %q, %v", out, err)
@@ -210,7 +224,7 @@ func TestMailboxCommands(t *testing.T) {
 		}
 		actions = append(actions, a.Action+" "+a.Result)
 	}
-	want := "mailbox.delete ok|message.delete ok|message.delete ok|message.move ok|mailbox.update ok|mailbox.reset_pin weak_pin|mailbox.reset_pin ok|mailbox.create ok|mailbox.create ok"
+	want := "mailbox.delete ok|message.delete ok|message.delete ok|message.forward forward_to_self|message.forward ok|message.move ok|mailbox.update ok|mailbox.reset_pin weak_pin|mailbox.reset_pin ok|mailbox.create ok|mailbox.create ok"
 	if got := strings.Join(actions, "|"); got != want {
 		t.Errorf("audit trail:\n%s\nwant\n%s", got, want)
 	}

@@ -81,6 +81,25 @@ type env struct {
 	h      *Handler
 	srv    *httptest.Server
 	secret string
+	copies *copyLog
+}
+
+// copyLog records the recordings the fake Asterisk copied, "from>to".
+type copyLog struct {
+	mu   sync.Mutex
+	done []string
+}
+
+func (c *copyLog) add(from, to string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done = append(c.done, from+">"+to)
+}
+
+func (c *copyLog) list() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.done...)
 }
 
 var alice = mailbox.MustParseID("1001")
@@ -123,6 +142,12 @@ func newEnvWith(t testing.TB, cfg state.Config, tweak func(*Config), opts ...adm
 	fake.Handle(http.MethodDelete, "/recordings/stored/{name}", func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
+	copies := &copyLog{}
+	fake.Handle(http.MethodPost, "/recordings/stored/{name}/copy", func(w http.ResponseWriter, r *http.Request) {
+		copies.add(r.PathValue("name"), r.URL.Query().Get("destinationRecordingName"))
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"name":%q,"format":"wav"}`, r.URL.Query().Get("destinationRecordingName"))
+	})
 	client, err := ari.New(ari.Config{URL: fake.URL(), Username: aritest.DefaultUsername, Password: aritest.DefaultPassword})
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +178,7 @@ func newEnvWith(t testing.TB, cfg state.Config, tweak func(*Config), opts ...adm
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	t.Cleanup(h.Close)
-	return &env{t: t, store: store, lamps: l, svc: svc, h: h, srv: srv, secret: secret}
+	return &env{t: t, store: store, lamps: l, svc: svc, h: h, srv: srv, secret: secret, copies: copies}
 }
 
 // browser is a client with cookies that does not follow redirects.

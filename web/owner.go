@@ -151,7 +151,7 @@ func ownerID(r *http.Request) mailbox.ID {
 func (h *Handler) ownerPage(r *http.Request, title, nav string, body any) page {
 	c := sessionOf(r)
 	return page{Lang: c.Lang, Title: title, Who: c.Mailbox, Nav: nav, Sess: &c.Session, CSRF: c.CSRF,
-		Flash: flashOf(r, c.Lang), Body: body}
+		Flash: flashOf(r, c.Lang), Error: noticeOf(r, "err", c.Lang), Body: body}
 }
 
 // folderEntry is a folder in the folder list.
@@ -173,6 +173,7 @@ type messageEntry struct {
 // per page rather than once per message.
 type messageLabels struct {
 	Urgent, Duration, Play, Download, DownloadMP3, Transcript, Heard, Unheard, MoveTo, Move, Confirm, Delete string
+	ForwardTo, Forward                                                                                       string
 	// MP3 is whether downloads may be MP3 (Config.Lame).
 	MP3 bool
 }
@@ -226,7 +227,8 @@ func (h *Handler) folderPage(w http.ResponseWriter, r *http.Request) {
 	body := folderBody{Slug: slug(f), L: messageLabels{Urgent: w8("msg.urgent"), Duration: w8("msg.duration"),
 		Play: w8("msg.play"), Download: w8("msg.download"), DownloadMP3: w8("msg.download.mp3"), Transcript: w8("msg.transcript"),
 		Heard: w8("msg.heard"), Unheard: w8("msg.unheard"), MoveTo: w8("msg.moveto"), Move: w8("msg.move"),
-		Confirm: w8("msg.confirm"), Delete: w8("msg.delete"), MP3: h.cfg.Lame != ""}}
+		Confirm: w8("msg.confirm"), Delete: w8("msg.delete"), ForwardTo: w8("msg.forwardto"), Forward: w8("msg.forward"),
+		MP3: h.cfg.Lame != ""}}
 	for i, folder := range mailbox.AllFolders {
 		body.Folders = append(body.Folders, folderEntry{Slug: slug(folder), Label: word(c.Lang, "folder."+folder.String()),
 			Count: counts[i], Current: folder == f})
@@ -373,6 +375,49 @@ func (h *Handler) markHeard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, back(r, "msg.marked"), http.StatusSeeOther)
+}
+
+// forwardMessage copies a message into another mailbox (the phone's
+// option 8): a number alone is in the owner's context.
+func (h *Handler) forwardMessage(w http.ResponseWriter, r *http.Request) {
+	msg, err := messageParam(r)
+	if err != nil {
+		h.serviceError(w, r, err)
+		return
+	}
+	own := ownerID(r)
+	to, err := forwardTarget(strings.TrimSpace(r.PostFormValue("to")), own.Context)
+	if err == nil {
+		_, err = h.svc.ForwardMessage(r.Context(), webActor(r), own, msg, to)
+	}
+	var key string
+	switch {
+	case err == nil:
+		http.Redirect(w, r, back(r, "msg.forwarded"), http.StatusSeeOther)
+		return
+	case errors.Is(err, mailbox.ErrInvalidID), errors.Is(err, state.ErrMailboxNotFound):
+		key = "fwd.unknown"
+	case errors.Is(err, admin.ErrForwardToSelf):
+		key = "fwd.self"
+	case errors.Is(err, state.ErrMailboxFull):
+		key = "fwd.full"
+	default:
+		h.serviceError(w, r, err)
+		return
+	}
+	http.Redirect(w, r, back(r, "")+"&err="+key, http.StatusSeeOther)
+}
+
+// forwardTarget is the mailbox a forward form names: NUMBER or
+// NUMBER@CONTEXT, a number alone in context.
+func forwardTarget(s, context string) (mailbox.ID, error) {
+	if s == "" {
+		return mailbox.ID{}, mailbox.ErrInvalidID
+	}
+	if !strings.Contains(s, "@") {
+		s += "@" + context
+	}
+	return mailbox.ParseID(s)
 }
 
 func (h *Handler) deleteMessage(w http.ResponseWriter, r *http.Request) {

@@ -143,6 +143,7 @@ func (h *Handler) routes() chi.Router {
 		r.Post("/messages/{message}/move", h.moveMessage)
 		r.Post("/messages/{message}/heard", h.markHeard)
 		r.Post("/messages/{message}/delete", h.deleteMessage)
+		r.Post("/messages/{message}/forward", h.forwardMessage)
 		r.Get("/events", h.events)
 		r.Get("/greetings", h.greetingsPage)
 		r.Get("/greetings/{greeting}/audio", h.greetingAudio)
@@ -347,7 +348,13 @@ func (h *Handler) setCookie(w http.ResponseWriter, name, value string, maxAge in
 // flash carries a short notice across a redirect, in the URL (a key of
 // words, never free text).
 func flashOf(r *http.Request, lang string) string {
-	k := r.URL.Query().Get("ok")
+	return noticeOf(r, "ok", lang)
+}
+
+// noticeOf is the text of the words key that the URL's parameter param
+// names, "" for none or an unknown key.
+func noticeOf(r *http.Request, param, lang string) string {
+	k := r.URL.Query().Get(param)
 	if k == "" {
 		return ""
 	}
