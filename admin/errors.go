@@ -76,6 +76,8 @@ func Code(err error) (code string, status int) {
 		return "mailbox_not_found", http.StatusNotFound
 	case errors.Is(err, state.ErrMessageNotFound):
 		return "message_not_found", http.StatusNotFound
+	case errors.Is(err, state.ErrNotificationNotFound):
+		return "notification_not_found", http.StatusNotFound
 	case errors.Is(err, ErrGreetingNotFound):
 		return "greeting_not_found", http.StatusNotFound
 	case errors.Is(err, state.ErrMailboxExists):

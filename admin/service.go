@@ -20,6 +20,9 @@ type Config struct {
 	// (voicemail.min_password, voicemail.default_pin). A zero MinLength is
 	// an error.
 	PINPolicy mailbox.PINPolicy
+	// MailClaimIdle is mail.claim_idle: how long a notification put back
+	// into an outbox waits before another instance may take it over.
+	MailClaimIdle time.Duration
 }
 
 // Audio is what a Service needs of the stored audio: *recordings.Store.

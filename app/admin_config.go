@@ -107,7 +107,8 @@ func (a AdminConfig) tokens() ([]admin.Token, error) {
 // adminServiceConfig is the admin.Config that c describes: the PIN rules
 // an administrator's PIN must pass are the phone's.
 func (c Config) adminServiceConfig() admin.Config {
-	return admin.Config{PINPolicy: mailbox.PINPolicy{MinLength: c.Voicemail.MinPassword, DefaultPIN: c.Voicemail.DefaultPIN}}
+	return admin.Config{PINPolicy: mailbox.PINPolicy{MinLength: c.Voicemail.MinPassword, DefaultPIN: c.Voicemail.DefaultPIN},
+		MailClaimIdle: c.Mail.ClaimIdle}
 }
 
 // adminServiceOptions are the options of the admin service that c

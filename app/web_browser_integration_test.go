@@ -15,6 +15,7 @@ import (
 
 	"github.com/clusterpbx/voicemail/admin"
 	"github.com/clusterpbx/voicemail/mailbox"
+	"github.com/clusterpbx/voicemail/state"
 	"github.com/clusterpbx/voicemail/testenv"
 )
 
@@ -114,16 +115,25 @@ func (b *browser) shoot(name string) {
 // headless Chromium against the real app, Redis and Asterisk: the owner
 // signs in; a message left by a SIP caller appears in the open page
 // without a reload; it plays to its end in the page's <audio> (range
-// requests); it is moved to Work and the phone's NOTIFY follows; a POST
+// requests); it is moved to Work and the phone's NOTIFY follows; a
+// greeting uploaded in the page is what the next caller hears; a POST
 // without the CSRF token is refused; ten wrong PINs on the web lock the web
 // sign-in and the phone alike. It takes the screenshots of docs/web.md on
 // the way.
 func TestIntegrationWebBrowser(t *testing.T) {
+	recDir := os.Getenv("VOICEMAIL_TEST_RECORDINGS")
+	if recDir == "" {
+		testenv.Missing(t, "VOICEMAIL_TEST_RECORDINGS is not set (testenv/where prints it)")
+	}
+	if _, err := exec.LookPath("sox"); err != nil {
+		testenv.Missing(t, "sox is not installed (testenv/up installs it)")
+	}
 	secret, tok, err := admin.NewToken("it-web")
 	must(t, err)
 	h := startHarness(t, func(c *Config) {
 		c.Web.Listen = "127.0.0.1:0"
 		c.Admin.Tokens = []AdminToken{{Name: "it-web", SHA256: tok.HexHash()}}
+		c.Admin.RecordingsDir = recDir // greeting uploads
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -198,6 +208,30 @@ func TestIntegrationWebBrowser(t *testing.T) {
 	}
 	b.do("Work folder", chromedp.Navigate(base+"/folders/work"), chromedp.WaitVisible(chromedp.CSS("#m-"+id)))
 	b.do("greetings", chromedp.Navigate(base+"/greetings"), chromedp.WaitVisible(chromedp.CSS("#active-greeting")))
+
+	// A greeting uploaded in the page is what the next caller hears.
+	greetingFile := filepath.Join(t.TempDir(), "my greeting.wav")
+	if out, err := exec.Command("sox", "-n", "-r", "44100", "-c", "2", "-b", "16", greetingFile, "synth", "3", "sine", "300-900").CombinedOutput(); err != nil {
+		t.Fatalf("sox: %v: %s", err, out)
+	}
+	b.do("choose the file", chromedp.SetUploadFiles(chromedp.CSS("#up-unavail"), []string{greetingFile}))
+	if st := b.submit("form[action='/greetings/unavail/upload'] button"); st != http.StatusOK {
+		t.Fatalf("upload: %d", st)
+	}
+	notice, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("#live")))
+	must(t, err)
+	if !strings.Contains(notice, "Greeting uploaded") {
+		t.Errorf("after the upload the page says %q", notice)
+	}
+	greetings, err := h.store().Greetings(ctx, box("1001"))
+	must(t, err)
+	if greetings[state.GreetingUnavail] == "" {
+		t.Fatalf("no unavailable greeting after the upload: %v", greetings)
+	}
+	next := h.dial(ctx, "1001", "Eve <2005>")
+	must(t, next.Expect(ctx, "recording:"+greetings[state.GreetingUnavail], "vm-intro"))
+	must(t, next.Hangup(ctx))
+	t.Logf("the next caller heard the uploaded greeting %s", greetings[state.GreetingUnavail])
 	b.shoot("greetings")
 	b.do("settings", chromedp.Navigate(base+"/settings"), chromedp.WaitVisible(chromedp.CSS("#pin1")))
 	b.shoot("settings")
@@ -239,6 +273,8 @@ func TestIntegrationWebBrowser(t *testing.T) {
 	if l, err := h.app.store.Lockout(ctx, mailbox.MustParseID("1002")); err != nil || l.Remaining > 0 {
 		t.Errorf("after the unlock: %+v, %v", l, err)
 	}
+	b.do("outbox", chromedp.Navigate(base+"/admin/outbox"), chromedp.WaitVisible(chromedp.CSS("#dead-h")))
+	b.shoot("admin-outbox")
 	b.do("audit", chromedp.Navigate(base+"/admin/audit"), chromedp.WaitVisible(chromedp.CSS("table")))
 	b.shoot("admin-audit")
 	audit, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("table")))

@@ -50,7 +50,7 @@ func (h *Handler) adminLogin(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) adminPage(r *http.Request, title, nav string, body any) page {
 	c := sessionOf(r)
 	return page{Lang: c.Lang, Title: title, Who: c.Admin, Nav: nav, Sess: &c.Session, CSRF: c.CSRF,
-		Flash: flashOf(r, c.Lang), Body: body}
+		Flash: flashOf(r, c.Lang), Error: noticeOf(r, "err", c.Lang), Body: body}
 }
 
 type mailboxRow struct {
@@ -236,4 +236,78 @@ func (h *Handler) adminAudit(w http.ResponseWriter, r *http.Request) {
 			Actor: e.Actor, Source: e.Source, Action: e.Action, Target: e.Target, Result: e.Result})
 	}
 	h.render(w, http.StatusOK, "admin-audit", h.adminPage(r, word(c.Lang, "nav.audit"), "audit", body))
+}
+
+// outboxRow is a notification on the outbox page.
+type outboxRow struct {
+	Mailbox, ID, Message, Target, Caller, Date, ISO, Reason string
+	Attempts                                                int
+}
+
+type outboxBody struct {
+	Dead, Pending []outboxRow
+}
+
+// adminOutbox lists the email notifications given up on (dead letters)
+// and those waiting, as 'voicemail mail list' does, with a retry and a
+// drop button for each.
+func (h *Handler) adminOutbox(w http.ResponseWriter, r *http.Request) {
+	c := sessionOf(r)
+	rep, err := h.svc.Outbox(r.Context())
+	if err != nil {
+		h.serviceError(w, r, err)
+		return
+	}
+	row := func(n state.Notification, at time.Time, reason string) outboxRow {
+		t := at.In(h.tz)
+		caller := n.CallerNum
+		if n.CallerName != "" {
+			caller = strings.TrimSpace(n.CallerName + " " + caller)
+		}
+		return outboxRow{Mailbox: n.Mailbox.String(), ID: n.ID, Message: n.MessageID, Target: n.Target, Caller: caller,
+			Date: t.Format("2006-01-02 15:04:05"), ISO: t.Format(time.RFC3339), Reason: reason, Attempts: n.Attempts}
+	}
+	var body outboxBody
+	for _, d := range rep.Dead {
+		body.Dead = append(body.Dead, row(d.Notification, d.DeadAt, d.Reason))
+	}
+	for _, n := range rep.Pending {
+		body.Pending = append(body.Pending, row(n, n.Received, n.LastError))
+	}
+	h.render(w, http.StatusOK, "admin-outbox", h.adminPage(r, word(c.Lang, "nav.outbox"), "outbox", body))
+}
+
+// adminOutboxAction retries or drops one notification.
+func (h *Handler) adminOutboxAction(w http.ResponseWriter, r *http.Request) {
+	id, err := mailbox.ParseID(chi.URLParam(r, "mailbox"))
+	if err != nil {
+		h.failPage(w, r, http.StatusNotFound, sessionOf(r).Lang, "err.generic")
+		return
+	}
+	n := chi.URLParam(r, "notification")
+	ok := "out.retried"
+	if chi.URLParam(r, "action") == "drop" {
+		err, ok = h.svc.DropNotification(r.Context(), webActor(r), id, n), "out.dropped"
+	} else {
+		err = h.svc.RetryNotification(r.Context(), webActor(r), id, n)
+	}
+	switch {
+	case errors.Is(err, state.ErrNotificationNotFound):
+		http.Redirect(w, r, "/admin/outbox?err=out.gone", http.StatusSeeOther)
+	case err != nil:
+		h.serviceError(w, r, err)
+	default:
+		http.Redirect(w, r, "/admin/outbox?ok="+ok, http.StatusSeeOther)
+	}
+}
+
+// outboxTableData is what the outbox-rows template shows: one table.
+type outboxTableData struct {
+	Lang, CSRF, Caption string
+	Rows                []outboxRow
+}
+
+// outboxTable is the data of one table of the outbox page.
+func outboxTable(p page, rows []outboxRow, caption string) outboxTableData {
+	return outboxTableData{Lang: p.Lang, CSRF: p.CSRF, Caption: word(p.Lang, caption), Rows: rows}
 }

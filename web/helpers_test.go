@@ -284,6 +284,16 @@ func (b *browser) login(mb, pin string) answer {
 	return b.post("/login", url.Values{"csrf": {tok}, "mailbox": {mb}, "pin": {pin}})
 }
 
+// adminLogin signs in as the administrator of the env's token, or fails
+// the test.
+func (b *browser) adminLogin() {
+	b.e.t.Helper()
+	tok := b.csrf("/admin/login")
+	if a := b.post("/admin/login", url.Values{"csrf": {tok}, "token": {b.e.secret}}); a.status != http.StatusSeeOther {
+		b.e.t.Fatalf("admin sign-in: %d %q", a.status, a.body)
+	}
+}
+
 // mustLogin signs in or fails the test.
 func (b *browser) mustLogin(mb, pin string) {
 	b.e.t.Helper()

@@ -92,7 +92,7 @@ func New(cfg Config, svc *admin.Service, tokens *admin.Tokens, rdb redis.Univers
 	if log == nil {
 		log = zap.NewNop()
 	}
-	tmpl, err := template.New("").Funcs(template.FuncMap{"t": word}).ParseFS(templateFS, "templates/*.html")
+	tmpl, err := template.New("").Funcs(template.FuncMap{"t": word, "rows": outboxTable}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
@@ -169,6 +169,8 @@ func (h *Handler) routes() chi.Router {
 			r.Post("/admin/mailboxes/{mailbox}/unlock", h.adminUnlock)
 			r.Post("/admin/mailboxes/{mailbox}/delete", h.adminDelete)
 			r.Get("/admin/audit", h.adminAudit)
+			r.Get("/admin/outbox", h.adminOutbox)
+			r.Post("/admin/outbox/{mailbox}/{notification}/{action:retry|drop}", h.adminOutboxAction)
 		})
 	}
 	return r
