@@ -84,7 +84,7 @@ func TestDepositUrgentFromArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := DefaultConfig().callConfig()
-	cfg.MaxMessages, cfg.Defaults.MaxMessages = 1, 1
+	cfg.Defaults.MaxMessages = 1
 	view := &depositView{Store: store}
 	for _, tt := range []struct {
 		args       []string

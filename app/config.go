@@ -958,14 +958,7 @@ func (c Config) menusConfig(loc *time.Location) menus.Config {
 
 // callConfig is the call.Config that c describes.
 func (c Config) callConfig() call.Config {
-	return call.Config{
-		MinMessage:  c.Voicemail.MinMessage,
-		MaxMessage:  c.Voicemail.MaxMessage,
-		MaxSilence:  c.Voicemail.MaxSilence,
-		MaxMessages: c.Voicemail.MaxMessages,
-		Operator:    c.Voicemail.Operator,
-		Defaults:    c.Voicemail.settings(),
-	}
+	return call.Config{Defaults: c.Voicemail.settings()}
 }
 
 // menusKeys names the setting of each menus.Config field.

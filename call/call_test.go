@@ -318,7 +318,8 @@ func (f *fakeMWI) Changed(id state.MailboxID) {
 }
 
 // testConfig is the app's default voicemail settings.
-var testConfig = Config{MinMessage: 2 * time.Second, MaxMessage: 5 * time.Minute, MaxSilence: 10 * time.Second, MaxMessages: 100}
+var testConfig = Config{Defaults: state.Settings{Envelope: true, SayDuration: true, MinMessage: 2 * time.Second,
+	MaxMessage: 5 * time.Minute, MaxSilence: 10 * time.Second, MaxMessages: 100}}
 
 func newTestCall(t *testing.T) (*call, *fakeARI, *fakeStore, *fakeMWI) {
 	t.Helper()

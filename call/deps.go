@@ -1,42 +1,21 @@
 package call
 
 import (
-	"time"
-
 	"github.com/clusterpbx/voicemail/menus"
 	"github.com/clusterpbx/voicemail/state"
 )
 
 // Config is what calls take from the voicemail settings.
 type Config struct {
-	// MinMessage is the shortest message kept; shorter ones are discarded
-	// (app_voicemail minsecs).
-	MinMessage time.Duration
-	// MaxMessage is the longest recording (maxsecs).
-	MaxMessage time.Duration
-	// MaxSilence ends a recording after this much silence (maxsilence); 0
-	// turns it off.
-	MaxSilence time.Duration
-	// MaxMessages is how many messages a folder holds (maxmsg): a deposit
-	// into a mailbox with as many new messages is refused.
-	MaxMessages int
-	// Operator lets callers press 0 to reach the operator.
-	Operator bool
-	// Defaults are the system's options, which each mailbox's own
-	// (state.Options) override; its limits and Operator are the fields
-	// above when Defaults is zero.
+	// Defaults are the system's options (voicemail.*: maxmsg, minsecs,
+	// maxsecs, maxsilence, operator, envelope…), which each mailbox's own
+	// (state.Options) override. It is their one owner: a limit is never
+	// kept twice.
 	Defaults state.Settings
 }
 
 // settings returns the options in effect for a mailbox.
-func (c Config) settings(o state.Options) state.Settings {
-	def := c.Defaults
-	if def == (state.Settings{}) {
-		def = state.Settings{Operator: c.Operator, Envelope: true, SayDuration: true, MaxMessages: c.MaxMessages,
-			MinMessage: c.MinMessage, MaxMessage: c.MaxMessage, MaxSilence: c.MaxSilence}
-	}
-	return o.Resolve(def)
-}
+func (c Config) settings(o state.Options) state.Settings { return o.Resolve(c.Defaults) }
 
 // Deps is what the calls on one Asterisk share: the menu engine, that
 // Asterisk's ARI, the store, the audio, and where to count. Metrics and

@@ -51,7 +51,7 @@ func (c *call) recordGreeting(ctx context.Context, cmd menus.Cmd) {
 		Name:               cmd.Name,
 		Format:             recordings.Format,
 		MaxDurationSeconds: cmd.MaxSeconds,
-		MaxSilenceSeconds:  int(c.deps.cfg.MaxSilence / time.Second),
+		MaxSilenceSeconds:  int(c.deps.cfg.Defaults.MaxSilence / time.Second),
 		IfExists:           "fail",
 		Beep:               true,
 		TerminateOn:        "#",
