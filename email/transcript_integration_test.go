@@ -2,9 +2,6 @@ package email
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -19,19 +16,7 @@ import (
 func espeakWAV(tb testing.TB, text string) []byte {
 	tb.Helper()
 	needTools(tb, "espeak-ng", "sox", "pocketsphinx_continuous")
-	dir := tb.TempDir()
-	raw, out := filepath.Join(dir, "say.wav"), filepath.Join(dir, "say8k.wav")
-	if b, err := exec.Command("espeak-ng", "-v", "en-us+klatt", "-s", "150", "-w", raw, text).CombinedOutput(); err != nil {
-		tb.Fatalf("espeak-ng: %v: %s", err, b)
-	}
-	if b, err := exec.Command("sox", raw, "-r", "8000", "-c", "1", "-b", "16", out).CombinedOutput(); err != nil {
-		tb.Fatalf("sox: %v: %s", err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return testkit.SpeechWAV(tb, text)
 }
 
 // TestTranscriptInTheEmailAndTheMessage: with a transcriber, the email's

@@ -3,13 +3,12 @@ package transcribe_test
 import (
 	"context"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/clusterpbx/voicemail/internal/testkit"
 	"github.com/clusterpbx/voicemail/testenv"
 	"github.com/clusterpbx/voicemail/transcribe"
 )
@@ -23,19 +22,7 @@ func speech(t testing.TB, text string) []byte {
 			testenv.Missing(t, tool+" is not installed (testenv/up installs it)")
 		}
 	}
-	dir := t.TempDir()
-	raw, out := filepath.Join(dir, "say.wav"), filepath.Join(dir, "say8k.wav")
-	if b, err := exec.Command("espeak-ng", "-v", "en-us+klatt", "-s", "150", "-w", raw, text).CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v: %s", err, b)
-	}
-	if b, err := exec.Command("sox", raw, "-r", "8000", "-c", "1", "-b", "16", out).CombinedOutput(); err != nil {
-		t.Fatalf("sox: %v: %s", err, b)
-	}
-	wav, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return wav
+	return testkit.SpeechWAV(t, text)
 }
 
 // TestTranscribeHearsKeywords is a loose check: pocketsphinx's en-us model

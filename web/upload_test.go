@@ -11,33 +11,26 @@ import (
 
 	"github.com/clusterpbx/voicemail/admin"
 	"github.com/clusterpbx/voicemail/audioconv"
+	"github.com/clusterpbx/voicemail/internal/testkit"
 	"github.com/clusterpbx/voicemail/mailbox"
 	"github.com/clusterpbx/voicemail/recordings"
 	"github.com/clusterpbx/voicemail/state"
 )
 
-// soxFile makes a test recording with sox (testenv/up installs it):
-// seconds of a 440 Hz tone in the format of name's extension.
-func soxFile(t *testing.T, name string, seconds string) []byte {
+// soxFile is a test recording of seconds at 44.1 kHz stereo, in the
+// format of name's extension, made by sox (testenv/up installs it).
+func soxFile(t *testing.T, name string, seconds int) []byte {
 	t.Helper()
-	return soxFileAt(t, name, seconds, "44100", "2")
+	return soxFileAt(t, name, seconds, 44100, 2)
 }
 
 // soxFileAt is soxFile at a sample rate and a number of channels.
-func soxFileAt(t *testing.T, name, seconds, rate, channels string) []byte {
+func soxFileAt(t *testing.T, name string, seconds, rate, channels int) []byte {
 	t.Helper()
 	if _, err := exec.LookPath("sox"); err != nil {
 		t.Fatalf("sox is not installed (testenv/up installs it): %v", err)
 	}
-	path := filepath.Join(t.TempDir(), name)
-	if out, err := exec.Command("sox", "-n", "-r", rate, "-c", channels, path, "synth", seconds, "sine", "440").CombinedOutput(); err != nil {
-		t.Fatalf("sox: %v: %s", err, out)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return testkit.ToneFile(t, name, seconds, rate, channels)
 }
 
 // TestGreetingUpload uploads a greeting through the page with the real
@@ -62,7 +55,7 @@ func TestGreetingUpload(t *testing.T) {
 		}
 	}
 
-	a := b.upload("/greetings/unavail/upload", b.csrf("/greetings"), "hello.wav", soxFile(t, "hello.wav", "2"))
+	a := b.upload("/greetings/unavail/upload", b.csrf("/greetings"), "hello.wav", soxFile(t, "hello.wav", 2))
 	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/greetings?ok=greet.uploaded" {
 		t.Fatalf("upload: %d %s %q", a.status, a.header.Get("Location"), a.body)
 	}
@@ -86,7 +79,7 @@ func TestGreetingUpload(t *testing.T) {
 	}
 
 	// An MP3 is taken too.
-	if a := b.upload("/greetings/busy/upload", b.csrf("/greetings"), "busy.mp3", soxFile(t, "busy.mp3", "2")); a.status != http.StatusSeeOther {
+	if a := b.upload("/greetings/busy/upload", b.csrf("/greetings"), "busy.mp3", soxFile(t, "busy.mp3", 2)); a.status != http.StatusSeeOther {
 		t.Fatalf("MP3 upload: %d %q", a.status, a.body)
 	}
 
@@ -97,7 +90,7 @@ func TestGreetingUpload(t *testing.T) {
 		says       string
 	}{
 		{"not audio", "x.wav", []byte("hello, this is not a recording"), http.StatusUnsupportedMediaType, "not a WAV or MP3"},
-		{"too long", "long.wav", soxFileAt(t, "long.wav", "61", "8000", "1"), http.StatusBadRequest, "too long"},
+		{"too long", "long.wav", soxFileAt(t, "long.wav", 61, 8000, 1), http.StatusBadRequest, "too long"},
 		{"too large", "big.wav", make([]byte, maxUpload+1<<20), http.StatusRequestEntityTooLarge, "too large"},
 		{"no file", "", nil, http.StatusBadRequest, "Choose a WAV or MP3 file"},
 	} {
@@ -120,7 +113,7 @@ func TestGreetingUpload(t *testing.T) {
 	}
 
 	// Without the CSRF token nothing is stored.
-	if a := b.upload("/greetings/temp/upload", "", "hello.wav", soxFile(t, "hello2.wav", "2")); a.status != http.StatusForbidden {
+	if a := b.upload("/greetings/temp/upload", "", "hello.wav", soxFile(t, "hello2.wav", 2)); a.status != http.StatusForbidden {
 		t.Errorf("upload without a CSRF token: %d, want 403", a.status)
 	}
 	if g, _ := e.store.Greetings(t.Context(), alice); g[mailbox.GreetingTemp] != "" {
@@ -138,7 +131,7 @@ func TestGreetingUploadOff(t *testing.T) {
 	if strings.Contains(page.body, "/upload") || !strings.Contains(page.body, "not available on this system") {
 		t.Errorf("greetings page without uploads: %q", page.body)
 	}
-	if a := b.upload("/greetings/unavail/upload", b.csrf("/greetings"), "hello.wav", soxFile(t, "hello.wav", "2")); a.status != http.StatusServiceUnavailable {
+	if a := b.upload("/greetings/unavail/upload", b.csrf("/greetings"), "hello.wav", soxFile(t, "hello.wav", 2)); a.status != http.StatusServiceUnavailable {
 		t.Errorf("upload: %d, want 503", a.status)
 	}
 }
