@@ -288,7 +288,7 @@ func (a *App) takeOverCall(ctx, parent context.Context, log *zap.Logger, dead st
 		log.Warn("takeover: call without a session; hanging up")
 		return a.hangUpOn(ctx, log, n, id)
 	case errors.Is(err, state.ErrStaleEpoch):
-		log.Info("takeover: call taken by another instance", zap.Error(err))
+		log.Info("takeover: call owned by another instance, or already this run's", zap.Error(err))
 		return true
 	case errors.Is(err, state.ErrCorruptSession):
 		log.Error("takeover: session unusable; hanging up", zap.Error(err))

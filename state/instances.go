@@ -192,6 +192,7 @@ const (
 	claimCorrupt = -1
 	claimRefused = 0
 	claimOK      = 1
+	claimThisRun = 2
 )
 
 // ClaimSession makes instance (registered as app) the owner of call
@@ -201,6 +202,12 @@ const (
 // call; and a missing or ended session is then ErrSessionNotFound. Without
 // expectedOwner, a missing session is created at epoch 1, and an ended one
 // (EndSession) anew past its epoch: the channel entered Stasis again.
+//
+// An expectedOwner equal to instance claims a call of an earlier run of
+// the same instance (a process restarted under the same id): a session
+// that this Store's process created or claimed is refused (ErrStaleEpoch),
+// so that a call arriving while the earlier run's calls are taken over is
+// never taken from itself.
 //
 // With Config.MinReplicas set, a claim that fewer replicas confirmed in
 // time returns its epoch and an error wrapping ErrNotReplicated. Do not
@@ -215,7 +222,7 @@ func (s *Store) ClaimSession(ctx context.Context, channelID, instance, app, expe
 		return 0, err
 	}
 	cmd, notReplicated := s.runReplicated(ctx, sessionClaimScript, []string{sessionKey(channelID)},
-		instance, app, expectedOwner, s.cfg.SessionTTL.Milliseconds(), s.now().UnixMilli())
+		instance, app, expectedOwner, s.cfg.SessionTTL.Milliseconds(), s.now().UnixMilli(), s.run)
 	res, err := cmd.Slice()
 	if err != nil {
 		return 0, fmt.Errorf("state: claim session %s: %w", channelID, err)
@@ -233,6 +240,8 @@ func (s *Store) ClaimSession(ctx context.Context, channelID, instance, app, expe
 		return 0, fmt.Errorf("state: claim session %s: %w: owned by %q, not %q", channelID, ErrStaleEpoch, clip(owner), expectedOwner)
 	case claimCorrupt:
 		return 0, fmt.Errorf("state: claim session %s: %w", channelID, ErrCorruptSession)
+	case claimThisRun:
+		return 0, fmt.Errorf("state: claim session %s: %w: a call of this run, not of an earlier one", channelID, ErrStaleEpoch)
 	}
 	return 0, fmt.Errorf("state: claim session %s: unexpected reply %v", channelID, res)
 }

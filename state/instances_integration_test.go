@@ -232,3 +232,40 @@ func TestLeasesIgnoreTheInstancesClocks(t *testing.T) {
 		t.Errorf("Forget(b) once its lease ran out = %v, %v; want true", ok, err)
 	}
 }
+
+// An instance restarted under the same id takes its earlier run's calls
+// (expected owner = itself) while new calls already arrive: a session that
+// this run created is refused, or the new call would be fenced off by its
+// own instance and left with nobody serving it.
+func TestClaimSessionOfAnEarlierRunOnly(t *testing.T) {
+	earlier, rdb := newTestStore(t, Config{})
+	ctx := testCtx(t)
+	if _, err := earlier.ClaimSession(ctx, "old-call", "a", "voicemail", ""); err != nil {
+		t.Fatal(err)
+	}
+	now := newStoreOn(t, Config{}, rdb)
+	if _, err := now.ClaimSession(ctx, "new-call", "a", "voicemail", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := now.ClaimSession(ctx, "new-call", "a", "voicemail", "a"); !errors.Is(err, ErrStaleEpoch) {
+		t.Fatalf("claim of this run's own call as an earlier run's: %v, want ErrStaleEpoch", err)
+	}
+	if got, err := now.LoadSession(ctx, "new-call"); err != nil || got.Epoch != 1 {
+		t.Fatalf("this run's call after the refused claim: %+v, %v; want epoch 1", got, err)
+	}
+	epoch, err := now.ClaimSession(ctx, "old-call", "a", "voicemail", "a")
+	if err != nil || epoch != 2 {
+		t.Fatalf("claim of the earlier run's call = %d, %v; want 2", epoch, err)
+	}
+	// Saved by this run, it is this run's: a second pass leaves it alone.
+	sess, err := now.LoadSession(ctx, "old-call")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := now.SaveSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := now.ClaimSession(ctx, "old-call", "a", "voicemail", "a"); !errors.Is(err, ErrStaleEpoch) {
+		t.Errorf("second pass over a call already taken: %v, want ErrStaleEpoch", err)
+	}
+}

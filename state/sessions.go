@@ -117,7 +117,7 @@ func (s *Store) SaveSession(ctx context.Context, sess Session) error {
 	}
 	res, err := sessionSaveScript.Run(ctx, s.rdb, []string{sessionKey(sess.ChannelID)},
 		sess.Epoch, s.cfg.SessionTTL.Milliseconds(), s.now().UnixMilli(), created,
-		sess.Instance, sess.App, sess.Mailbox, []byte(sess.Menu), writeListing, []byte(sess.Listing)).Slice()
+		sess.Instance, sess.App, sess.Mailbox, []byte(sess.Menu), writeListing, []byte(sess.Listing), s.run).Slice()
 	if err != nil {
 		return fmt.Errorf("state: save session %s: %w", sess.ChannelID, err)
 	}

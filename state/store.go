@@ -8,6 +8,7 @@ package state
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"runtime"
 	"time"
@@ -274,6 +275,9 @@ type Store struct {
 	now func() time.Time
 	// events bounds the security events of refused logins.
 	events *logLimiter
+	// run tells this Store's sessions from those of an earlier run of the
+	// same instance id (ClaimSession); random, made by New.
+	run string
 }
 
 // Option changes an optional setting of New.
@@ -331,6 +335,9 @@ func New(cfg Config, rdb redis.UniversalClient, opts ...Option) (*Store, error) 
 	}
 	s.dummyHash = h
 	s.pinChecks = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+	var run [8]byte
+	_, _ = rand.Read(run[:])
+	s.run = hex.EncodeToString(run[:])
 	return s, nil
 }
 

@@ -2,7 +2,8 @@
 -- the fence that keeps a paused old owner from overwriting.
 -- KEYS[1] session HASH
 -- ARGV epoch, ttl_ms, now_ms, created_ms (0 = now), instance, app, mailbox, menu,
---      write_listing ('1' writes ARGV[10], '0' keeps the stored listing), listing
+--      write_listing ('1' writes ARGV[10], '0' keeps the stored listing), listing,
+--      run (the saving process's run token; session_claim.lua)
 -- Returns {1, created_ms} saved,
 --         {0, stored_epoch} refused: stale epoch, or the call has ended
 --                           (session_end.lua's tombstone; nothing written),
@@ -31,7 +32,7 @@ elseif t ~= 'none' then
 end
 redis.call('HSET', KEYS[1],
   'epoch', ARGV[1], 'instance', ARGV[5], 'app', ARGV[6],
-  'mailbox', ARGV[7], 'menu', ARGV[8], 'created', created, 'updated', ARGV[3])
+  'mailbox', ARGV[7], 'menu', ARGV[8], 'created', created, 'updated', ARGV[3], 'run', ARGV[11])
 if ARGV[9] == '1' then
   redis.call('HSET', KEYS[1], 'listing', ARGV[10])
 end
