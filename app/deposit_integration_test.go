@@ -20,9 +20,7 @@ func (h *harness) leaveMessage(ctx context.Context, exten, callerID string, talk
 	h.t.Helper()
 	call := h.dial(ctx, exten, callerID)
 	must(h.t, call.WaitFor(ctx, "vm-intro"))
-	must(h.t, call.Press(ctx, "#"))
-	// The beep, then the recording: give Asterisk a moment to start it.
-	must(h.t, call.Talk(ctx, talk))
+	must(h.t, call.PressThenTalk(ctx, "#", talk))
 	must(h.t, call.WaitEnded(ctx))
 	return call
 }
@@ -244,9 +242,9 @@ func TestIntegrationConcurrentDeposits(t *testing.T) {
 	h.concurrently(ctx, n, "1001", "vm-test", "Caller <2001>", func(call *testenv.Call) error {
 		return steps(
 			func() error { return call.WaitFor(ctx, "vm-intro") },
-			func() error { return call.Press(ctx, "#") },
-			// Well above the 2 s minimum, even when 20 calls start at once.
-			func() error { return call.Talk(ctx, 5*time.Second) },
+			// Timed from the recording's start: 20 calls starting at
+			// once on a loaded machine start recording late.
+			func() error { return call.PressThenTalk(ctx, "#", 5*time.Second) },
 			func() error { return call.WaitEnded(ctx) },
 		)
 	})

@@ -374,8 +374,7 @@ func (h *harness) leaveMessageTo(ctx context.Context, number string, talk time.D
 	call, err := h.caller.Dial(ctx, number, "vm-cluster", "Dave <2004>")
 	must(h.t, err)
 	must(h.t, call.WaitFor(ctx, "vm-intro"))
-	must(h.t, call.Press(ctx, "#"))
-	must(h.t, call.Talk(ctx, talk))
+	must(h.t, call.PressThenTalk(ctx, "#", talk))
 	must(h.t, call.WaitEnded(ctx))
 	h.waitCounts(ctx, state.MailboxID{Number: number, Context: "default"}, before.New+1)
 }

@@ -671,6 +671,24 @@ func (call *Call) Play(ctx context.Context, media ...string) error {
 	return nil
 }
 
+// PressThenTalk presses digits (the key that skips a greeting, say), waits
+// until the voicemail side starts its next recording, then talks for d and
+// hangs up: the message is about d long however late the recording
+// starts on a loaded machine, where a fixed delay after the key could leave
+// it under the minimum length and discarded.
+func (call *Call) PressThenTalk(ctx context.Context, digits string, d time.Duration) error {
+	call.mu.Lock()
+	n := len(call.recordings)
+	call.mu.Unlock()
+	if err := call.Press(ctx, digits); err != nil {
+		return err
+	}
+	if _, err := call.WaitRecordingAfter(ctx, n); err != nil {
+		return err
+	}
+	return call.Talk(ctx, d)
+}
+
 // Talk plays speech from the caller's side for about d, then hangs up: a
 // caller leaving a message of that length. Asterisk's ARI recording needs
 // media frames to flow, which the sound provides.
