@@ -135,11 +135,6 @@ func waitHeardRecording(ctx context.Context, call *testenv.Call, prefix string) 
 }
 
 func TestIntegrationMigrateFromAndBackToAppVoicemail(t *testing.T) {
-	// Not yet seen to pass against the real PBX since the Urgent folder and
-	// the per-mailbox options were merged into the importer (the session
-	// ran out before a run): the round trip is unproven, said so in the
-	// session note, and this skip goes once it has passed.
-	t.Skip("app_voicemail round trip not yet verified after the urgent/options merge")
 	h := startHarness(t)
 	ctx := testkit.Timeout(t, 4*time.Minute)
 	spool, rec := migrateDirs(t)
@@ -202,7 +197,8 @@ func TestIntegrationMigrateFromAndBackToAppVoicemail(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("import: exit %d: %s", code, stderr)
 	}
-	if rep.Count("mailbox", migrate.Done) != 1 || rep.Count("message", migrate.Done) != 5 || rep.Count("message", migrate.Noted) != 1 ||
+	// The urgent message too: it goes to the Urgent folder.
+	if rep.Count("mailbox", migrate.Done) != 1 || rep.Count("message", migrate.Done) != 6 || rep.Count("message", migrate.Noted) != 0 ||
 		rep.Count("greeting", migrate.Done) != 2 {
 		t.Errorf("import counts %v", rep.Counts)
 	}
