@@ -301,7 +301,7 @@ func (f *fsck) checkMailbox(ctx context.Context, rep *FsckReport, id state.Mailb
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: could not read message %s: %v", id, msgID, err))
 			continue
 		}
-		if pl.Record && len(pl.Folders) == 0 {
+		if pl.Record && len(pl.Folders) == 0 && !pl.Trashed {
 			add(FsckProblem{Kind: fsckStrayRecord, Message: msgID, Detail: "a message record that no folder lists (its audio is left to the janitor)"})
 		}
 	}

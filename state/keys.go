@@ -26,7 +26,11 @@ import (
 //	                                   message id → deposit time, unix ms
 //	vm:{1001@default}:msg:<id>   HASH  one message's envelope (fields
 //	                                   below); exists exactly while the id
-//	                                   is in one folder ZSET
+//	                                   is in one folder ZSET or the trash
+//	vm:{1001@default}:trash      ZSET  messages deleted from the web page
+//	                                   or the admin API, restorable until
+//	                                   purged: message id → deletion time,
+//	                                   unix ms (trash.go)
 //	vm:{1001@default}:ver        STRING version of the New/Old counts,
 //	                                   INCR by every change of a folder
 //	vm:{1001@default}:mwi:pub    STRING the highest version a message-
@@ -153,6 +157,7 @@ const (
 	fieldSessCreated  = "created" // unix ms
 	fieldSessUpdated  = "updated" // unix ms
 	fieldSessEnded    = "ended"   // "1": the call ended; only the epoch is kept (session_end.lua)
+	fieldSessRun      = "run"     // run token of the process that last claimed or saved it (ClaimSession)
 )
 
 // Fields of the message HASH.
@@ -167,6 +172,7 @@ const (
 	fieldMsgIntro      = "intro"       // recording of a forward's introduction, optional
 	fieldMsgUrgent     = "urgent"      // "1" for an urgent message, else absent
 	fieldMsgTranscript = "transcript"  // the automatic transcript, optional
+	fieldMsgDeleted    = "deleted"     // unix ms, while the message is in the trash
 )
 
 // mailboxTag is the hash tag shared by every key of one mailbox.
@@ -238,6 +244,12 @@ func sessionKey(channelID string) string {
 // messageKey is the HASH holding one message's envelope.
 func messageKey(id MailboxID, msgID string) string {
 	return keyPrefix + mailboxTag(id) + ":msg:" + msgID
+}
+
+// trashKey is the ZSET of a mailbox's deleted, restorable messages
+// (message id → deletion time in unix ms).
+func trashKey(id MailboxID) string {
+	return keyPrefix + mailboxTag(id) + ":trash"
 }
 
 // versionKey is the version of a mailbox's New and Old counts.

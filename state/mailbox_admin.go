@@ -287,7 +287,8 @@ const deleteAttempts = 5
 
 // DeleteMailbox deletes a mailbox for an administrator: its record, PIN
 // and lockout state, messages and greetings, in one script. It returns the
-// recordings that pointed at audio (messages, introductions, greetings),
+// recordings that pointed at audio (messages, the trash's too, their
+// introductions, greetings),
 // for the caller to delete now that nothing points at them (what it does
 // not delete, the janitor does), and the message-waiting state after it:
 // 0/0 at a new version, for the phones' lamps. A tombstone keeps Provision
@@ -303,11 +304,12 @@ func (s *Store) DeleteMailbox(ctx context.Context, id MailboxID) (audio []string
 		return nil, MWI{}, err
 	}
 	for range deleteAttempts {
-		var folders [len(AllFolders)]*redis.StringSliceCmd
+		var folders [len(AllFolders) + 1]*redis.StringSliceCmd // and the trash
 		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for i, f := range AllFolders {
 				folders[i] = p.ZRange(ctx, folderKey(id, f), 0, -1)
 			}
+			folders[len(AllFolders)] = p.ZRange(ctx, trashKey(id), 0, -1)
 			return nil
 		}); err != nil {
 			return nil, MWI{}, fmt.Errorf("state: delete %s: %w", id, err)
@@ -315,7 +317,7 @@ func (s *Store) DeleteMailbox(ctx context.Context, id MailboxID) (audio []string
 		keys := []string{boxKey(id), authFailKey(id), authLockKey(id), authStrikesKey(id),
 			greetingsKey(id), versionKey(id), tombstoneKey(id)}
 		keys = append(keys, folderKeys(id)...)
-		keys = append(keys, outboxKey(id), outboxTriesKey(id), outboxDeadKey(id), authDayKey(id))
+		keys = append(keys, outboxKey(id), outboxTriesKey(id), outboxDeadKey(id), authDayKey(id), trashKey(id))
 		args := []any{s.now().UnixMilli()}
 		for _, f := range folders {
 			for _, msgID := range f.Val() {

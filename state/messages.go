@@ -60,6 +60,10 @@ type Message struct {
 	// Transcript is the automatic transcript of the audio (mail.transcribe),
 	// "" for none; SetTranscript sets it.
 	Transcript string
+	// Deleted is when the message was deleted to the trash (TrashMessage);
+	// zero for a message in a folder. Folder is then the folder it was
+	// deleted from, where RestoreMessage puts it back.
+	Deleted time.Time
 }
 
 // prepareMessage checks m and returns it as it will be stored: caller ID
@@ -195,6 +199,14 @@ func decodeMessage(mb MailboxID, msgID string, f map[string]string) (Message, er
 	if intro != "" && !validRecordingName(intro) {
 		return Message{}, fmt.Errorf("intro %q", clip(intro))
 	}
+	var deleted time.Time
+	if d, ok := f[fieldMsgDeleted]; ok {
+		ms, err := strconv.ParseInt(d, 10, 64)
+		if err != nil {
+			return Message{}, fmt.Errorf("deleted %q", clip(d))
+		}
+		deleted = time.UnixMilli(ms)
+	}
 	return Message{
 		ID:         msgID,
 		Mailbox:    mb,
@@ -208,6 +220,7 @@ func decodeMessage(mb MailboxID, msgID string, f map[string]string) (Message, er
 		Intro:      intro,
 		Urgent:     f[fieldMsgUrgent] == "1",
 		Transcript: f[fieldMsgTranscript],
+		Deleted:    deleted,
 	}, nil
 }
 
@@ -385,6 +398,9 @@ func (s *Store) Message(ctx context.Context, id MailboxID, msgID string) (Messag
 	m, err := decodeMessage(id, msgID, fields)
 	if err != nil {
 		return Message{}, fmt.Errorf("state: message %s of %s: %w: %w", msgID, id, ErrCorruptMessage, err)
+	}
+	if !m.Deleted.IsZero() {
+		return Message{}, fmt.Errorf("state: message %s of %s: %w: in the trash", msgID, id, ErrMessageNotFound)
 	}
 	return m, nil
 }

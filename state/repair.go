@@ -49,7 +49,7 @@ func (s *Store) RepairMessage(ctx context.Context, id MailboxID, msgID string, r
 	default:
 		return false, MWI{}, fmt.Errorf("state: repair %s of %s: %w: unknown repair %q", msgID, id, ErrInvalidMessage, clip(string(repair)))
 	}
-	keys := append(folderKeys(id), versionKey(id), messageKey(id, msgID))
+	keys := append(folderKeys(id), versionKey(id), messageKey(id, msgID), trashKey(id))
 	res, err := messageRepairScript.Run(ctx, s.rdb, keys, string(repair), msgID, recording).Slice()
 	if err != nil {
 		return false, MWI{}, fmt.Errorf("state: repair %s of %s (%s): %w", msgID, id, repair, err)
@@ -173,6 +173,9 @@ type Placement struct {
 	Record bool
 	// Folder is the record's folder field as stored, "" without a record.
 	Folder string
+	// Trashed reports whether the trash lists the id (TrashMessage): its
+	// record is then kept on purpose, in no folder.
+	Trashed bool
 }
 
 // MessagePlacement reads, in one transaction, which folders list message
@@ -188,12 +191,14 @@ func (s *Store) MessagePlacement(ctx context.Context, id MailboxID, msgID string
 	var scores [len(AllFolders)]*redis.FloatCmd
 	var exists *redis.IntCmd
 	var folder *redis.StringCmd
+	var trashed *redis.FloatCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for i, f := range AllFolders {
 			scores[i] = p.ZScore(ctx, folderKey(id, f), msgID)
 		}
 		exists = p.Exists(ctx, messageKey(id, msgID))
 		folder = p.HGet(ctx, messageKey(id, msgID), fieldMsgFolder)
+		trashed = p.ZScore(ctx, trashKey(id), msgID)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) && !isWrongType(err) {
@@ -207,5 +212,6 @@ func (s *Store) MessagePlacement(ctx context.Context, id MailboxID, msgID string
 	}
 	pl.Record = exists.Val() == 1
 	pl.Folder = folder.Val()
+	pl.Trashed = trashed.Err() == nil
 	return pl, nil
 }

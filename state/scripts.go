@@ -49,6 +49,12 @@ var (
 	messageImportSrc string
 	//go:embed lua/message_move.lua
 	messageMoveSrc string
+	//go:embed lua/message_trash.lua
+	messageTrashSrc string
+	//go:embed lua/message_restore.lua
+	messageRestoreSrc string
+	//go:embed lua/trash_purge.lua
+	trashPurgeSrc string
 	//go:embed lua/folder_close.lua
 	folderCloseSrc string
 	//go:embed lua/mwi_claim.lua
@@ -115,6 +121,9 @@ var (
 	messageDepositScript     = redis.NewScript(messageDepositSrc)
 	messageImportScript      = redis.NewScript(messageImportSrc)
 	messageMoveScript        = redis.NewScript(messageMoveSrc)
+	messageTrashScript       = redis.NewScript(messageTrashSrc)
+	messageRestoreScript     = redis.NewScript(messageRestoreSrc)
+	trashPurgeScript         = redis.NewScript(trashPurgeSrc)
 	folderCloseScript        = redis.NewScript(folderCloseSrc)
 	mwiClaimScript           = redis.NewScript(mwiClaimSrc)
 	greetingSwapScript       = redis.NewScript(greetingSwapSrc)

@@ -9,10 +9,11 @@
 -- KEYS[14] outbox STREAM, KEYS[15] outbox:try, KEYS[16] outbox:dead,
 -- KEYS[17] auth:day (a mailbox created again with this number must not
 -- inherit the old owner's pending emails or failed logins),
--- KEYS[18..] one message HASH per id of ARGV[2..], in the same order
--- ARGV now_ms, the message ids read from the folders
--- Returns {0} no such mailbox (nothing written), {-1} a folder holds a
--- message not listed (deposited since the folders were read: read again;
+-- KEYS[18] trash ZSET,
+-- KEYS[19..] one message HASH per id of ARGV[2..], in the same order
+-- ARGV now_ms, the message ids read from the folders and the trash
+-- Returns {0} no such mailbox (nothing written), {-1} a folder or the
+-- trash holds a message not listed (deposited since the folders were read: read again;
 -- nothing written), or {1, new, old, version, recording…}: the audio of
 -- the messages (and introductions) and greetings deleted, for the caller to
 -- delete once this has run.
@@ -23,7 +24,7 @@ local listed = {}
 for i = 2, #ARGV do
   listed[ARGV[i]] = true
 end
-for f = 8, 13 do
+for _, f in ipairs({8, 9, 10, 11, 12, 13, 18}) do
   for _, id in ipairs(redis.call('ZRANGE', KEYS[f], 0, -1)) do
     if not listed[id] then
       return {-1}
@@ -31,7 +32,7 @@ for f = 8, 13 do
   end
 end
 local reply = {1, 0, 0, 0}
-for i = 18, #KEYS do
+for i = 19, #KEYS do
   local rec = redis.call('HMGET', KEYS[i], 'recording', 'intro')
   for _, r in ipairs(rec) do
     if r and r ~= '' then

@@ -1,7 +1,7 @@
 -- Move a message to another folder, keeping its received time as the score
 -- (app_voicemail's save_to_folder), unless that folder holds max messages
 -- (its maxmsg, ERROR_MAX_MSGS). The id is taken out of every other folder,
--- so a message is never in two.
+-- so a message is never in two. A message in the trash is not found.
 -- KEYS[1..6] folder ZSETs 0 New … 4 Friends, 5 Urgent, KEYS[7] version,
 -- KEYS[8] message HASH
 -- ARGV message id, target folder number (0 to 5), max
@@ -19,7 +19,8 @@ end
 local id = ARGV[1]
 local to = tonumber(ARGV[2]) + 1
 local from = redis.call('HGET', KEYS[8], 'folder')
-if not from then
+if not from or redis.call('HEXISTS', KEYS[8], 'deleted') == 1 then
+  -- A message in the trash moves only by message_restore.lua.
   return current(0)
 end
 if tonumber(from) == to - 1 and redis.call('ZSCORE', KEYS[to], id) then

@@ -6,12 +6,12 @@
 --   stray-id      a folder lists an id with no record: remove the id from
 --                 every folder, if there is still no record
 --   stray-record  a record that no folder lists: delete it, if no folder
---                 lists it still
+--                 lists it still, nor the trash
 --   refolder      the record's folder field names another folder than the
 --                 one listing it: set the field, if exactly one folder
 --                 lists it
 -- KEYS[1..6] folder ZSETs 0 New … 4 Friends, 5 Urgent, KEYS[7] version,
--- KEYS[8] message HASH
+-- KEYS[8] message HASH, KEYS[9] trash ZSET
 -- ARGV mode, message id, expected recording (dangling only)
 -- Returns {done, new (New and Urgent), old, version}: done 1 if something changed (the
 -- version is incremented when a folder changed), 0 if the problem was gone.
@@ -48,7 +48,7 @@ elseif mode == 'stray-id' then
     end
   end
 elseif mode == 'stray-record' then
-  if #listedIn() == 0 and redis.call('DEL', KEYS[8]) == 1 then
+  if #listedIn() == 0 and not redis.call('ZSCORE', KEYS[9], id) and redis.call('DEL', KEYS[8]) == 1 then
     done = 1
   end
 elseif mode == 'refolder' then
