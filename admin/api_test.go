@@ -326,13 +326,13 @@ func TestMessages(t *testing.T) {
 	if r := e.call(http.MethodPatch, "/api/v1/mailboxes/3001/messages/m2", map[string]any{"folder": "work", "heard": true}); r.status != http.StatusBadRequest {
 		t.Errorf("folder and heard at once: %d %s", r.status, r.body)
 	}
-	// Delete: gone with its audio, lamps told.
+	// Delete: to the trash, audio kept, lamps told.
 	lamps = e.lamps.count(id)
 	if r := e.call(http.MethodDelete, "/api/v1/mailboxes/3001/messages/m2", nil); r.status != http.StatusNoContent {
 		t.Fatalf("delete: %d %s", r.status, r.body)
 	}
-	if !e.ariDeleted("voicemail%2Fdefault%2F3001%2Fmsg%2Fm2") || e.lamps.count(id) != lamps+1 {
-		t.Errorf("delete: audio deleted %v, lamps told %d", e.ariDeleted("voicemail%2Fdefault%2F3001%2Fmsg%2Fm2"), e.lamps.count(id)-lamps)
+	if e.ariDeleted("voicemail%2Fdefault%2F3001%2Fmsg%2Fm2") || e.lamps.count(id) != lamps+1 {
+		t.Errorf("delete to the trash: audio deleted %v, lamps told %d", e.ariDeleted("voicemail%2Fdefault%2F3001%2Fmsg%2Fm2"), e.lamps.count(id)-lamps)
 	}
 	var counts CountsView
 	e.call(http.MethodGet, "/api/v1/mailboxes/3001/counts", nil).json(t, &counts)
@@ -341,6 +341,35 @@ func TestMessages(t *testing.T) {
 	}
 	if r := e.call(http.MethodDelete, "/api/v1/mailboxes/3001/messages/m2", nil); r.status != http.StatusNotFound || r.code(t) != "message_not_found" {
 		t.Errorf("second delete: %d %s", r.status, r.body)
+	}
+	var trash MessageListView
+	e.call(http.MethodGet, "/api/v1/mailboxes/3001/trash", nil).json(t, &trash)
+	if len(trash.Messages) != 1 || trash.Messages[0].ID != "m2" || trash.Messages[0].Folder != "new" || trash.Messages[0].Deleted == nil {
+		t.Fatalf("trash: %+v", trash)
+	}
+	// Restore: back in New, the lamp told.
+	lamps = e.lamps.count(id)
+	var back MessageView
+	e.call(http.MethodPost, "/api/v1/mailboxes/3001/trash/m2/restore", nil).json(t, &back)
+	if back.Folder != "new" || back.Deleted != nil || e.lamps.count(id) != lamps+1 {
+		t.Errorf("restore: %+v, lamps told %d", back, e.lamps.count(id)-lamps)
+	}
+	if r := e.call(http.MethodPost, "/api/v1/mailboxes/3001/trash/m2/restore", nil); r.status != http.StatusNotFound || r.code(t) != "message_not_found" {
+		t.Errorf("restore of a message not in the trash: %d %s", r.status, r.body)
+	}
+	// Purge: only from the trash, and then the audio goes.
+	if r := e.call(http.MethodDelete, "/api/v1/mailboxes/3001/trash/m2", nil); r.status != http.StatusNotFound || r.code(t) != "message_not_found" {
+		t.Errorf("purge of a message not in the trash: %d %s", r.status, r.body)
+	}
+	e.call(http.MethodDelete, "/api/v1/mailboxes/3001/messages/m2", nil)
+	if r := e.call(http.MethodDelete, "/api/v1/mailboxes/3001/trash/m2", nil); r.status != http.StatusNoContent {
+		t.Fatalf("purge: %d %s", r.status, r.body)
+	}
+	if !e.ariDeleted("voicemail%2Fdefault%2F3001%2Fmsg%2Fm2") {
+		t.Errorf("purge: audio not deleted")
+	}
+	if r := e.call(http.MethodGet, "/api/v1/mailboxes/3001/messages/m2", nil); r.status != http.StatusNotFound {
+		t.Errorf("message after the purge: %d %s", r.status, r.body)
 	}
 }
 

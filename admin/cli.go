@@ -213,8 +213,8 @@ func (c *CLI) MessageForward(ctx context.Context, id mailbox.ID, msg mailbox.Mes
 	})
 }
 
-// MessageDelete deletes messages and their audio; it stops at the first
-// failure.
+// MessageDelete deletes messages to the mailbox's trash; it stops at the
+// first failure.
 func (c *CLI) MessageDelete(ctx context.Context, id mailbox.ID, msgs []mailbox.MessageID) error {
 	deleted := []string{}
 	for _, msg := range msgs {
@@ -225,7 +225,59 @@ func (c *CLI) MessageDelete(ctx context.Context, id mailbox.ID, msgs []mailbox.M
 	}
 	return c.print(map[string]any{"mailbox": id.String(), "deleted": deleted}, func(w io.Writer) {
 		for _, m := range deleted {
-			fmt.Fprintf(w, "deleted %s of %s\n", m, id)
+			fmt.Fprintf(w, "deleted %s of %s to the trash\n", m, id)
+		}
+	})
+}
+
+// MessageTrash prints the messages in a mailbox's trash.
+func (c *CLI) MessageTrash(ctx context.Context, id mailbox.ID) error {
+	msgs, err := c.Svc.Trash(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.print(messageListView(msgs), func(w io.Writer) {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "MESSAGE\tFROM FOLDER\tDELETED\tSECONDS\tFROM")
+		for _, m := range msgs {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%s\n", m.ID, folderName(m.Folder), m.Deleted.Local().Format("2006-01-02 15:04:05"),
+				m.Duration.Seconds(), callerOf(m))
+		}
+		_ = tw.Flush()
+	})
+}
+
+// MessageRestore puts messages back from the trash; it stops at the first
+// failure.
+func (c *CLI) MessageRestore(ctx context.Context, id mailbox.ID, msgs []mailbox.MessageID) error {
+	restored := []MessageView{}
+	for _, msg := range msgs {
+		m, err := c.Svc.RestoreMessage(ctx, c.Actor, id, msg)
+		if err != nil {
+			return err
+		}
+		restored = append(restored, messageView(m))
+	}
+	return c.print(map[string]any{"mailbox": id.String(), "restored": restored}, func(w io.Writer) {
+		for _, m := range restored {
+			fmt.Fprintf(w, "restored %s of %s to %s\n", m.ID, id, m.Folder)
+		}
+	})
+}
+
+// MessagePurge deletes messages in the trash for good, with their audio;
+// it stops at the first failure.
+func (c *CLI) MessagePurge(ctx context.Context, id mailbox.ID, msgs []mailbox.MessageID) error {
+	purged := []string{}
+	for _, msg := range msgs {
+		if err := c.Svc.PurgeMessage(ctx, c.Actor, id, msg); err != nil {
+			return err
+		}
+		purged = append(purged, string(msg))
+	}
+	return c.print(map[string]any{"mailbox": id.String(), "purged": purged}, func(w io.Writer) {
+		for _, m := range purged {
+			fmt.Fprintf(w, "purged %s of %s\n", m, id)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/clusterpbx/voicemail/mailbox"
 	"github.com/clusterpbx/voicemail/state"
@@ -106,25 +107,63 @@ func (s *Service) MarkHeard(ctx context.Context, who Actor, id mailbox.ID, msg m
 	return m, err
 }
 
-// DeleteMessage deletes a message and its audio.
+// DeleteMessage deletes a message to its mailbox's trash: out of its
+// folder (the lamp follows), restorable with RestoreMessage until the
+// janitor purges it (voicemail.trash_keep) or PurgeMessage does.
 func (s *Service) DeleteMessage(ctx context.Context, who Actor, id mailbox.ID, msg mailbox.MessageID) error {
 	m, err := s.store.Message(ctx, id, string(msg))
-	var removed []string
 	if err == nil {
-		removed, _, err = s.store.CloseFolder(ctx, id, m.Folder, nil, []string{string(msg)})
-		switch {
-		case err == nil:
-			s.deleteAudio(ctx, removed)
-			s.lamps.Changed(ctx, id)
-		case errorsIsNotReplicated(err):
+		_, err = s.store.TrashMessage(ctx, id, string(msg))
+		if err == nil || errorsIsNotReplicated(err) {
 			s.lamps.Changed(ctx, id)
 		}
 	}
 	detail := ""
 	if err == nil {
-		detail = "from " + m.Folder.String()
+		detail = "from " + m.Folder.String() + " to the trash"
 	}
 	s.record(ctx, who, "message.delete", target(id, msg), err, detail)
+	return err
+}
+
+// Trash returns the messages in a mailbox's trash, the most recently
+// deleted first.
+func (s *Service) Trash(ctx context.Context, id mailbox.ID) ([]state.Message, error) {
+	return s.store.Trash(ctx, id)
+}
+
+// RestoreMessage puts a message back from the trash into the folder it was
+// deleted from. Errors wrap state.ErrMessageNotFound (not in the trash) or
+// state.ErrMailboxFull (that folder is full).
+func (s *Service) RestoreMessage(ctx context.Context, who Actor, id mailbox.ID, msg mailbox.MessageID) (state.Message, error) {
+	f, _, err := s.store.RestoreMessage(ctx, id, string(msg))
+	if err == nil || errorsIsNotReplicated(err) {
+		s.lamps.Changed(ctx, id)
+	}
+	var m state.Message
+	if err == nil {
+		m, err = s.store.Message(ctx, id, string(msg))
+	}
+	detail := ""
+	if err == nil {
+		detail = "to " + f.String()
+	}
+	s.record(ctx, who, "message.restore", target(id, msg), err, detail)
+	return m, err
+}
+
+// PurgeMessage deletes a message in the trash for good, with its audio.
+// An error wraps state.ErrMessageNotFound when the trash does not hold it.
+func (s *Service) PurgeMessage(ctx context.Context, who Actor, id mailbox.ID, msg mailbox.MessageID) error {
+	n, removed, err := s.store.PurgeTrash(ctx, id, time.Time{}, string(msg))
+	switch {
+	case err == nil && n == 0:
+		err = fmt.Errorf("admin: purge %s of %s: %w: not in the trash", msg, id, state.ErrMessageNotFound)
+	case err == nil:
+		// The records are gone: nothing points at the audio any more.
+		s.deleteAudio(ctx, removed)
+	}
+	s.record(ctx, who, "message.purge", target(id, msg), err, "")
 	return err
 }
 

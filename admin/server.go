@@ -94,6 +94,9 @@ func (h *handler) routes() chi.Router {
 		r.Delete("/api/v1/mailboxes/{mailbox}/messages/{message}", h.deleteMessage)
 		r.Post("/api/v1/mailboxes/{mailbox}/messages/{message}/forward", h.forwardMessage)
 		r.Get("/api/v1/mailboxes/{mailbox}/messages/{message}/audio", h.getMessageAudio)
+		r.Get("/api/v1/mailboxes/{mailbox}/trash", h.listTrash)
+		r.Delete("/api/v1/mailboxes/{mailbox}/trash/{message}", h.purgeMessage)
+		r.Post("/api/v1/mailboxes/{mailbox}/trash/{message}/restore", h.restoreMessage)
 		r.Get("/api/v1/mailboxes/{mailbox}/greetings", h.listGreetings)
 		r.Get("/api/v1/mailboxes/{mailbox}/greetings/{greeting}/audio", h.getGreetingAudio)
 		r.Put("/api/v1/mailboxes/{mailbox}/greetings/{greeting}/audio", h.uploadGreeting)
@@ -162,14 +165,17 @@ func (h *handler) validate(next http.Handler) http.Handler {
 // something (as the service names them), for the requests refused before
 // they reach it.
 var auditActions = map[string]string{
-	"POST /api/v1/mailboxes":                                  "mailbox.create",
-	"PATCH /api/v1/mailboxes/{mailbox}":                       "mailbox.update",
-	"DELETE /api/v1/mailboxes/{mailbox}":                      "mailbox.delete",
-	"POST /api/v1/mailboxes/{mailbox}/pin":                    "mailbox.reset_pin",
-	"DELETE /api/v1/mailboxes/{mailbox}/lockout":              "mailbox.unlock",
-	"PATCH /api/v1/mailboxes/{mailbox}/messages/{message}":    "message.update",
-	"DELETE /api/v1/mailboxes/{mailbox}/messages/{message}":   "message.delete",
-	"DELETE /api/v1/mailboxes/{mailbox}/greetings/{greeting}": "greeting.delete",
+	"POST /api/v1/mailboxes":                                      "mailbox.create",
+	"PATCH /api/v1/mailboxes/{mailbox}":                           "mailbox.update",
+	"DELETE /api/v1/mailboxes/{mailbox}":                          "mailbox.delete",
+	"POST /api/v1/mailboxes/{mailbox}/pin":                        "mailbox.reset_pin",
+	"DELETE /api/v1/mailboxes/{mailbox}/lockout":                  "mailbox.unlock",
+	"PATCH /api/v1/mailboxes/{mailbox}/messages/{message}":        "message.update",
+	"DELETE /api/v1/mailboxes/{mailbox}/messages/{message}":       "message.delete",
+	"POST /api/v1/mailboxes/{mailbox}/messages/{message}/forward": "message.forward",
+	"DELETE /api/v1/mailboxes/{mailbox}/trash/{message}":          "message.purge",
+	"POST /api/v1/mailboxes/{mailbox}/trash/{message}/restore":    "message.restore",
+	"DELETE /api/v1/mailboxes/{mailbox}/greetings/{greeting}":     "greeting.delete",
 	uploadRoute: "greeting.upload",
 }
 
@@ -581,6 +587,44 @@ func (h *handler) deleteMessage(w http.ResponseWriter, r *http.Request) {
 	id, msg, err := messageIDs(r)
 	if err == nil {
 		err = h.svc.DeleteMessage(r.Context(), actor(r), id, msg)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *handler) listTrash(w http.ResponseWriter, r *http.Request) {
+	id, err := mailboxParam(r)
+	var msgs []state.Message
+	if err == nil {
+		msgs, err = h.svc.Trash(r.Context(), id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageListView(msgs))
+}
+
+func (h *handler) restoreMessage(w http.ResponseWriter, r *http.Request) {
+	id, msg, err := messageIDs(r)
+	var m state.Message
+	if err == nil {
+		m, err = h.svc.RestoreMessage(r.Context(), actor(r), id, msg)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, messageView(m))
+}
+
+func (h *handler) purgeMessage(w http.ResponseWriter, r *http.Request) {
+	id, msg, err := messageIDs(r)
+	if err == nil {
+		err = h.svc.PurgeMessage(r.Context(), actor(r), id, msg)
 	}
 	if err != nil {
 		h.fail(w, r, err)

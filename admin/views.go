@@ -131,13 +131,20 @@ type MessageView struct {
 	HasIntroduction bool      `json:"has_introduction"`
 	// Transcript is the automatic transcript (mail.transcribe), if any.
 	Transcript string `json:"transcript,omitempty"`
+	// Deleted is when a message in the trash was deleted; nil otherwise.
+	Deleted *time.Time `json:"deleted,omitempty"`
 }
 
 func messageView(m state.Message) MessageView {
-	return MessageView{ID: m.ID, Mailbox: m.Mailbox.String(), Folder: folderName(m.Folder),
+	v := MessageView{ID: m.ID, Mailbox: m.Mailbox.String(), Folder: folderName(m.Folder),
 		CallerNumber: m.CallerNum, CallerName: m.CallerName, Received: m.Received.UTC(),
 		DurationSeconds: m.Duration.Seconds(), Origin: m.Origin, HasIntroduction: m.Intro != "",
 		Transcript: m.Transcript}
+	if !m.Deleted.IsZero() {
+		d := m.Deleted.UTC()
+		v.Deleted = &d
+	}
+	return v
 }
 
 // MessageListView is a list of messages in JSON.

@@ -63,7 +63,7 @@ func adminFlags(fs *pflag.FlagSet) *adminOptions {
 	fs.IntVar(&o.Limit, "limit", 0, "mailbox list: mailboxes per page (default 100, at most 1000)")
 	fs.StringVar(&o.Folder, "folder", "", "message list|export: only this folder (new, old, work, family, friends)")
 	fs.StringVar(&o.Out, "out", ".", "message export: the directory to write MESSAGE.wav and MESSAGE.json into")
-	fs.BoolVar(&o.Yes, "yes", false, "mailbox delete, message delete: yes, delete")
+	fs.BoolVar(&o.Yes, "yes", false, "mailbox delete, message delete, message purge: yes, delete")
 	for _, name := range []string{"name", "email", "language", "review", "hidden", "option", "pager", "attach", "timezone",
 		"delete-after-email", "pin-stdin", "pin-env", "must-change",
 		"context", "search", "after", "limit", "yes"} {
@@ -436,9 +436,35 @@ func messageCommand(ctx context.Context, cli *admin.CLI, sub string, args []stri
 			return err
 		}
 		if !o.Yes {
-			return usageError("message delete removes %d messages of %s and their audio: add --yes", len(msgs), id)
+			return usageError("message delete moves %d messages of %s to its trash (message restore brings them back): add --yes", len(msgs), id)
 		}
 		return cli.MessageDelete(ctx, id, msgs)
+	case "trash":
+		if err := needArgs(cmd, args, 1, 1, "MAILBOX"); err != nil {
+			return err
+		}
+		return cli.MessageTrash(ctx, id)
+	case "restore":
+		if err := needArgs(cmd, args, 2, -1, "MAILBOX MESSAGE..."); err != nil {
+			return err
+		}
+		msgs, err := msgIDs(args[1:])
+		if err != nil {
+			return err
+		}
+		return cli.MessageRestore(ctx, id, msgs)
+	case "purge":
+		if err := needArgs(cmd, args, 2, -1, "MAILBOX MESSAGE... --yes"); err != nil {
+			return err
+		}
+		msgs, err := msgIDs(args[1:])
+		if err != nil {
+			return err
+		}
+		if !o.Yes {
+			return usageError("message purge deletes %d messages of %s's trash and their audio for good: add --yes", len(msgs), id)
+		}
+		return cli.MessagePurge(ctx, id, msgs)
 	case "forward":
 		if err := needArgs(cmd, args, 3, 3, "MAILBOX MESSAGE TO-MAILBOX"); err != nil {
 			return err
@@ -462,7 +488,7 @@ func messageCommand(ctx context.Context, cli *admin.CLI, sub string, args []stri
 		}
 		return cli.MessageExport(ctx, id, msgs, folder, o.Out)
 	}
-	return usageError("unknown command %q: message list|move|forward|delete|export", cmd)
+	return usageError("unknown command %q: message list|move|forward|delete|trash|restore|purge|export", cmd)
 }
 
 // tokenCommand makes a new API token: the secret, printed once, and the

@@ -208,6 +208,22 @@ func TestMailboxCommands(t *testing.T) {
 	if c, _ := e.store.Counts(ctx, id); c != (state.Counts{}) {
 		t.Errorf("counts after delete: %+v", c)
 	}
+	// Deleted to the trash: listed there, one restored, the other purged.
+	if out, err = e.run("", nil, "message", "trash", "2001"); err != nil || !strings.Contains(out, "m1") || !strings.Contains(out, "m2") {
+		t.Fatalf("trash: %q, %v", out, err)
+	}
+	if out, err = e.run("", nil, "message", "restore", "2001", "m1"); err != nil || !strings.Contains(out, "restored m1 of 2001@default to work") {
+		t.Fatalf("restore: %q, %v", out, err)
+	}
+	if _, err = e.run("", nil, "message", "purge", "2001", "m2"); err == nil {
+		t.Errorf("purge without --yes went ahead")
+	}
+	if out, err = e.run("", nil, "message", "purge", "2001", "m2", "--yes"); err != nil || !strings.Contains(out, "purged m2") {
+		t.Fatalf("purge: %q, %v", out, err)
+	}
+	if c, _ := e.store.Counts(ctx, id); c != (state.Counts{Work: 1}) {
+		t.Errorf("counts after restore: %+v, want Work 1", c)
+	}
 	if _, err = e.run("", nil, "mailbox", "delete", "2001", "--yes"); err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +240,7 @@ func TestMailboxCommands(t *testing.T) {
 		}
 		actions = append(actions, a.Action+" "+a.Result)
 	}
-	want := "mailbox.delete ok|message.delete ok|message.delete ok|message.forward forward_to_self|message.forward ok|message.move ok|mailbox.update ok|mailbox.reset_pin weak_pin|mailbox.reset_pin ok|mailbox.create ok|mailbox.create ok"
+	want := "mailbox.delete ok|message.purge ok|message.restore ok|message.delete ok|message.delete ok|message.forward forward_to_self|message.forward ok|message.move ok|mailbox.update ok|mailbox.reset_pin weak_pin|mailbox.reset_pin ok|mailbox.create ok|mailbox.create ok"
 	if got := strings.Join(actions, "|"); got != want {
 		t.Errorf("audit trail:\n%s\nwant\n%s", got, want)
 	}

@@ -34,6 +34,11 @@ type JanitorConfig struct {
 	// session_ttl does not bound it. At least the longer of max_message and
 	// max_greeting plus 10m; at most 30 days. Default 1h.
 	Grace time.Duration `koanf:"grace"`
+	// TrashKeep is how long a message deleted from the web page or the
+	// admin API stays in its mailbox's trash, restorable, before a sweep
+	// purges it (its audio then goes after Grace). 1h to 365 days.
+	// Default 168h (a week).
+	TrashKeep time.Duration `koanf:"trash_keep"`
 }
 
 // Bounds of the janitor settings.
@@ -44,11 +49,13 @@ const (
 	// shortest grace accepted.
 	janitorGraceMargin = 10 * time.Minute
 	janitorMaxGrace    = 30 * 24 * time.Hour
+	trashMinKeep       = time.Hour
+	trashMaxKeep       = 365 * 24 * time.Hour
 )
 
 // defaultJanitorConfig is the janitor's part of DefaultConfig.
 func defaultJanitorConfig() JanitorConfig {
-	return JanitorConfig{Enabled: true, Interval: 10 * time.Minute, Grace: time.Hour}
+	return JanitorConfig{Enabled: true, Interval: 10 * time.Minute, Grace: time.Hour, TrashKeep: 7 * 24 * time.Hour}
 }
 
 // validate checks j against the voicemail settings v, whose recordings
@@ -61,6 +68,9 @@ func (j JanitorConfig) validate(v VoicemailConfig) error {
 	if j.Grace < floor || j.Grace > janitorMaxGrace {
 		return fmt.Errorf("%w: janitor.grace %s not in %s..%s (the longest recording, max_message or max_greeting, plus %s)",
 			ErrInvalidConfig, j.Grace, floor, janitorMaxGrace, janitorGraceMargin)
+	}
+	if j.TrashKeep < trashMinKeep || j.TrashKeep > trashMaxKeep {
+		return fmt.Errorf("%w: janitor.trash_keep %s not in %s..%s", ErrInvalidConfig, j.TrashKeep, trashMinKeep, trashMaxKeep)
 	}
 	return nil
 }
@@ -82,15 +92,24 @@ type janitorLock interface {
 
 var _ janitorLock = (*state.Store)(nil)
 
+// trashPurger purges the trashes of every mailbox: *state.Store.
+type trashPurger interface {
+	PurgeTrashBefore(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+var _ trashPurger = (*state.Store)(nil)
+
 // janitor sweeps orphan audio now and then, one instance of the cluster at
-// a time.
+// a time, after purging the messages kept in the trashes past trashKeep.
 type janitor struct {
-	sweeper  *sweeper
-	lock     janitorLock
-	instance string
-	interval time.Duration
-	metrics  *janitorMetrics
-	log      *zap.Logger
+	sweeper   *sweeper
+	trash     trashPurger
+	trashKeep time.Duration
+	lock      janitorLock
+	instance  string
+	interval  time.Duration
+	metrics   *janitorMetrics
+	log       *zap.Logger
 }
 
 // Run sweeps until ctx ends: every half interval to a whole one (random,
@@ -127,6 +146,13 @@ func (j *janitor) once(ctx context.Context) (ran bool, rep SweepReport, err erro
 	sctx, cancel := context.WithTimeout(ctx, sweepTimeout)
 	defer cancel()
 	start := time.Now()
+	// The trash first: the audio it frees is then an orphan, which this
+	// sweep notes and a sweep after the grace period deletes.
+	if n, err := j.trash.PurgeTrashBefore(sctx, time.Now().Add(-j.trashKeep)); err != nil {
+		j.log.Warn("janitor: purge the trashes", zap.Int("purged", n), zap.Error(err))
+	} else if n > 0 {
+		j.log.Info("janitor: trashes purged", zap.Int("purged", n), zap.Duration("kept", j.trashKeep))
+	}
 	rep, err = j.sweeper.Sweep(sctx, func(ctx context.Context) bool {
 		ok, err := j.lock.ExtendJanitor(ctx, token, sweepTimeout+lockMargin)
 		return ok && err == nil
@@ -242,11 +268,13 @@ func newJanitor(cfg Config, store *state.Store, nodes []*node, reg prometheus.Re
 	}
 	log = log.Named("janitor")
 	return &janitor{
-		sweeper:  newSweeper(store, nodes, cfg.Janitor.Grace, log),
-		lock:     store,
-		instance: cfg.Instance.ID,
-		interval: cfg.Janitor.Interval,
-		metrics:  newJanitorMetrics(reg),
-		log:      log,
+		sweeper:   newSweeper(store, nodes, cfg.Janitor.Grace, log),
+		trash:     store,
+		trashKeep: cfg.Janitor.TrashKeep,
+		lock:      store,
+		instance:  cfg.Instance.ID,
+		interval:  cfg.Janitor.Interval,
+		metrics:   newJanitorMetrics(reg),
+		log:       log,
 	}
 }

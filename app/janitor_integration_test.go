@@ -318,8 +318,8 @@ func TestJanitorOneInstanceAtATime(t *testing.T) {
 	ctx := callCtx(t)
 	newJ := func(id string) (*janitor, *prometheus.Registry) {
 		reg := prometheus.NewRegistry()
-		return &janitor{sweeper: f.sweeper(t, 0), lock: f.store, instance: id, interval: time.Minute,
-			metrics: newJanitorMetrics(reg), log: zaptest.NewLogger(t)}, reg
+		return &janitor{sweeper: f.sweeper(t, 0), trash: f.store, trashKeep: time.Hour, lock: f.store, instance: id,
+			interval: time.Minute, metrics: newJanitorMetrics(reg), log: zaptest.NewLogger(t)}, reg
 	}
 	a, _ := newJ("a")
 	b, _ := newJ("b")
@@ -366,6 +366,48 @@ func TestJanitorOneInstanceAtATime(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(b.metrics.failures); got != 1 {
 		t.Errorf("b's errors = %v", got)
+	}
+}
+
+// A janitor's turn purges the messages kept in a trash past trash_keep,
+// and only those; their audio is then an orphan, which the sweep notes
+// (and a sweep after grace deletes), while a message deleted since stays
+// restorable with its audio.
+func TestJanitorPurgesTheTrash(t *testing.T) {
+	f := newSweepFixture(t)
+	ctx := callCtx(t)
+	_, err := f.store.CreateMailbox(ctx, state.NewMailbox{ID: f.mb, Name: "Alice", PIN: "2580"})
+	must(t, err)
+	// m1 was deleted eight days ago: a store whose clock says so.
+	past, err := state.New(state.Config{PINHashCost: 4}, f.rdb,
+		state.WithClock(func() time.Time { return time.Now().Add(-8 * 24 * time.Hour) }))
+	must(t, err)
+	_, err = past.TrashMessage(ctx, f.mb, "m1")
+	must(t, err)
+	recent := "voicemail/default/1001/msg/m3"
+	_, err = f.store.Deposit(ctx, state.Message{ID: "m3", Mailbox: f.mb, Recording: recent,
+		Received: time.UnixMilli(1732634713000), Duration: 3 * time.Second})
+	must(t, err)
+	_, err = f.store.TrashMessage(ctx, f.mb, "m3")
+	must(t, err)
+	f.audio.names[recent] = true // listed, before any sweep runs
+
+	j := &janitor{sweeper: f.sweeper(t, time.Hour), trash: f.store, trashKeep: 7 * 24 * time.Hour, lock: f.store,
+		instance: "a", interval: time.Minute, metrics: newJanitorMetrics(prometheus.NewRegistry()), log: zaptest.NewLogger(t)}
+	ran, rep, err := j.once(ctx)
+	if err != nil || !ran {
+		t.Fatalf("once = %v, %v", ran, err)
+	}
+	trash, err := f.store.Trash(ctx, f.mb)
+	must(t, err)
+	if len(trash) != 1 || trash[0].ID != "m3" {
+		t.Errorf("trash after the janitor's turn %+v, want m3 alone", trash)
+	}
+	if !slices.Contains(rep.Orphans, f.msg) || !slices.Contains(rep.Orphans, f.intro) || slices.Contains(rep.Orphans, recent) {
+		t.Errorf("orphans %v: want m1's audio and introduction, not m3's", rep.Orphans)
+	}
+	if len(rep.Removed) != 0 || !f.audio.has(f.msg) {
+		t.Errorf("removed %v before the grace period", rep.Removed)
 	}
 }
 

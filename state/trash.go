@@ -2,6 +2,7 @@ package state
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -15,7 +16,7 @@ import (
 // be undone: TrashMessage takes a message out of its folder and keeps its
 // record and audio; RestoreMessage puts it back where it was; PurgeTrash
 // deletes it for good, as the janitor does once it has been in the trash
-// longer than the configured time (voicemail.trash_keep). A message the
+// longer than the configured time (janitor.trash_keep). A message the
 // owner deletes by phone (7, then leaving the folder) is gone at once, as
 // in app_voicemail: the phone's menus say "deleted", not "moved".
 
@@ -201,4 +202,47 @@ func (s *Store) PurgeTrash(ctx context.Context, id MailboxID, cutoff time.Time, 
 		s.log.Debug("trash purged", zap.Stringer("mailbox", id), zap.Int64("messages", n))
 	}
 	return int(n), removed, s.atRisk(notReplicated, "purge the trash of %s", id)
+}
+
+// trashScanBatch is how many mailboxes' trashes PurgeTrashBefore reads in
+// one pipelined round trip.
+const trashScanBatch = 500
+
+// PurgeTrashBefore purges, in every mailbox, the messages deleted to the
+// trash at or before cutoff, and returns how many it purged. Their audio
+// is left to the janitor's orphan sweep, which deletes it once nothing has
+// pointed at it for its grace period: one careful path deletes audio. It
+// stops at the first error.
+func (s *Store) PurgeTrashBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	ids, err := s.MailboxIDs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	max := strconv.FormatInt(cutoff.UnixMilli(), 10)
+	purged := 0
+	for start := 0; start < len(ids); start += trashScanBatch {
+		batch := ids[start:min(start+trashScanBatch, len(ids))]
+		cmds := make([]*redis.StringSliceCmd, len(batch))
+		_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i, id := range batch {
+				cmds[i] = p.ZRangeByScore(ctx, trashKey(id), &redis.ZRangeBy{Min: "-inf", Max: max})
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) && !isWrongType(err) {
+			return purged, fmt.Errorf("state: read the trashes: %w", err)
+		}
+		for i, id := range batch {
+			due := cmds[i].Val()
+			if len(due) == 0 {
+				continue
+			}
+			n, _, err := s.PurgeTrash(ctx, id, cutoff, due...)
+			purged += n
+			if err != nil {
+				return purged, err
+			}
+		}
+	}
+	return purged, nil
 }
