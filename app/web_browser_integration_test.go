@@ -115,7 +115,8 @@ func (b *browser) shoot(name string) {
 // headless Chromium against the real app, Redis and Asterisk: the owner
 // signs in; a message left by a SIP caller appears in the open page
 // without a reload; it plays to its end in the page's <audio> (range
-// requests); it is moved to Work and the phone's NOTIFY follows; a
+// requests); it is moved to Work and the phone's NOTIFY follows; deleted,
+// it is undone from the notice, and restored from the trash page; a
 // greeting uploaded in the page is what the next caller hears; a POST
 // without the CSRF token is refused; ten wrong PINs on the web lock the web
 // sign-in and the phone alike. It takes the screenshots of docs/web.md on
@@ -207,6 +208,35 @@ func TestIntegrationWebBrowser(t *testing.T) {
 		t.Fatalf("after the move: %+v, %v", c, err)
 	}
 	b.do("Work folder", chromedp.Navigate(base+"/folders/work"), chromedp.WaitVisible(chromedp.CSS("#m-"+id)))
+
+	// Deleted in the page, it goes to the trash: the notice offers to undo
+	// it, and the trash page lists it until it is restored. (The pages ask
+	// before a delete; the test's browser says yes.)
+	yes := func() { eval[bool](b, `(window.confirm = () => true, true)`) }
+	yes()
+	if st := b.submit(fmt.Sprintf("#m-%s form[action$='/delete'] button", id)); st != http.StatusOK {
+		t.Fatalf("delete: %d", st)
+	}
+	if c, err := h.app.store.Counts(ctx, mailbox.MustParseID("1001")); err != nil || c.Work != 0 {
+		t.Fatalf("after the delete: %+v, %v", c, err)
+	}
+	if st := b.submit("#live form.undo button"); st != http.StatusOK {
+		t.Fatalf("undo: %d", st)
+	}
+	b.do("undone", chromedp.WaitVisible(chromedp.CSS("#m-"+id)))
+	yes()
+	if st := b.submit(fmt.Sprintf("#m-%s form[action$='/delete'] button", id)); st != http.StatusOK {
+		t.Fatalf("delete again: %d", st)
+	}
+	b.do("trash", chromedp.Navigate(base+"/trash"), chromedp.WaitVisible(chromedp.CSS("#t-"+id)))
+	b.shoot("trash")
+	if st := b.submit(fmt.Sprintf("#t-%s form[action$='/restore'] button", id)); st != http.StatusOK {
+		t.Fatalf("restore: %d", st)
+	}
+	b.do("restored", chromedp.WaitVisible(chromedp.CSS("#m-"+id)))
+	if c, err := h.app.store.Counts(ctx, mailbox.MustParseID("1001")); err != nil || c.Work != 1 {
+		t.Fatalf("after the restore: %+v, %v", c, err)
+	}
 	b.do("greetings", chromedp.Navigate(base+"/greetings"), chromedp.WaitVisible(chromedp.CSS("#active-greeting")))
 
 	// A greeting uploaded in the page is what the next caller hears.

@@ -49,6 +49,9 @@ func newWebUI(cfg Config, store *state.Store, rdb redis.UniversalClient, nodes [
 	} else {
 		log.Info("lame not found: the pages offer WAV downloads only", zap.String("lame", cfg.Mail.Lame))
 	}
+	if cfg.Janitor.Enabled {
+		wcfg.TrashKeep = cfg.Janitor.TrashKeep
+	}
 	h, err := web.New(wcfg, svc, tokens, rdb, log)
 	if err != nil {
 		return nil, err

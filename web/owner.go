@@ -244,15 +244,7 @@ func (h *Handler) folderPage(w http.ResponseWriter, r *http.Request) {
 	// Newest first, as a mail reader lists them.
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m := msgs[i]
-		caller := strings.TrimSpace(m.CallerName)
-		switch {
-		case caller != "" && m.CallerNum != "":
-			caller += " <" + m.CallerNum + ">"
-		case m.CallerNum != "":
-			caller = m.CallerNum
-		case caller == "":
-			caller = word(c.Lang, "msg.unknown")
-		}
+		caller := callerName(m, c.Lang)
 		t := m.Received.In(loc)
 		secs := int(m.Duration.Round(time.Second) / time.Second)
 		body.Messages = append(body.Messages, messageEntry{ID: m.ID, Caller: caller, Date: t.Format(dateFormat[c.Lang]),
@@ -261,7 +253,24 @@ func (h *Handler) folderPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p := h.ownerPage(r, fmt.Sprintf("%s (%d)", word(c.Lang, "folder."+f.String()), counts[f]), "folders", body)
 	p.Live = true
+	if undo, err := mailbox.ParseMessageID(r.URL.Query().Get("undo")); err == nil && p.Flash != "" {
+		p.Undo = string(undo)
+	}
 	h.render(w, http.StatusOK, "folder", p)
+}
+
+// callerName is who left message m, as the pages show it.
+func callerName(m state.Message, lang string) string {
+	caller := strings.TrimSpace(m.CallerName)
+	switch {
+	case caller != "" && m.CallerNum != "":
+		caller += " <" + m.CallerNum + ">"
+	case m.CallerNum != "":
+		caller = m.CallerNum
+	case caller == "":
+		caller = word(lang, "msg.unknown")
+	}
+	return caller
 }
 
 // serviceError answers an error of the admin service.
@@ -420,6 +429,8 @@ func forwardTarget(s, context string) (mailbox.ID, error) {
 	return mailbox.ParseID(s)
 }
 
+// deleteMessage deletes a message to the trash; the folder page it returns
+// to offers to undo it.
 func (h *Handler) deleteMessage(w http.ResponseWriter, r *http.Request) {
 	msg, err := messageParam(r)
 	if err == nil {
@@ -429,7 +440,84 @@ func (h *Handler) deleteMessage(w http.ResponseWriter, r *http.Request) {
 		h.serviceError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, back(r, "msg.deleted"), http.StatusSeeOther)
+	http.Redirect(w, r, back(r, "msg.deleted")+"&undo="+url.QueryEscape(string(msg)), http.StatusSeeOther)
+}
+
+// trashEntry is a message in the trash.
+type trashEntry struct {
+	ID, Caller, Date, Deleted, DeletedISO, Duration, Folder string
+}
+
+type trashBody struct {
+	Messages []trashEntry
+	// KeepDays is how many days the janitor keeps them; 0: until purged.
+	KeepDays int
+}
+
+// trashPage lists the messages deleted to the trash, the last deleted
+// first, each with a button to put it back and one to purge it.
+func (h *Handler) trashPage(w http.ResponseWriter, r *http.Request) {
+	c := sessionOf(r)
+	id := ownerID(r)
+	d, err := h.svc.Mailbox(r.Context(), id)
+	var msgs []state.Message
+	if err == nil {
+		msgs, err = h.svc.Trash(r.Context(), id)
+	}
+	if err != nil {
+		h.serviceError(w, r, err)
+		return
+	}
+	loc := h.location(d.Mailbox)
+	body := trashBody{KeepDays: int((h.cfg.TrashKeep + 12*time.Hour) / (24 * time.Hour))}
+	if h.cfg.TrashKeep > 0 && body.KeepDays == 0 {
+		body.KeepDays = 1
+	}
+	for _, m := range msgs {
+		secs := int(m.Duration.Round(time.Second) / time.Second)
+		del := m.Deleted.In(loc)
+		body.Messages = append(body.Messages, trashEntry{ID: m.ID, Caller: callerName(m, c.Lang),
+			Date: m.Received.In(loc).Format(dateFormat[c.Lang]), Deleted: del.Format(dateFormat[c.Lang]),
+			DeletedISO: del.Format(time.RFC3339), Duration: fmt.Sprintf("%d:%02d", secs/60, secs%60),
+			Folder: word(c.Lang, "folder."+m.Folder.String())})
+	}
+	h.render(w, http.StatusOK, "trash", h.ownerPage(r, word(c.Lang, "trash.title"), "folders", body))
+}
+
+// restoreMessage puts a message back from the trash and shows the folder
+// it went back to.
+func (h *Handler) restoreMessage(w http.ResponseWriter, r *http.Request) {
+	msg, err := messageParam(r)
+	var m state.Message
+	if err == nil {
+		m, err = h.svc.RestoreMessage(r.Context(), webActor(r), ownerID(r), msg)
+	}
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/folders/"+slug(m.Folder)+"?ok=trash.restored", http.StatusSeeOther)
+	case errors.Is(err, state.ErrMailboxFull):
+		http.Redirect(w, r, "/trash?err=trash.full", http.StatusSeeOther)
+	case errors.Is(err, state.ErrMessageNotFound):
+		http.Redirect(w, r, "/trash?err=trash.gone", http.StatusSeeOther)
+	default:
+		h.serviceError(w, r, err)
+	}
+}
+
+// purgeMessage deletes a message in the trash for good.
+func (h *Handler) purgeMessage(w http.ResponseWriter, r *http.Request) {
+	msg, err := messageParam(r)
+	if err == nil {
+		err = h.svc.PurgeMessage(r.Context(), webActor(r), ownerID(r), msg)
+	}
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/trash?ok=trash.purged", http.StatusSeeOther)
+	case errors.Is(err, state.ErrMessageNotFound):
+		http.Redirect(w, r, "/trash?err=trash.gone", http.StatusSeeOther)
+	default:
+		h.serviceError(w, r, err)
+	}
 }
 
 // greetingEntry is one greeting on the greetings page.

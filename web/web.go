@@ -51,6 +51,10 @@ type Config struct {
 	// Lame is the MP3 encoder of downloads (mail.lame); "" offers WAV
 	// downloads only.
 	Lame string
+	// TrashKeep is how long deleted messages stay in the trash before the
+	// janitor purges them (janitor.trash_keep), for the trash page to say;
+	// 0 when no janitor purges them.
+	TrashKeep time.Duration
 }
 
 // Handler serves the visual voicemail pages.
@@ -144,6 +148,9 @@ func (h *Handler) routes() chi.Router {
 		r.Post("/messages/{message}/heard", h.markHeard)
 		r.Post("/messages/{message}/delete", h.deleteMessage)
 		r.Post("/messages/{message}/forward", h.forwardMessage)
+		r.Get("/trash", h.trashPage)
+		r.Post("/trash/{message}/restore", h.restoreMessage)
+		r.Post("/trash/{message}/purge", h.purgeMessage)
 		r.Get("/events", h.events)
 		r.Get("/greetings", h.greetingsPage)
 		r.Get("/greetings/{greeting}/audio", h.greetingAudio)
@@ -312,9 +319,12 @@ type page struct {
 	Sess                  *Session
 	CSRF                  string
 	Flash, Error          string
-	Live                  bool
-	Langs                 []string
-	Body                  any
+	// Undo, when set, is a message just deleted to the trash: the notice
+	// offers to put it back.
+	Undo  string
+	Live  bool
+	Langs []string
+	Body  any
 }
 
 // render writes a page.

@@ -112,14 +112,43 @@ func TestOwnerFlow(t *testing.T) {
 	if !strings.Contains(b.get("/folders/work").body, m.ID) {
 		t.Error("the Work folder does not list the message moved")
 	}
-	if a := b.post("/messages/"+m.ID+"/delete", url.Values{"csrf": {tok}, "back": {"work"}}); a.status != http.StatusSeeOther {
-		t.Fatalf("delete: %d", a.status)
+	a = b.post("/messages/"+m.ID+"/delete", url.Values{"csrf": {tok}, "back": {"work"}})
+	if a.status != http.StatusSeeOther || a.header.Get("Location") != "/folders/work?ok=msg.deleted&undo="+m.ID {
+		t.Fatalf("delete: %d %s", a.status, a.header.Get("Location"))
 	}
 	if _, err := e.store.Message(t.Context(), alice, m.ID); !errors.Is(err, state.ErrMessageNotFound) {
 		t.Errorf("after delete: %v", err)
 	}
-	if got := e.lamps.count(alice) - before; got != 3 {
-		t.Errorf("lamps told %d times, want 3", got)
+	// Deleted to the trash: the page offers to undo it, and the trash
+	// lists it.
+	if page := b.get(a.header.Get("Location")).body; !strings.Contains(page, `action="/trash/`+m.ID+`/restore"`) {
+		t.Errorf("the folder page after a delete offers no undo:\n%s", page)
+	}
+	if page := b.get("/trash").body; !strings.Contains(page, `id="t-`+m.ID+`"`) || !strings.Contains(page, "From Work") {
+		t.Errorf("the trash page does not list the message deleted from Work:\n%s", page)
+	}
+	if a := b.post("/trash/"+m.ID+"/restore", url.Values{"csrf": {tok}}); a.status != http.StatusSeeOther ||
+		a.header.Get("Location") != "/folders/work?ok=trash.restored" {
+		t.Fatalf("restore: %d %s", a.status, a.header.Get("Location"))
+	}
+	if c, _ := e.store.Counts(t.Context(), alice); c.Work != 1 {
+		t.Errorf("after restore: %+v", c)
+	}
+	if a := b.post("/trash/"+m.ID+"/restore", url.Values{"csrf": {tok}}); a.header.Get("Location") != "/trash?err=trash.gone" {
+		t.Errorf("restore of a message not in the trash: %d %s", a.status, a.header.Get("Location"))
+	}
+	b.post("/messages/"+m.ID+"/delete", url.Values{"csrf": {tok}, "back": {"work"}})
+	if a := b.post("/trash/"+m.ID+"/purge", url.Values{}); a.status != http.StatusForbidden {
+		t.Errorf("purge without the CSRF token: %d", a.status)
+	}
+	if a := b.post("/trash/"+m.ID+"/purge", url.Values{"csrf": {tok}}); a.header.Get("Location") != "/trash?ok=trash.purged" {
+		t.Fatalf("purge: %d %s", a.status, a.header.Get("Location"))
+	}
+	if trash, _ := e.store.Trash(t.Context(), alice); len(trash) != 0 {
+		t.Errorf("trash after the purge: %+v", trash)
+	}
+	if got := e.lamps.count(alice) - before; got != 5 {
+		t.Errorf("lamps told %d times, want 5", got)
 	}
 	entries, _, err := e.svc.Audit(t.Context(), "", 10)
 	if err != nil {
@@ -129,7 +158,7 @@ func TestOwnerFlow(t *testing.T) {
 	for _, en := range entries {
 		trail = append(trail, en.Actor+" "+en.Source+" "+en.Action+" "+en.Result)
 	}
-	want := "owner:1001@default web message.delete ok|owner:1001@default web message.move ok|owner:1001@default web message.mark_heard ok|owner:1001@default web owner.login ok"
+	want := "owner:1001@default web message.purge ok|owner:1001@default web message.delete ok|owner:1001@default web message.restore message_not_found|owner:1001@default web message.restore ok|owner:1001@default web message.delete ok|owner:1001@default web message.move ok|owner:1001@default web message.mark_heard ok|owner:1001@default web owner.login ok"
 	if got := strings.Join(trail, "|"); got != want {
 		t.Errorf("audit trail\n%s\nwant\n%s", got, want)
 	}
