@@ -427,44 +427,34 @@ func messageCommand(ctx context.Context, cli *admin.CLI, sub string, args []stri
 			return usageError("folder %q: use new, old, work, family or friends", args[2])
 		}
 		return cli.MessageMove(ctx, id, msgs[0], to)
-	case "delete":
-		if err := needArgs(cmd, args, 2, -1, "MAILBOX MESSAGE... --yes"); err != nil {
+	case "delete", "restore", "purge":
+		usage := "MAILBOX MESSAGE..."
+		if sub != "restore" {
+			usage += " --yes"
+		}
+		if err := needArgs(cmd, args, 2, -1, usage); err != nil {
 			return err
 		}
 		msgs, err := msgIDs(args[1:])
 		if err != nil {
 			return err
 		}
-		if !o.Yes {
+		switch {
+		case sub == "restore":
+			return cli.MessageRestore(ctx, id, msgs)
+		case !o.Yes && sub == "delete":
 			return usageError("message delete moves %d messages of %s to its trash (message restore brings them back): add --yes", len(msgs), id)
+		case !o.Yes:
+			return usageError("message purge deletes %d messages of %s's trash and their audio for good: add --yes", len(msgs), id)
+		case sub == "delete":
+			return cli.MessageDelete(ctx, id, msgs)
 		}
-		return cli.MessageDelete(ctx, id, msgs)
+		return cli.MessagePurge(ctx, id, msgs)
 	case "trash":
 		if err := needArgs(cmd, args, 1, 1, "MAILBOX"); err != nil {
 			return err
 		}
 		return cli.MessageTrash(ctx, id)
-	case "restore":
-		if err := needArgs(cmd, args, 2, -1, "MAILBOX MESSAGE..."); err != nil {
-			return err
-		}
-		msgs, err := msgIDs(args[1:])
-		if err != nil {
-			return err
-		}
-		return cli.MessageRestore(ctx, id, msgs)
-	case "purge":
-		if err := needArgs(cmd, args, 2, -1, "MAILBOX MESSAGE... --yes"); err != nil {
-			return err
-		}
-		msgs, err := msgIDs(args[1:])
-		if err != nil {
-			return err
-		}
-		if !o.Yes {
-			return usageError("message purge deletes %d messages of %s's trash and their audio for good: add --yes", len(msgs), id)
-		}
-		return cli.MessagePurge(ctx, id, msgs)
 	case "forward":
 		if err := needArgs(cmd, args, 3, 3, "MAILBOX MESSAGE TO-MAILBOX"); err != nil {
 			return err
