@@ -88,7 +88,8 @@ func lamp(t *testing.T, ctx context.Context, w *sipp.Watcher, newMsgs, old int) 
 // app runs, a mailbox is created through one instance's admin API; another
 // instance, started before it existed, takes a real call that leaves it a
 // message and lights its lamp; the API lists, downloads and deletes the
-// message and the lamp goes off; the CLI does the same for a second
+// message (to the trash: the lamp goes off, the audio stays) and purges
+// it (the audio goes); the CLI does the same for a second
 // message (the running instances publish the counts it changes); a PIN
 // reset forces the walk-through at the next phone login; an instance
 // provisioned from a YAML that lists the mailbox neither overwrites nor
@@ -129,7 +130,8 @@ func TestIntegrationAdminAPIAndCLI(t *testing.T) {
 	must(t, call.WaitEnded(ctx))
 	lamp(t, ctx, light, 1, 0)
 
-	// Listed, downloaded and deleted through the API; the lamp goes off.
+	// Listed, downloaded, deleted and purged through the API; the lamp
+	// goes off.
 	msgs := api.waitMessages(ctx, "1002", "new", 1)
 	if msgs[0].CallerNumber != "2001" || msgs[0].CallerName != "Carol" || msgs[0].DurationSeconds < 2 {
 		t.Errorf("message %+v", msgs[0])
@@ -145,10 +147,20 @@ func TestIntegrationAdminAPIAndCLI(t *testing.T) {
 		t.Fatalf("delete message: %d", s)
 	}
 	lamp(t, ctx, light, 0, 0)
+	// Deleted to the trash: its audio stays until it is purged.
+	if !h.storedExists(ctx, stored.Recording) {
+		t.Fatalf("the audio of a message in the trash, %s, is gone", stored.Recording)
+	}
+	if s, body := api.do(ctx, http.MethodGet, "/api/v1/mailboxes/1002/trash", nil); s != http.StatusOK || !bytes.Contains(body, []byte(msgs[0].ID)) {
+		t.Fatalf("trash: %d %s", s, body)
+	}
+	if s, _ := api.do(ctx, http.MethodDelete, "/api/v1/mailboxes/1002/trash/"+msgs[0].ID, nil); s != http.StatusNoContent {
+		t.Fatalf("purge message: %d", s)
+	}
 	for h.storedExists(ctx, stored.Recording) {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("the deleted message's audio %s is still stored", stored.Recording)
+			t.Fatalf("the purged message's audio %s is still stored", stored.Recording)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -222,7 +234,7 @@ func TestIntegrationAdminAPIAndCLI(t *testing.T) {
 			t.Errorf("entry %+v", e)
 		}
 	}
-	want := "api mailbox.delete ok|api mailbox.reset_pin ok|cli message.delete ok|cli message.move ok|api message.delete ok|api mailbox.create ok"
+	want := "api mailbox.delete ok|api mailbox.reset_pin ok|cli message.delete ok|cli message.move ok|api message.purge ok|api message.delete ok|api mailbox.create ok"
 	if got := strings.Join(trail, "|"); got != want {
 		t.Errorf("audit trail:\n%s\nwant\n%s", got, want)
 	}
