@@ -1,6 +1,7 @@
 package menus
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -85,6 +86,23 @@ func TestForceName(t *testing.T) {
 	}
 	if c.s.Phase != PhaseClosing || c.s.Authenticated && c.s.Box != nil {
 		t.Fatalf("silence at the forced name: %+v", c.s)
+	}
+
+	// Takes that record nothing (silence, or a key at once) ask again,
+	// three times at most, then the call ends: play_record_review gives
+	// up after three attempts.
+	c, _ = newCall(t, "1001")
+	c.digits("1234#")
+	c.step(Event{Kind: EvLogin, Login: &LoginResult{OK: true, Mailbox: mailbox.MustParseID("1001@default"), Options: &opts}})
+	for i := 1; i < walkTakeTries; i++ {
+		c.finishPrompt()
+		expect(t, "an empty take asks again", c.recordTake(fmt.Sprintf("n%d", i), 0),
+			fmt.Sprintf("discard(n%d) play(vm-sorry vm-rec-name)", i))
+	}
+	c.finishPrompt()
+	expect(t, "the third empty take ends the call", c.recordTake("n3", 0), "discard(n3) play(vm-sorry vm-goodbye)")
+	if c.s.Phase != PhaseClosing {
+		t.Fatalf("after %d empty takes: %+v", walkTakeTries, c.s)
 	}
 
 	// With a name: straight in.

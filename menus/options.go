@@ -210,12 +210,28 @@ func (st *stepper) takeRecorded(r *Recorded) {
 			st.emit(Cmd{Kind: CmdDiscard, Name: r.Name})
 		}
 		st.s.Take = nil
+		if st.s.walkingThrough() {
+			// The walk-through asks again for what is missing; a caller
+			// who never records is not asked forever.
+			st.s.TakeFails++
+			if st.s.TakeFails >= walkTakeTries {
+				st.goodbye("vm-sorry", "vm-goodbye")
+				return
+			}
+		}
 		st.afterTake([]string{"vm-sorry"})
 		return
 	}
+	st.s.TakeFails = 0
 	t.Recording = r.Name
 	st.enter(MenuGreetingReview, nil)
 }
+
+// walkTakeTries is how many takes in a row may record nothing in the
+// walk-through at login before the call ends: app_voicemail's
+// play_record_review gives up after three attempts, and the login then
+// hangs up.
+const walkTakeTries = 3
 
 // acceptTake is '1' after a take: it becomes the mailbox's recording.
 func acceptTake(st *stepper) {

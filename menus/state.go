@@ -130,6 +130,10 @@ type State struct {
 	Options *BoxOptions `json:"options,omitempty"`
 	// Take is a greeting or name being recorded.
 	Take *Take `json:"take,omitempty"`
+	// TakeFails counts the takes in a row of a walk-through at login that
+	// recorded nothing (silence, or a key at once): at walkTakeTries the
+	// call ends.
+	TakeFails int `json:"take_fails,omitempty"`
 	// NewPIN holds the first entry of a new password until it is typed
 	// again. Never persisted.
 	NewPIN string `json:"new_pin,omitempty"`
