@@ -347,6 +347,9 @@ func TestMessages(t *testing.T) {
 	if len(trash.Messages) != 1 || trash.Messages[0].ID != "m2" || trash.Messages[0].Folder != "new" || trash.Messages[0].Deleted == nil {
 		t.Fatalf("trash: %+v", trash)
 	}
+	if r := e.call(http.MethodGet, "/api/v1/mailboxes/3999/trash", nil); r.status != http.StatusNotFound || r.code(t) != "mailbox_not_found" {
+		t.Errorf("trash of an unknown mailbox: %d %s", r.status, r.body)
+	}
 	// Restore: back in New, the lamp told.
 	lamps = e.lamps.count(id)
 	var back MessageView

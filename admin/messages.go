@@ -109,7 +109,7 @@ func (s *Service) MarkHeard(ctx context.Context, who Actor, id mailbox.ID, msg m
 
 // DeleteMessage deletes a message to its mailbox's trash: out of its
 // folder (the lamp follows), restorable with RestoreMessage until the
-// janitor purges it (voicemail.trash_keep) or PurgeMessage does.
+// janitor purges it (janitor.trash_keep) or PurgeMessage does.
 func (s *Service) DeleteMessage(ctx context.Context, who Actor, id mailbox.ID, msg mailbox.MessageID) error {
 	m, err := s.store.Message(ctx, id, string(msg))
 	if err == nil {
@@ -129,6 +129,9 @@ func (s *Service) DeleteMessage(ctx context.Context, who Actor, id mailbox.ID, m
 // Trash returns the messages in a mailbox's trash, the most recently
 // deleted first.
 func (s *Service) Trash(ctx context.Context, id mailbox.ID) ([]state.Message, error) {
+	if err := s.mustExist(ctx, id); err != nil {
+		return nil, err
+	}
 	return s.store.Trash(ctx, id)
 }
 
@@ -140,16 +143,15 @@ func (s *Service) RestoreMessage(ctx context.Context, who Actor, id mailbox.ID, 
 	if err == nil || errorsIsNotReplicated(err) {
 		s.lamps.Changed(ctx, id)
 	}
-	var m state.Message
-	if err == nil {
-		m, err = s.store.Message(ctx, id, string(msg))
-	}
 	detail := ""
 	if err == nil {
 		detail = "to " + f.String()
 	}
 	s.record(ctx, who, "message.restore", target(id, msg), err, detail)
-	return m, err
+	if err != nil {
+		return state.Message{}, err
+	}
+	return s.store.Message(ctx, id, string(msg))
 }
 
 // PurgeMessage deletes a message in the trash for good, with its audio.

@@ -36,7 +36,7 @@ type JanitorConfig struct {
 	Grace time.Duration `koanf:"grace"`
 	// TrashKeep is how long a message deleted from the web page or the
 	// admin API stays in its mailbox's trash, restorable, before a sweep
-	// purges it (its audio then goes after Grace). 1h to 365 days.
+	// purges it and its audio. 1h to 365 days; the same on every instance.
 	// Default 168h (a week).
 	TrashKeep time.Duration `koanf:"trash_keep"`
 }
@@ -94,7 +94,7 @@ var _ janitorLock = (*state.Store)(nil)
 
 // trashPurger purges the trashes of every mailbox: *state.Store.
 type trashPurger interface {
-	PurgeTrashBefore(ctx context.Context, cutoff time.Time) (int, error)
+	PurgeTrashBefore(ctx context.Context, cutoff time.Time) (int, []string, error)
 }
 
 var _ trashPurger = (*state.Store)(nil)
@@ -146,13 +146,7 @@ func (j *janitor) once(ctx context.Context) (ran bool, rep SweepReport, err erro
 	sctx, cancel := context.WithTimeout(ctx, sweepTimeout)
 	defer cancel()
 	start := time.Now()
-	// The trash first: the audio it frees is then an orphan, which this
-	// sweep notes and a sweep after the grace period deletes.
-	if n, err := j.trash.PurgeTrashBefore(sctx, time.Now().Add(-j.trashKeep)); err != nil {
-		j.log.Warn("janitor: purge the trashes", zap.Int("purged", n), zap.Error(err))
-	} else if n > 0 {
-		j.log.Info("janitor: trashes purged", zap.Int("purged", n), zap.Duration("kept", j.trashKeep))
-	}
+	j.purgeTrash(sctx)
 	rep, err = j.sweeper.Sweep(sctx, func(ctx context.Context) bool {
 		ok, err := j.lock.ExtendJanitor(ctx, token, sweepTimeout+lockMargin)
 		return ok && err == nil
@@ -184,6 +178,28 @@ func (j *janitor) once(ctx context.Context) (ran bool, rep SweepReport, err erro
 		j.log.Warn("janitor: rest or release the lock", zap.Error(lerr))
 	}
 	return true, rep, err
+}
+
+// purgeTrash purges the messages kept in the trashes longer than
+// trashKeep, and deletes their audio now that nothing points at it (the
+// audio of a purge not known to have survived is left to the sweep).
+func (j *janitor) purgeTrash(ctx context.Context) {
+	n, removed, err := j.trash.PurgeTrashBefore(ctx, time.Now().Add(-j.trashKeep))
+	if err != nil {
+		j.log.Warn("janitor: purge the trashes", zap.Int("purged", n), zap.Error(err))
+	}
+	if len(removed) > 0 {
+		for _, src := range j.sweeper.sources {
+			if derr := src.delete.Delete(ctx, removed...); derr != nil {
+				j.log.Warn("janitor: delete the audio of purged messages (left to the sweep)",
+					zap.String("asterisk", src.name), zap.Error(derr))
+			}
+		}
+	}
+	if n > 0 {
+		j.log.Info("janitor: trashes purged", zap.Int("purged", n), zap.Int("recordings", len(removed)),
+			zap.Duration("kept", j.trashKeep))
+	}
 }
 
 // janitorMetrics are the janitor's Prometheus metrics. Every method is

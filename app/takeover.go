@@ -276,6 +276,15 @@ func (a *App) takeOverCall(ctx, parent context.Context, log *zap.Logger, dead st
 	}
 	epoch, err := a.store.ClaimSession(ctx, id, a.cfg.Instance.ID, a.cfg.appName(), dead.ID)
 	err = claimed(log, err)
+	if errors.Is(err, state.ErrClaimedThisRun) {
+		// Already this process's: a call it serves (arrived meanwhile),
+		// or one an earlier pass claimed without getting the reply,
+		// which goes on at the session's epoch.
+		if a.hasCall(id) || a.expected(id) {
+			return true
+		}
+		err = nil
+	}
 	switch {
 	case errors.Is(err, state.ErrSessionNotFound):
 		if gone || dead.App == a.cfg.appName() {
@@ -288,7 +297,7 @@ func (a *App) takeOverCall(ctx, parent context.Context, log *zap.Logger, dead st
 		log.Warn("takeover: call without a session; hanging up")
 		return a.hangUpOn(ctx, log, n, id)
 	case errors.Is(err, state.ErrStaleEpoch):
-		log.Info("takeover: call owned by another instance, or already this run's", zap.Error(err))
+		log.Info("takeover: call taken by another instance", zap.Error(err))
 		return true
 	case errors.Is(err, state.ErrCorruptSession):
 		log.Error("takeover: session unusable; hanging up", zap.Error(err))

@@ -58,6 +58,13 @@ var ErrSessionNotFound = errors.New("state: session not found")
 // caller must stop acting on it.
 var ErrStaleEpoch = errors.New("state: stale session epoch")
 
+// ErrClaimedThisRun is ClaimSession's answer to a claim of an earlier
+// run's call (the expected owner is the instance itself) whose session is
+// already this process's: a call it serves, or one it claimed in an
+// earlier attempt whose reply was lost. The epoch returned with it is the
+// session's.
+var ErrClaimedThisRun = errors.New("state: session already claimed by this run")
+
 // ErrCorruptSession is returned when a stored session record cannot be
 // decoded. SaveSession refuses to overwrite such a record, because its epoch
 // is unknown; DeleteSession removes it.

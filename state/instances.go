@@ -205,9 +205,11 @@ const (
 //
 // An expectedOwner equal to instance claims a call of an earlier run of
 // the same instance (a process restarted under the same id): a session
-// that this Store's process created or claimed is refused (ErrStaleEpoch),
-// so that a call arriving while the earlier run's calls are taken over is
-// never taken from itself.
+// that this Store created, claimed or saved is not claimed again, so that
+// a call arriving while the earlier run's calls are taken over is never
+// fenced off by its own process; the error then wraps ErrClaimedThisRun,
+// with the session's epoch (a claim repeated after a lost reply gets it
+// too, and goes on with that epoch).
 //
 // With Config.MinReplicas set, a claim that fewer replicas confirmed in
 // time returns its epoch and an error wrapping ErrNotReplicated. Do not
@@ -241,7 +243,8 @@ func (s *Store) ClaimSession(ctx context.Context, channelID, instance, app, expe
 	case claimCorrupt:
 		return 0, fmt.Errorf("state: claim session %s: %w", channelID, ErrCorruptSession)
 	case claimThisRun:
-		return 0, fmt.Errorf("state: claim session %s: %w: a call of this run, not of an earlier one", channelID, ErrStaleEpoch)
+		epoch, _ := replyInt(res, 1)
+		return epoch, fmt.Errorf("state: claim session %s: %w", channelID, ErrClaimedThisRun)
 	}
 	return 0, fmt.Errorf("state: claim session %s: unexpected reply %v", channelID, res)
 }

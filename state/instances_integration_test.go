@@ -247,8 +247,8 @@ func TestClaimSessionOfAnEarlierRunOnly(t *testing.T) {
 	if _, err := now.ClaimSession(ctx, "new-call", "a", "voicemail", ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := now.ClaimSession(ctx, "new-call", "a", "voicemail", "a"); !errors.Is(err, ErrStaleEpoch) {
-		t.Fatalf("claim of this run's own call as an earlier run's: %v, want ErrStaleEpoch", err)
+	if epoch, err := now.ClaimSession(ctx, "new-call", "a", "voicemail", "a"); !errors.Is(err, ErrClaimedThisRun) || epoch != 1 {
+		t.Fatalf("claim of this run's own call as an earlier run's: %d, %v; want epoch 1, ErrClaimedThisRun", epoch, err)
 	}
 	if got, err := now.LoadSession(ctx, "new-call"); err != nil || got.Epoch != 1 {
 		t.Fatalf("this run's call after the refused claim: %+v, %v; want epoch 1", got, err)
@@ -257,7 +257,11 @@ func TestClaimSessionOfAnEarlierRunOnly(t *testing.T) {
 	if err != nil || epoch != 2 {
 		t.Fatalf("claim of the earlier run's call = %d, %v; want 2", epoch, err)
 	}
-	// Saved by this run, it is this run's: a second pass leaves it alone.
+	// A claim repeated (its reply lost) finds it this run's, at the epoch
+	// the first one set; saved by this run, it stays so.
+	if epoch, err := now.ClaimSession(ctx, "old-call", "a", "voicemail", "a"); !errors.Is(err, ErrClaimedThisRun) || epoch != 2 {
+		t.Errorf("claim repeated: %d, %v; want epoch 2, ErrClaimedThisRun", epoch, err)
+	}
 	sess, err := now.LoadSession(ctx, "old-call")
 	if err != nil {
 		t.Fatal(err)
@@ -265,7 +269,11 @@ func TestClaimSessionOfAnEarlierRunOnly(t *testing.T) {
 	if err := now.SaveSession(ctx, sess); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := now.ClaimSession(ctx, "old-call", "a", "voicemail", "a"); !errors.Is(err, ErrStaleEpoch) {
-		t.Errorf("second pass over a call already taken: %v, want ErrStaleEpoch", err)
+	if _, err := now.ClaimSession(ctx, "old-call", "a", "voicemail", "a"); !errors.Is(err, ErrClaimedThisRun) {
+		t.Errorf("second pass over a call already taken: %v, want ErrClaimedThisRun", err)
+	}
+	// Another instance's claim is not affected by the run token.
+	if epoch, err := now.ClaimSession(ctx, "old-call", "b", "voicemail-b", "a"); err != nil || epoch != 3 {
+		t.Errorf("a peer's claim = %d, %v; want 3", epoch, err)
 	}
 }

@@ -209,17 +209,22 @@ func (s *Store) PurgeTrash(ctx context.Context, id MailboxID, cutoff time.Time, 
 const trashScanBatch = 500
 
 // PurgeTrashBefore purges, in every mailbox, the messages deleted to the
-// trash at or before cutoff, and returns how many it purged. Their audio
-// is left to the janitor's orphan sweep, which deletes it once nothing has
-// pointed at it for its grace period: one careful path deletes audio. It
-// stops at the first error.
-func (s *Store) PurgeTrashBefore(ctx context.Context, cutoff time.Time) (int, error) {
+// trash at or before cutoff. It returns how many it purged, and the
+// recordings of those whose purge is known to have survived (for the
+// caller to delete now that nothing points at them: left to the orphan
+// sweep, a week's worth of deletions could make most of the stored audio
+// due at once, which the sweep refuses as a sign of lost metadata). A
+// mailbox that fails is skipped; the first error is returned once every
+// mailbox was tried.
+func (s *Store) PurgeTrashBefore(ctx context.Context, cutoff time.Time) (int, []string, error) {
 	ids, err := s.MailboxIDs(ctx)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	max := strconv.FormatInt(cutoff.UnixMilli(), 10)
 	purged := 0
+	var removed []string
+	var first error
 	for start := 0; start < len(ids); start += trashScanBatch {
 		batch := ids[start:min(start+trashScanBatch, len(ids))]
 		cmds := make([]*redis.StringSliceCmd, len(batch))
@@ -230,19 +235,25 @@ func (s *Store) PurgeTrashBefore(ctx context.Context, cutoff time.Time) (int, er
 			return nil
 		})
 		if err != nil && !errors.Is(err, redis.Nil) && !isWrongType(err) {
-			return purged, fmt.Errorf("state: read the trashes: %w", err)
+			return purged, removed, fmt.Errorf("state: read the trashes: %w", err)
 		}
 		for i, id := range batch {
 			due := cmds[i].Val()
 			if len(due) == 0 {
 				continue
 			}
-			n, _, err := s.PurgeTrash(ctx, id, cutoff, due...)
+			n, audio, err := s.PurgeTrash(ctx, id, cutoff, due...)
 			purged += n
-			if err != nil {
-				return purged, err
+			switch {
+			case err == nil:
+				removed = append(removed, audio...)
+			case first == nil:
+				first = err
+			}
+			if ctx.Err() != nil {
+				return purged, removed, ctx.Err()
 			}
 		}
 	}
-	return purged, nil
+	return purged, removed, first
 }

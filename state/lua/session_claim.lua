@@ -12,8 +12,8 @@
 --         {0, owner} refused: owned by someone other than expected_owner
 --                    ('' when there is no session, or it ended),
 --         {-1} refused: the stored record is corrupt,
---         {2}  refused: expected_owner is the instance itself and the
---                    session is already this run's.
+--         {2, epoch} refused: expected_owner is the instance itself and
+--                    the session is already this run's (nothing written).
 local t = redis.call('TYPE', KEYS[1]).ok
 if t == 'hash' and redis.call('HEXISTS', KEYS[1], 'ended') == 1 then
   if ARGV[3] ~= '' then
@@ -46,7 +46,7 @@ if not tonumber(redis.call('HGET', KEYS[1], 'epoch')) then
   return {-1}
 end
 if ARGV[3] == ARGV[1] and redis.call('HGET', KEYS[1], 'run') == ARGV[6] then
-  return {2}
+  return {2, tonumber(redis.call('HGET', KEYS[1], 'epoch'))}
 end
 local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)
 redis.call('HSET', KEYS[1], 'instance', ARGV[1], 'app', ARGV[2], 'updated', ARGV[5], 'run', ARGV[6])
