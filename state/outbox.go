@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -400,8 +401,10 @@ func (s *Store) RescanOutboxes(ctx context.Context) (outboxes, dead int, err err
 
 // forEachOutbox calls fn for each outbox stream (dead false) and each
 // dead-letter stream (dead true) in Redis, with the client of the node
-// holding it.
+// holding it. The masters of a Cluster are scanned at once, but fn is
+// called one at a time: its callers add up what it finds.
 func (s *Store) forEachOutbox(ctx context.Context, fn func(ctx context.Context, c redis.Cmdable, mb MailboxID, dead bool) error) error {
+	var mu sync.Mutex
 	scan := func(ctx context.Context, c *redis.Client) error {
 		for _, pattern := range []string{keyPrefix + "{*}:outbox", keyPrefix + "{*}:outbox:dead"} {
 			iter := c.ScanType(ctx, 0, pattern, scanCount, "stream").Iterator()
@@ -411,7 +414,10 @@ func (s *Store) forEachOutbox(ctx context.Context, fn func(ctx context.Context, 
 				if !ok {
 					continue
 				}
-				if err := fn(ctx, c, mb, dead); err != nil {
+				mu.Lock()
+				err := fn(ctx, c, mb, dead)
+				mu.Unlock()
+				if err != nil {
 					return err
 				}
 			}
