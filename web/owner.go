@@ -246,9 +246,8 @@ func (h *Handler) folderPage(w http.ResponseWriter, r *http.Request) {
 		m := msgs[i]
 		caller := callerName(m, c.Lang)
 		t := m.Received.In(loc)
-		secs := int(m.Duration.Round(time.Second) / time.Second)
 		body.Messages = append(body.Messages, messageEntry{ID: m.ID, Caller: caller, Date: t.Format(dateFormat[c.Lang]),
-			ISO: t.Format(time.RFC3339), Duration: fmt.Sprintf("%d:%02d", secs/60, secs%60), Urgent: m.Urgent, Transcript: m.Transcript,
+			ISO: t.Format(time.RFC3339), Duration: minSec(m.Duration), Urgent: m.Urgent, Transcript: m.Transcript,
 			Heard: m.Folder == mailbox.FolderOld, CanMarkHeard: m.Folder.Unheard() || m.Folder == mailbox.FolderOld})
 	}
 	p := h.ownerPage(r, fmt.Sprintf("%s (%d)", word(c.Lang, "folder."+f.String()), counts[f]), "folders", body)
@@ -257,6 +256,12 @@ func (h *Handler) folderPage(w http.ResponseWriter, r *http.Request) {
 		p.Undo = string(undo)
 	}
 	h.render(w, http.StatusOK, "folder", p)
+}
+
+// minSec is a message's length as the pages show it: m:ss.
+func minSec(d time.Duration) string {
+	secs := int(d.Round(time.Second) / time.Second)
+	return fmt.Sprintf("%d:%02d", secs/60, secs%60)
 }
 
 // callerName is who left message m, as the pages show it.
@@ -474,11 +479,10 @@ func (h *Handler) trashPage(w http.ResponseWriter, r *http.Request) {
 		body.KeepDays = 1
 	}
 	for _, m := range msgs {
-		secs := int(m.Duration.Round(time.Second) / time.Second)
 		del := m.Deleted.In(loc)
 		body.Messages = append(body.Messages, trashEntry{ID: m.ID, Caller: callerName(m, c.Lang),
 			Date: m.Received.In(loc).Format(dateFormat[c.Lang]), Deleted: del.Format(dateFormat[c.Lang]),
-			DeletedISO: del.Format(time.RFC3339), Duration: fmt.Sprintf("%d:%02d", secs/60, secs%60),
+			DeletedISO: del.Format(time.RFC3339), Duration: minSec(m.Duration),
 			Folder: word(c.Lang, "folder."+m.Folder.String())})
 	}
 	h.render(w, http.StatusOK, "trash", h.ownerPage(r, word(c.Lang, "trash.title"), "folders", body))
