@@ -207,6 +207,9 @@ func (c *call) run(ctx context.Context) {
 
 // step applies ev, saves the new state and carries out the commands.
 func (c *call) step(ctx context.Context, ev menus.Event) {
+	if c.gone {
+		return // no longer this instance's: nothing more is done for it
+	}
 	c.observeEvent(ev)
 	before := c.s
 	next, cmds := c.deps.engine.Step(c.s, ev)
@@ -221,8 +224,12 @@ func (c *call) step(ctx context.Context, ev menus.Event) {
 	if before.Menu != c.s.Menu {
 		c.log.Info("menu", zap.String("from", string(before.Menu)), zap.String("to", string(c.s.Menu)))
 	}
-	if !c.fence(ctx, before, cmds, before.Menu != c.s.Menu) {
+	ok, along := c.fence(ctx, before, cmds, before.Menu != c.s.Menu)
+	if !ok {
 		return // the call is not (or may no longer be) ours: its commands are not either
+	}
+	if along != nil {
+		defer c.finishAlong(ctx, along, cmds)
 	}
 	for _, cmd := range cmds {
 		if c.gone {
@@ -258,16 +265,36 @@ func (c *call) save(ctx context.Context) {
 	}
 }
 
+// saveTimeout bounds one session save.
+const saveTimeout = 500 * time.Millisecond
+
 // saveState saves st as the call's session, fenced by the call's epoch
 // (state.ErrStaleEpoch when another instance owns the call), bounded to
-// 500 ms.
+// saveTimeout.
 func (c *call) saveState(ctx context.Context, st menus.State) error {
-	// The folder listing is saved apart, with the first save after it was
-	// loaded; the menu state keeps only the cursor and marks.
+	sess, listing, err := c.session(st)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, saveTimeout)
+	defer cancel()
+	if err := c.deps.sessions.SaveSession(ctx, sess); err != nil {
+		return err
+	}
+	if listing != 0 {
+		c.savedListing = listing
+	}
+	return nil
+}
+
+// session is the record of st to save, and the folder listing it carries
+// (0 if none: the listing is saved once per load, with the first save
+// after it was loaded; the menu state keeps only the cursor and marks).
+func (c *call) session(st menus.State) (state.Session, int, error) {
 	split := st.Split(c.deps.engine.Tree())
 	menu, err := json.Marshal(split)
 	if err != nil {
-		return fmt.Errorf("call: encode session: %w", err)
+		return state.Session{}, 0, fmt.Errorf("call: encode session: %w", err)
 	}
 	sess := state.Session{
 		ChannelID: c.id,
@@ -276,25 +303,17 @@ func (c *call) saveState(ctx context.Context, st menus.State) error {
 		Epoch:     c.epoch,
 		Menu:      menu,
 	}
-	listingID := 0
+	listing := 0
 	if split.Box != nil && split.Box.Listing != c.savedListing {
-		listingID = split.Box.Listing
+		listing = split.Box.Listing
 		if sess.Listing, err = json.Marshal(st.FolderListing()); err != nil {
-			return fmt.Errorf("call: encode folder listing: %w", err)
+			return state.Session{}, 0, fmt.Errorf("call: encode folder listing: %w", err)
 		}
 	}
 	if st.Authenticated {
 		sess.Mailbox = st.Mailbox
 	}
-	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-	defer cancel()
-	if err := c.deps.sessions.SaveSession(ctx, sess); err != nil {
-		return err
-	}
-	if sess.Listing != nil {
-		c.savedListing = listingID
-	}
-	return nil
+	return sess, listing, nil
 }
 
 // measure returns the length of finished recording name in seconds: 0 if

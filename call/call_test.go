@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -121,6 +122,8 @@ type fakeStore struct {
 	// does; auths counts the calls.
 	authErrs []error
 	auths    int
+	// saveGate, when set, holds each SaveSession until it can receive.
+	saveGate chan struct{}
 }
 
 func (f *fakeStore) Authenticate(_ context.Context, _ state.MailboxID, pin string) (state.Mailbox, error) {
@@ -152,6 +155,9 @@ func (f *fakeStore) Copy(_ context.Context, from, to string) error {
 	return nil
 }
 func (f *fakeStore) SaveSession(_ context.Context, sess state.Session) error {
+	if f.saveGate != nil {
+		<-f.saveGate
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	err := f.sessErr
@@ -466,6 +472,32 @@ func TestCallTakenOverElsewhereStops(t *testing.T) {
 	}
 	if len(fa.calls) != played {
 		t.Errorf("after losing the call it still did %v", fa.calls[played:])
+	}
+	c.step(ctx, menus.Digit('1'))
+	if len(fa.calls) != played {
+		t.Errorf("a key after losing the call was acted on: %v", fa.calls[played:])
+	}
+}
+
+// A prompt sent along with its step's save (saveAlong) whose save is
+// refused as stale is stopped at once, and nothing more is done.
+func TestCallTakenOverStopsThePromptSentAlong(t *testing.T) {
+	c, fa, fs := loggedIn(t)
+	fs.mu.Lock()
+	fs.sessErr = fmt.Errorf("state: save session: %w", state.ErrStaleEpoch)
+	fs.mu.Unlock()
+	played := len(fa.calls)
+	c.step(context.Background(), menus.Digit('1'))
+	if !c.gone {
+		t.Fatal("a stale save did not make the call leave")
+	}
+	got := fa.calls[played:]
+	if len(got) != 2 || !strings.HasPrefix(got[0], "play ") || got[1] != "stop" {
+		t.Errorf("after losing the call it did %v, want its prompt stopped and nothing more", got)
+	}
+	c.step(context.Background(), menus.PromptDone(c.s.Playback))
+	if len(fa.calls) != played+2 {
+		t.Errorf("after losing the call it still did %v", fa.calls[played+2:])
 	}
 }
 

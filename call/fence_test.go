@@ -286,3 +286,57 @@ func TestCallRetryAfterTakeoverIsNotSent(t *testing.T) {
 		t.Errorf("after the close, the stale owner still told Asterisk %v", fa.calls)
 	}
 }
+
+// A step that only prompts sends its session save along with its prompt:
+// the prompt goes out while Redis has not answered yet, and the step ends
+// once the save is done (the next event is stepped after it).
+func TestPromptGoesOutWithItsSave(t *testing.T) {
+	c, fa, fs := loggedIn(t)
+	gate := make(chan struct{})
+	fs.mu.Lock()
+	fs.saveGate, fs.ops = gate, nil
+	fs.mu.Unlock()
+	played := len(fa.calls)
+	done := make(chan struct{})
+	go func() {
+		c.step(context.Background(), menus.Digit('1'))
+		close(done)
+	}()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		fa.mu.Lock()
+		n := len(fa.calls)
+		fa.mu.Unlock()
+		if n > played {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the prompt waited for the session save")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-done:
+		t.Fatal("the step ended before its save was answered")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(gate)
+	<-done
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if len(fs.ops) != 1 || fs.ops[0] != "save" || c.gone {
+		t.Errorf("store operations %v, gone %v: want the step's one save", fs.ops, c.gone)
+	}
+}
+
+// A destructive step still saves first: the move waits for the fenced save.
+func TestMoveWaitsForItsFencedSave(t *testing.T) {
+	if !destructive([]menus.Cmd{{Kind: menus.CmdMove}}) || promptOnly([]menus.Cmd{{Kind: menus.CmdPlay}, {Kind: menus.CmdMove}}) {
+		t.Fatal("a move must be fenced, never sent along with its save")
+	}
+	for _, k := range []menus.CmdKind{menus.CmdRecord, menus.CmdContinue, menus.CmdHangup, menus.CmdNameTake, menus.CmdMeasure} {
+		if promptOnly([]menus.Cmd{{Kind: k}}) {
+			t.Errorf("%s counted as prompt-only", k)
+		}
+	}
+}
