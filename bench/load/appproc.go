@@ -2,6 +2,8 @@ package load
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -70,6 +72,20 @@ func writeAppConfig(dir string, o *Options, redisAddr string, redisDB int, boxes
 	// VoiceMail(u) it is measured against (apps without the options ignore
 	// the keys).
 	fmt.Fprintf(&b, "voicemail:\n  pin_hash_cost: %d\n  timezone: UTC\n  forcename: false\n  review: false\n", o.PINHashCost)
+	if o.PINScheme == PINPepper {
+		// A pepper of its own per run, as an administrator makes one
+		// (README, Security): the mailboxes' PINs are stored as keyed
+		// hashes under it at provisioning.
+		key := make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return "", fmt.Errorf("load: pepper: %w", err)
+		}
+		pepper := filepath.Join(dir, "pin-pepper")
+		if err := os.WriteFile(pepper, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+			return "", fmt.Errorf("load: write pepper: %w", err)
+		}
+		fmt.Fprintf(&b, "  pin_pepper_file: %q\n", pepper)
+	}
 	b.WriteString("mailboxes:\n")
 	for _, m := range boxes {
 		fmt.Fprintf(&b, "  - mailbox: %q\n    name: Load test\n    pin: %q\n", m.ID, m.PIN)

@@ -46,6 +46,18 @@ const (
 	TargetBoth = "both"
 )
 
+// How SIP calls arrive (Options.Arrivals).
+const (
+	ArrivalsSync    = "sync"
+	ArrivalsPoisson = "poisson"
+)
+
+// How the app stores PINs (Options.PINScheme).
+const (
+	PINPepper = "pepper"
+	PINBcrypt = "bcrypt"
+)
+
 // Options configure a load run. Zero fields take the defaults named on each;
 // [Run] validates them.
 type Options struct {
@@ -113,6 +125,22 @@ type Options struct {
 	// stream's length (default 120s).
 	Schedule       string
 	ScheduleLength time.Duration
+
+	// Arrivals is how the SIP calls of a step arrive: ArrivalsSync (the
+	// default) starts them at sipp's rate, as fast as SIPRate allows, so
+	// that every call presses each key within the same few seconds (the
+	// worst case); ArrivalsPoisson spaces them as independent callers
+	// arrive, at random (exponential gaps), about as many as the step's
+	// concurrency over one call's length, so that their keys come at
+	// random times. Seed drives the draws (default: the clock, printed).
+	Arrivals string
+	Seed     int64
+
+	// PINScheme is how the app stores PINs: PINPepper (the default, as
+	// the README recommends: a salted HMAC under a pepper file kept
+	// outside Redis) or PINBcrypt (bcrypt at PINHashCost, for deployments
+	// without a pepper).
+	PINScheme string
 
 	// Flow is FlowListen, FlowDeposit or FlowMixed. Default FlowListen.
 	Flow string
@@ -194,6 +222,15 @@ func (o *Options) setDefaults() {
 	if o.Flow == "" {
 		o.Flow = FlowListen
 	}
+	if o.Arrivals == "" {
+		o.Arrivals = ArrivalsSync
+	}
+	if o.Seed == 0 {
+		o.Seed = time.Now().UnixNano()
+	}
+	if o.PINScheme == "" {
+		o.PINScheme = PINPepper
+	}
 	if o.MaxConcurrency == 0 {
 		o.MaxConcurrency = 50
 	}
@@ -263,6 +300,12 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: -caller sipp runs listen-end save only", ErrInvalidOptions)
 	case o.Target != TargetOurs && o.Spool == "":
 		return fmt.Errorf("%w: target %q needs the voicemail spool (VOICEMAIL_TEST_VOICEMAIL_SPOOL)", ErrInvalidOptions, o.Target)
+	case o.Arrivals != ArrivalsSync && o.Arrivals != ArrivalsPoisson:
+		return fmt.Errorf("%w: arrivals %q: use sync or poisson", ErrInvalidOptions, o.Arrivals)
+	case o.Arrivals == ArrivalsPoisson && o.Caller != CallerSIP:
+		return fmt.Errorf("%w: arrivals poisson needs -caller sipp", ErrInvalidOptions)
+	case o.PINScheme != PINPepper && o.PINScheme != PINBcrypt:
+		return fmt.Errorf("%w: PIN scheme %q: use pepper or bcrypt", ErrInvalidOptions, o.PINScheme)
 	case o.SIPRate < 1:
 		return fmt.Errorf("%w: SIP rate %d", ErrInvalidOptions, o.SIPRate)
 	case o.ListenEnd != "save" && o.ListenEnd != "exit":

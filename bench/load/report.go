@@ -130,8 +130,15 @@ func (r *Report) MaxZeroFailureOf(target string) int {
 func (r *Report) Print(w io.Writer) {
 	o := r.Options
 	fmt.Fprintf(w, "vmload: caller=%s target=%s ", o.Caller, o.Target)
-	fmt.Fprintf(w, "flow=%s steps=%v rounds=%d think=%s listen=%s talk=%s listen-end=%s pin-cost=%d app-log=%s\n",
-		o.Flow, o.Steps, o.Rounds, o.Think, o.Listen, o.Talk, o.ListenEnd, o.PINHashCost, o.AppLogLevel)
+	fmt.Fprintf(w, "flow=%s steps=%v rounds=%d think=%s listen=%s talk=%s listen-end=%s pin-scheme=%s pin-cost=%d app-log=%s",
+		o.Flow, o.Steps, o.Rounds, o.Think, o.Listen, o.Talk, o.ListenEnd, o.PINScheme, o.PINHashCost, o.AppLogLevel)
+	if o.Caller == CallerSIP {
+		fmt.Fprintf(w, " arrivals=%s", o.Arrivals)
+		if o.Arrivals == ArrivalsPoisson {
+			fmt.Fprintf(w, " seed=%d", o.Seed)
+		}
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "machine: %d CPUs, %s; Asterisk %s; Redis %s db %d (%s); app %s built with %s, start-up %s, idle RSS %s\n",
 		runtime.NumCPU(), memTotal(), r.Asterisk, r.Redis, o.RedisDB, redisKind(o.Redis), cmp.Or(r.AppVersion, o.AppBinary), runtime.Version(), round(r.AppStartup), mib(r.AppIdleRSS))
 	fmt.Fprintln(w)

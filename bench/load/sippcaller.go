@@ -88,10 +88,21 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 		return nil, fmt.Errorf("load: %w", err)
 	}
 
-	// One line per call: the From user and the extension.
+	ramp := max(r.o.Ramp, time.Duration(conc)*time.Second/time.Duration(r.o.SIPRate))
+	rate := max(1, int((float64(conc)/ramp.Seconds())+0.999))
+	// With Poisson arrivals every call waits for its arrival time before
+	// its INVITE, counted from when sipp starts it (at rate).
+	var delays []time.Duration
+	if r.o.Arrivals == ArrivalsPoisson {
+		delays = poissonDelays(r.o.Seed+int64(conc), conc, callLength(flow), rate)
+	}
+
+	// One line per call: the From user, the extension and the wait
+	// before the INVITE.
 	var inj strings.Builder
 	inj.WriteString("SEQUENTIAL\n")
 	res := &sippResult{}
+	var spread time.Duration
 	byFrom := map[string]int{}
 	for slot := range conc {
 		var c callResult
@@ -106,7 +117,12 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 			c.callerNum = "9" + strconv.Itoa(100000+int(r.seq.Add(1)))
 			c.extension = "dep" + c.mailbox.Number
 		}
-		fmt.Fprintf(&inj, "%s;%s%s;\n", c.callerNum, routePrefix[target], c.extension)
+		var delay time.Duration
+		if delays != nil {
+			delay = delays[slot]
+			spread = max(spread, delay)
+		}
+		fmt.Fprintf(&inj, "%s;%s%s;%d;\n", c.callerNum, routePrefix[target], c.extension, delay.Milliseconds())
 		byFrom[c.callerNum] = len(res.calls)
 		res.calls = append(res.calls, c)
 	}
@@ -142,8 +158,6 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 		}
 	}
 
-	ramp := max(r.o.Ramp, time.Duration(conc)*time.Second/time.Duration(r.o.SIPRate))
-	rate := max(1, int((float64(conc)/ramp.Seconds())+0.999))
 	logPath := filepath.Join(dir, "calls.log")
 	statPath := filepath.Join(dir, "stat.csv")
 	args := []string{
@@ -158,10 +172,11 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 		"-trace_logs", "-log_file", logPath,
 		"-trace_err", "-error_file", filepath.Join(dir, "errors.log"),
 		"-trace_stat", "-stf", statPath, "-fd", "1",
-		"-timeout", strconv.Itoa(int((ramp+hold+30*time.Second)/time.Second)) + "s",
+		"-timeout", strconv.Itoa(int((ramp+spread+hold+30*time.Second)/time.Second)) + "s",
 		"-timeout_error",
 	}
-	r.log.Info("sipp", zap.String("target", target), zap.String("flow", flow), zap.Int("calls", conc), zap.Int("rate", rate), zap.String("dir", dir))
+	r.log.Info("sipp", zap.String("target", target), zap.String("flow", flow), zap.Int("calls", conc), zap.Int("rate", rate),
+		zap.String("arrivals", r.o.Arrivals), zap.Duration("spread", spread), zap.String("dir", dir))
 	cmd := exec.CommandContext(ctx, "sipp", args...)
 	cmd.Dir = dir
 	out, _ := os.Create(filepath.Join(dir, "sipp.out"))

@@ -2,6 +2,7 @@ package load
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
@@ -63,7 +64,8 @@ func (s sippSchedule) keyLabels() []string {
 
 // Labels of the measured answers.
 const (
-	labelPIN     = "PIN # → greeting (bcrypt in ours)"
+	labelPIN     = "PIN # → \"you have\""
+	labelMenu    = "menu keys (1, 9, 2, #)"
 	labelFirst   = "1 → message"
 	labelSave    = "9 → folder menu"
 	labelFolder  = "2 → saved to Work"
@@ -129,4 +131,35 @@ func parseSchedule(spec string, speech bool, length time.Duration) (sippSchedule
 		out.groups = append(out.groups, keyGroup{at: sec(secs), digits: keys, label: "keys " + keys + " at " + at + "s"})
 	}
 	return out, nil
+}
+
+// callLength is about how long one call of flow lasts at one call (the
+// -timeline runs above): listening 110 s, a deposit 27 s.
+func callLength(flow string) time.Duration {
+	if flow == FlowListen {
+		return 110 * time.Second
+	}
+	return 27 * time.Second
+}
+
+// poissonDelays are the waits before the INVITE of conc calls that sipp
+// starts at rate a second (call i at i/rate), so that the calls arrive as
+// a Poisson process of conc/length calls a second: exponential gaps, the
+// first arrival a second after sipp starts. About conc calls then arrive
+// over one call's length, and the step peaks near conc live calls when
+// the first ones end. A draw that would come before sipp starts its call
+// waits 0 (at the rates used, 1.8–19 calls a second against sipp's 50,
+// hardly ever). The same seed gives the same arrivals, so that both
+// targets of a step get the same ones.
+func poissonDelays(seed int64, conc int, length time.Duration, rate int) []time.Duration {
+	rng := rand.New(rand.NewPCG(uint64(seed), 0x766d6c6f6164)) //nolint:gosec // a load schedule, not a secret
+	mean := float64(length) / float64(conc)
+	at := float64(time.Second)
+	out := make([]time.Duration, conc)
+	for i := range out {
+		started := time.Duration(i) * time.Second / time.Duration(rate)
+		out[i] = max(0, time.Duration(at)-started)
+		at += rng.ExpFloat64() * mean
+	}
+	return out
 }

@@ -68,3 +68,34 @@ func TestReadSippLog(t *testing.T) {
 		t.Errorf("peak %d, want 7", n)
 	}
 }
+
+// Poisson arrivals: as many calls as asked, in order, the first a second
+// after sipp starts, at the mean rate asked (200 calls over 110 s: gaps of
+// 0.55 s on average), the same for the same seed, never a negative wait.
+func TestPoissonDelays(t *testing.T) {
+	const conc, rate = 200, 50
+	length := 110 * time.Second
+	d := poissonDelays(42, conc, length, rate)
+	if len(d) != conc {
+		t.Fatalf("%d delays, want %d", len(d), conc)
+	}
+	if d[0] != time.Second {
+		t.Errorf("first arrival after %s, want 1s", d[0])
+	}
+	arrival := func(i int) time.Duration { return d[i] + time.Duration(i)*time.Second/rate }
+	for i := 1; i < conc; i++ {
+		if d[i] < 0 || arrival(i) < arrival(i-1) {
+			t.Fatalf("call %d: wait %s, arrives at %s after %s", i, d[i], arrival(i), arrival(i-1))
+		}
+	}
+	mean := (arrival(conc-1) - arrival(0)) / (conc - 1)
+	if want := length / conc; mean < want*3/4 || mean > want*5/4 {
+		t.Errorf("mean gap %s, want about %s", mean, want)
+	}
+	if !slices.Equal(d, poissonDelays(42, conc, length, rate)) {
+		t.Error("the same seed gave other arrivals")
+	}
+	if slices.Equal(d, poissonDelays(43, conc, length, rate)) {
+		t.Error("another seed gave the same arrivals")
+	}
+}

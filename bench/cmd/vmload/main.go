@@ -65,7 +65,11 @@ func run() int {
 	fs.StringVar(&o.ModuleDir, "module", ".", "module root to build the app from")
 	fs.StringVar(&o.AppProfile, "app-profile", "", "run the app with profiling (bench/cmd/vmappprof): CPU profile of the steps in PREFIX.cpu, allocations in PREFIX.mem")
 	fs.StringVar(&o.AppLogLevel, "app-log-level", "info", "the app's log.level")
-	fs.IntVar(&o.PINHashCost, "pin-cost", 6, "the app's voicemail.pin_hash_cost (bcrypt cost of each login; 6 as deployed)")
+	fs.StringVar(&o.PINScheme, "pin-scheme", load.PINPepper, "how the app stores PINs: pepper (salted HMAC under a pepper file, as the README recommends) or bcrypt (at -pin-cost)")
+	fs.IntVar(&o.PINHashCost, "pin-cost", 6, "with -pin-scheme bcrypt: the app's voicemail.pin_hash_cost (6, the default)")
+	fs.StringVar(&o.Arrivals, "arrivals", load.ArrivalsSync, "with -caller sipp: sync (every call of a step starts within seconds, so their keys come together: the worst case) or poisson (calls arrive at random over one call's length, as independent callers do)")
+	fs.Int64Var(&o.Seed, "seed", 0, "seed of -arrivals poisson (default: the clock; printed)")
+	summary := fs.String("summary", "", "append the run's figures to this file as JSON lines (bench/cmd/vmtable makes BENCHMARKS.md's side-by-side table from them)")
 	fs.StringVar(&o.App, "app", "voicemail-load", "Stasis app name of the app under test (never voicemail)")
 	fs.StringVar(&o.DialplanContext, "context", "vm-load", "dialplan context with *97, depNUMBER and talk")
 	fs.BoolVar(&o.KeepTemp, "keep", false, "keep the temporary directory (app config and log)")
@@ -109,10 +113,29 @@ func run() int {
 	rep, err := load.Run(ctx, o)
 	if rep != nil {
 		rep.Print(os.Stdout)
+		if *summary != "" {
+			if serr := appendSummary(*summary, rep); serr != nil {
+				fmt.Fprintln(os.Stderr, "vmload:", serr)
+				return 1
+			}
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "vmload:", err)
 		return 1
 	}
 	return 0
+}
+
+// appendSummary appends rep's steps to path as JSON lines.
+func appendSummary(path string, rep *load.Report) error {
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("summary: %w", err)
+	}
+	if err := rep.WriteSummary(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }

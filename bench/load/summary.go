@@ -1,0 +1,125 @@
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Summary is one step of a run in figures, one JSON line each
+// (Report.WriteSummary): what bench/cmd/vmtable reads to make the
+// side-by-side table of BENCHMARKS.md, so that the table is always made
+// from measured runs and never typed in.
+type Summary struct {
+	// Run is when the run started (RFC 3339), App the app's commit,
+	// Asterisk Asterisk's version.
+	Run, App, Asterisk string
+	Flow, Target       string
+	Arrivals           string
+	Seed               int64 `json:",omitempty"`
+	PINScheme          string
+	Concurrency        int
+	Calls, OK          int
+	PeakLive           int
+	// MachineBusy is all CPUs' busy share over the step, in percent;
+	// AsteriskCores the cores Asterisk used on average.
+	MachineBusy, AsteriskCores float64
+	// AppCPUPerCallMS, RSSPerLiveKiB and RedisCmdsPerCall are this app's
+	// costs (0 for app_voicemail).
+	AppCPUPerCallMS, RSSPerLiveKiB, RedisCmdsPerCall float64
+	// Caller are the caller-side latencies by answer (key → first RTP
+	// packet), AppSide this app's ChannelDtmfReceived → PlaybackStarted
+	// by keys and prompt.
+	Caller, AppSide []Latency
+	// InPrompt and Unanswered count the keys not timed; Dropped the
+	// packets the capture lost.
+	InPrompt, Unanswered int
+	Dropped              uint32
+}
+
+// Latency is one distribution in milliseconds.
+type Latency struct {
+	Label              string
+	N                  int
+	P50, P95, P99, Max float64
+}
+
+func latencyOf(label string, d dist) Latency {
+	f := func(x time.Duration) float64 { return float64(x) / float64(time.Millisecond) }
+	return Latency{Label: label, N: len(d), P50: f(d.percentile(50)), P95: f(d.percentile(95)), P99: f(d.percentile(99)), Max: f(d.max())}
+}
+
+// summary is the figures of step s.
+func (r *Report) summary(s *StepReport) Summary {
+	o := r.Options
+	out := Summary{
+		Run: r.Started.UTC().Format(time.RFC3339), App: r.AppVersion, Asterisk: r.Asterisk,
+		Target: s.Target, Arrivals: o.Arrivals, PINScheme: o.PINScheme,
+		Concurrency: s.Concurrency, Calls: len(s.Calls), OK: len(s.Calls) - s.failed(), PeakLive: s.PeakLive,
+	}
+	if len(s.Calls) > 0 {
+		out.Flow = s.Calls[0].flow
+	}
+	if o.Arrivals == ArrivalsPoisson {
+		out.Seed = o.Seed
+	}
+	u, idle := s.Used, r.Idle
+	if u.MachineTotal > 0 {
+		out.MachineBusy = 100 * u.MachineBusy.Seconds() / u.MachineTotal.Seconds()
+	}
+	if u.AsteriskOK && u.Span > 0 {
+		out.AsteriskCores = u.AsteriskCPU.Seconds() / u.Span.Seconds()
+	}
+	if n := len(s.Calls); n > 0 && s.Target != TargetAVM {
+		out.AppCPUPerCallMS = float64(netOfIdle(u.AppCPU, idle.AppCPU, u.Span, idle.Span)) / float64(time.Millisecond) / float64(n)
+		out.RedisCmdsPerCall = float64(u.Redis.total()) / float64(n)
+		if s.PeakLive > 0 {
+			out.RSSPerLiveKiB = float64(s.AppRSSPeak-s.AppRSSBefore) / 1024 / float64(s.PeakLive)
+		}
+	}
+	if s.SIP != nil {
+		byLabel, labels := map[string]dist{}, []string(nil)
+		for _, k := range s.SIP.keys {
+			if _, seen := byLabel[k.label]; !seen {
+				labels = append(labels, k.label)
+			}
+			byLabel[k.label] = append(byLabel[k.label], k.d)
+		}
+		var menu dist
+		for _, l := range labels {
+			out.Caller = append(out.Caller, latencyOf(l, byLabel[l]))
+			if l != labelPIN {
+				menu = append(menu, byLabel[l]...)
+			}
+		}
+		if len(labels) > 2 {
+			out.Caller = append(out.Caller, latencyOf(labelMenu, menu))
+		}
+		out.InPrompt, out.Unanswered, out.Dropped = s.SIP.inPrompt, s.SIP.unanswered, s.SIP.dropped
+	}
+	if s.Target != TargetAVM {
+		byLabel, labels := map[string]dist{}, []string(nil)
+		for _, x := range s.samples() {
+			if _, seen := byLabel[x.label]; !seen {
+				labels = append(labels, x.label)
+			}
+			byLabel[x.label] = append(byLabel[x.label], x.d)
+		}
+		for _, l := range labels {
+			out.AppSide = append(out.AppSide, latencyOf(l, byLabel[l]))
+		}
+	}
+	return out
+}
+
+// WriteSummary writes one JSON line per step (Summary).
+func (r *Report) WriteSummary(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	for _, s := range r.Steps {
+		if err := enc.Encode(r.summary(s)); err != nil {
+			return fmt.Errorf("load: summary: %w", err)
+		}
+	}
+	return nil
+}
