@@ -69,9 +69,11 @@ func writeAppConfig(dir string, o *Options, redisAddr string, redisDB int, boxes
 	fmt.Fprintf(&b, "log:\n  level: %s\n  format: json\n", o.AppLogLevel)
 	// The load's mailboxes have no recorded name: forcename off, so that
 	// logins go straight to the mailbox; review off, as app_voicemail's
-	// VoiceMail(u) it is measured against (apps without the options ignore
+	// VoiceMail(u) it is measured against; the envelope says the caller's
+	// number, as testenv's voicemail.conf has app_voicemail do (saycid), so
+	// that both apps say the same prompts (apps without the options ignore
 	// the keys).
-	fmt.Fprintf(&b, "voicemail:\n  pin_hash_cost: %d\n  timezone: UTC\n  forcename: false\n  review: false\n", o.PINHashCost)
+	fmt.Fprintf(&b, "voicemail:\n  pin_hash_cost: %d\n  timezone: UTC\n  forcename: false\n  review: false\n  saycid: true\n", o.PINHashCost)
 	if o.PINScheme == PINPepper {
 		// A pepper of its own per run, as an administrator makes one
 		// (README, Security): the mailboxes' PINs are stored as keyed

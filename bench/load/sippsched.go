@@ -76,8 +76,11 @@ const (
 func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
 // scheduleFor is the schedule of flow for target. The listen schedules
-// come from -timeline runs at one call (23:50 UTC, 2026-11-26), in
-// seconds after the answer, T being the previous key group:
+// come from -timeline runs at one call (23:50 UTC, 2026-11-26; checked
+// again 2026-12-04: ours' message prompt is 5 s shorter without saycid,
+// which the load's configuration now sets as testenv's voicemail.conf
+// does for app_voicemail), in seconds after the answer, T being the
+// previous key group:
 //
 //	                               ours              app_voicemail
 //	vm-password                    0.0–1.1           0.0–1.1
