@@ -62,6 +62,10 @@ type StepReport struct {
 	// AppRSSBefore and AppRSSPeak are the app's resident memory before the
 	// step and at its highest during it.
 	AppRSSBefore, AppRSSPeak int64
+	// HeapBefore and HeapPeak are the live Go heap the app's last
+	// collection before the step found, and the most one during the step
+	// found (GODEBUG=gctrace=1, MB precision).
+	HeapBefore, HeapPeak int64
 	// RedisShared is set when the Redis is not private to the run: other
 	// clients' commands are counted too.
 	RedisShared bool
@@ -177,7 +181,7 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintln(w, "Cost per step (CPU = user+system time from /proc, net of idle use; per live call = CPU time / call time;")
 	fmt.Fprintln(w, "machine busy = all CPUs over the step; others = busy time of every other process and the kernel: when high, the figures are contended)")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "step\tapp CPU/call\tapp CPU/live call\tapp RSS before\tapp RSS peak\tRSS/live call\tredis cmds/call\tscripts/call\tredis in/call\tredis CPU/call\tasterisk CPU/call\tloadgen CPU/call\tmachine busy\tof it others\t")
+	fmt.Fprintln(tw, "step\tapp CPU/call\tapp CPU/live call\tapp RSS before\tapp RSS peak\tRSS/live call\theap/live call\tredis cmds/call\tscripts/call\tredis in/call\tredis CPU/call\tasterisk CPU/call\tloadgen CPU/call\tmachine busy\tof it others\t")
 	for _, s := range r.Steps {
 		n := len(s.Calls)
 		u := s.Used
@@ -192,9 +196,12 @@ func (r *Report) Print(w io.Writer) {
 		if cs := s.callSeconds(); cs > 0 {
 			liveShare = fmt.Sprintf("%.2f%%", 100*appCPU.Seconds()/cs.Seconds())
 		}
-		rssPerLive := "-"
+		rssPerLive, heapPerLive := "-", "-"
 		if s.PeakLive > 0 {
 			rssPerLive = kib((s.AppRSSPeak - s.AppRSSBefore) / int64(s.PeakLive))
+			if s.Target != TargetAVM && s.HeapPeak > 0 {
+				heapPerLive = kib((s.HeapPeak - s.HeapBefore) / int64(s.PeakLive))
+			}
 		}
 		ast := "-"
 		if u.AsteriskOK && idle.AsteriskOK {
@@ -212,8 +219,8 @@ func (r *Report) Print(w io.Writer) {
 			rest := u.MachineBusy - u.AppCPU - u.AsteriskCPU - u.Redis.CPU - u.LoadgenCPU
 			others = fmt.Sprintf("%.0f%%", max(0, 100*rest.Seconds()/u.MachineTotal.Seconds()))
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
-			s.name(), perCall(appCPU), liveShare, mib(s.AppRSSBefore), mib(s.AppRSSPeak), rssPerLive,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
+			s.name(), perCall(appCPU), liveShare, mib(s.AppRSSBefore), mib(s.AppRSSPeak), rssPerLive, heapPerLive,
 			ratio(u.Redis.total(), n)+shared, ratio(u.Redis.Calls["evalsha"]+u.Redis.Calls["eval"], n)+shared,
 			bytesPer(u.Redis.NetIn, n)+shared, perCall(netOfIdle(u.Redis.CPU, idle.Redis.CPU, u.Span, idle.Span))+shared,
 			ast, perCall(u.LoadgenCPU), busy, others)

@@ -35,14 +35,17 @@ const (
 
 // runner holds what one run shares.
 type runner struct {
-	o      *Options
-	log    *zap.Logger
-	client *ari.Client
-	caller *testenv.Caller
-	redis  *redisServer
-	store  *state.Store
-	app    *appProcess
-	astPID int
+	// appStarted is when the app under test was started (its collection
+	// trace counts from then).
+	appStarted time.Time
+	o          *Options
+	log        *zap.Logger
+	client     *ari.Client
+	caller     *testenv.Caller
+	redis      *redisServer
+	store      *state.Store
+	app        *appProcess
+	astPID     int
 	// tempDir is the run's temporary directory.
 	tempDir string
 	// seed is the stored recording the listening mailboxes' messages play.
@@ -127,7 +130,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	o.Log.Info("starting the app", zap.String("app", o.App), zap.Int("mailboxes", len(r.mailboxes())))
 	started := time.Now()
-	var env []string
+	// The runtime's collection trace gives the live heap (gctrace.go).
+	env := []string{"GODEBUG=gctrace=1"}
 	if o.AppProfile != "" {
 		env = append(env, "VMLOAD_CPUPROFILE="+o.AppProfile+".cpu", "VMLOAD_MEMPROFILE="+o.AppProfile+".mem")
 	}
@@ -135,6 +139,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.appStarted = started
 	rep.AppLog = r.app.logPath
 	defer func() {
 		if err := r.app.stop(); err != nil {
@@ -423,6 +428,7 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	st.Used = m1.sub(m0)
 	st.AppRSSBefore = m0.app.RSS
 	st.AppRSSPeak = max(st.AppRSSPeak, m1.app.RSS)
+	st.HeapBefore, st.HeapPeak = heapOver(readGCTrace(r.app.logPath, r.appStarted), start, time.Now())
 	st.RedisShared = r.redis.PID == 0
 
 	if app == TargetAVM {

@@ -25,9 +25,10 @@ type Summary struct {
 	// MachineBusy is all CPUs' busy share over the step, in percent;
 	// AsteriskCores the cores Asterisk used on average.
 	MachineBusy, AsteriskCores float64
-	// AppCPUPerCallMS, RSSPerLiveKiB and RedisCmdsPerCall are this app's
-	// costs (0 for app_voicemail).
-	AppCPUPerCallMS, RSSPerLiveKiB, RedisCmdsPerCall float64
+	// AppCPUPerCallMS, RSSPerLiveKiB, HeapPerLiveKiB (the live Go heap's
+	// growth per live call) and RedisCmdsPerCall are this app's costs (0
+	// for app_voicemail).
+	AppCPUPerCallMS, RSSPerLiveKiB, HeapPerLiveKiB, RedisCmdsPerCall float64
 	// Caller are the caller-side latencies by answer (key → first RTP
 	// packet), AppSide this app's ChannelDtmfReceived → PlaybackStarted
 	// by keys and prompt.
@@ -76,6 +77,7 @@ func (r *Report) summary(s *StepReport) Summary {
 		out.RedisCmdsPerCall = float64(u.Redis.total()) / float64(n)
 		if s.PeakLive > 0 {
 			out.RSSPerLiveKiB = float64(s.AppRSSPeak-s.AppRSSBefore) / 1024 / float64(s.PeakLive)
+			out.HeapPerLiveKiB = float64(s.HeapPeak-s.HeapBefore) / 1024 / float64(s.PeakLive)
 		}
 	}
 	if s.SIP != nil {

@@ -101,7 +101,7 @@ func SideBySide(w io.Writer, sums []Summary) error {
 
 	fmt.Fprintln(w, "This app's own side (Asterisk's timestamps, ms precision): ChannelDtmfReceived → the next PlaybackStarted, p50 / p95 / p99 in ms; its costs per call.")
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| flow | arrivals | calls | keys → prompt: p50 / p95 / p99 (n) | app CPU per call | RSS per live call | Redis commands per call | peak live |")
+	fmt.Fprintln(w, "| flow | arrivals | calls | keys → prompt: p50 / p95 / p99 (n) | app CPU per call | per live call: RSS / live heap | Redis commands per call | peak live |")
 	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|")
 	for _, k := range keys {
 		ours, ok := steps[k][TargetOurs]
@@ -112,8 +112,8 @@ func SideBySide(w io.Writer, sums []Summary) error {
 		for _, l := range ours.AppSide {
 			parts = append(parts, fmt.Sprintf("`%s` %s (%d)", strings.TrimPrefix(l.Label, k.flow+" "), triple(&l), l.N))
 		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %.1f ms | %.0f KiB | %.1f | %d |\n",
-			k.flow, k.arrivals, k.conc, strings.Join(parts, "<br>"), ours.AppCPUPerCallMS, ours.RSSPerLiveKiB, ours.RedisCmdsPerCall, ours.PeakLive)
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %.1f ms | %.0f / %.0f KiB | %.1f | %d |\n",
+			k.flow, k.arrivals, k.conc, strings.Join(parts, "<br>"), ours.AppCPUPerCallMS, ours.RSSPerLiveKiB, ours.HeapPerLiveKiB, ours.RedisCmdsPerCall, ours.PeakLive)
 	}
 	return nil
 }
