@@ -83,10 +83,9 @@ func SideBySide(w io.Writer, sums []Summary) error {
 	}
 	fmt.Fprintln(w)
 
-	fmt.Fprintln(w, "Caller side, key → first RTP packet of the answer, p50 / p95 / p99 in ms; ratio = ours / app_voicemail (below 1: ours answers sooner); n = keys timed (ours / app_voicemail); busy = the whole machine's CPU over the step (ours / app_voicemail).")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| flow | arrivals | calls | answer | ours | app_voicemail | ratio p50 / p95 / p99 | n | calls ok | busy |")
-	fmt.Fprintln(w, "|---|---|---:|---|---|---|---|---|---|---|")
+	tableHead(w, "Caller side, key → first RTP packet of the answer, p50 / p95 / p99 in ms; ratio = ours / app_voicemail (below 1: ours answers sooner); n = keys timed (ours / app_voicemail); busy = the whole machine's CPU over the step (ours / app_voicemail).",
+		"| flow | arrivals | calls | answer | ours | app_voicemail | ratio p50 / p95 / p99 | n | calls ok | busy |",
+		"|---|---|---:|---|---|---|---|---|---|---|")
 	for _, k := range keys {
 		ours, avm := steps[k][TargetOurs], steps[k][TargetAVM]
 		ok := fmt.Sprintf("%s / %s", okOf(ours), okOf(avm))
@@ -99,10 +98,9 @@ func SideBySide(w io.Writer, sums []Summary) error {
 	}
 	fmt.Fprintln(w)
 
-	fmt.Fprintln(w, "This app's own side (Asterisk's timestamps, ms precision): ChannelDtmfReceived → the next PlaybackStarted, p50 / p95 / p99 in ms; its costs per call.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| flow | arrivals | calls | keys → prompt: p50 / p95 / p99 (n) | app CPU per call | per live call: RSS / live heap | Redis commands per call | peak live |")
-	fmt.Fprintln(w, "|---|---|---:|---|---:|---:|---:|---:|")
+	tableHead(w, "This app's own side (Asterisk's timestamps, ms precision): ChannelDtmfReceived → the next PlaybackStarted, p50 / p95 / p99 in ms; its costs per call.",
+		"| flow | arrivals | calls | keys → prompt: p50 / p95 / p99 (n) | app CPU per call | per live call: RSS / live heap | Redis commands per call | peak live |",
+		"|---|---|---:|---|---:|---:|---:|---:|")
 	for _, k := range keys {
 		ours, ok := steps[k][TargetOurs]
 		if !ok {
@@ -116,6 +114,12 @@ func SideBySide(w io.Writer, sums []Summary) error {
 			k.flow, k.arrivals, k.conc, strings.Join(parts, "<br>"), ours.AppCPUPerCallMS, ours.RSSPerLiveKiB, ours.HeapPerLiveKiB, ours.RedisCmdsPerCall, ours.PeakLive)
 	}
 	return nil
+}
+
+// tableHead writes a table's introduction, then its header and alignment
+// rows.
+func tableHead(w io.Writer, intro, head, align string) {
+	fmt.Fprintf(w, "%s\n\n%s\n%s\n", intro, head, align)
 }
 
 // ReplaceTable puts table between TableBegin and TableEnd in doc.
