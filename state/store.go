@@ -32,8 +32,9 @@ type Config struct {
 	PINHashCost int
 
 	// PINPepper, when set, is a secret key kept outside Redis: PINs are
-	// hashed as bcrypt(HMAC-SHA256(PINPepper, PIN)), so that a copy of
-	// Redis alone cannot be searched for PINs. A hash made without it is
+	// stored as a salted HMAC-SHA256 under it (pin_scheme.go), so that a
+	// copy of Redis alone cannot be searched for PINs, and a login costs
+	// microseconds instead of a bcrypt compare. A hash made without it is
 	// redone with it at the owner's next login. Once set it must stay: the
 	// hashes made with it cannot be checked without it. Empty, or at least
 	// 16 bytes. Default "" (no pepper).
