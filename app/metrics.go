@@ -99,7 +99,7 @@ func newMetrics(liveCalls func() int) *metrics {
 		}, []string{"op"}),
 		dtmfToPrompt: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "voicemail_dtmf_to_prompt_seconds",
-			Help:    "Time from a key press being handled to the next prompt's play command being issued, measured in the app.",
+			Help:    "Time from a key's ARI event coming in to Asterisk accepting the next prompt's play command, measured in the app.",
 			Buckets: dtmfBuckets,
 		}),
 		mwiPublished: prometheus.NewCounter(prometheus.CounterOpts{

@@ -191,6 +191,7 @@ func (c *call) run(ctx context.Context) {
 		if it.fn != nil {
 			it.fn(ctx)
 		} else {
+			c.obs.eventAt = it.at
 			c.step(ctx, it.ev)
 		}
 		if c.gone {
@@ -388,7 +389,9 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 			// in silence with no timer running.
 			c.log.Error("play", zap.Strings("media", cmd.Media), zap.Error(err))
 			c.in.push(item{ev: menus.PromptDone(cmd.ID)})
+			return
 		}
+		c.observePlayed()
 	case menus.CmdStop:
 		if err := c.deps.player.StopPlayback(ctx, cmd.ID); err != nil && !ari.IsGone(err) {
 			c.log.Warn("stop playback", zap.String("playback", cmd.ID), zap.Error(err))

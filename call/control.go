@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -32,7 +33,7 @@ func (c *Call) Log() *zap.Logger { return c.log }
 func (c *Call) Run(ctx context.Context) { c.run(ctx) }
 
 // Push queues ev for the call's goroutine. It never blocks.
-func (c *Call) Push(ev menus.Event) { c.in.push(item{ev: ev}) }
+func (c *Call) Push(ev menus.Event) { c.in.push(item{ev: ev, at: time.Now()}) }
 
 // Do queues fn to run on the call's goroutine, after what is queued
 // before it. It never blocks.

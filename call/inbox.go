@@ -3,6 +3,7 @@ package call
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/clusterpbx/voicemail/menus"
 )
@@ -12,6 +13,9 @@ import (
 type item struct {
 	ev menus.Event
 	fn func(ctx context.Context)
+	// at is when the event was queued: when its ARI event came in (the
+	// DTMF-to-prompt clock starts there).
+	at time.Time
 }
 
 // inbox is a call's unbounded FIFO. The dispatcher never blocks on a slow

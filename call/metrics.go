@@ -20,8 +20,8 @@ type Metrics interface {
 	CallStarted(mode menus.Mode)
 	// Deposit counts the outcome of leaving a message (DepositSaved, …).
 	Deposit(result string)
-	// ObserveDTMF records the time from a key being handled to the next
-	// prompt's play command being issued.
+	// ObserveDTMF records the time from a key's event coming in to
+	// Asterisk accepting the next prompt's play command.
 	ObserveDTMF(d time.Duration)
 }
 
@@ -49,9 +49,12 @@ func (m metrics) observeDTMF(d time.Duration) {
 
 // callMetrics is what a call remembers between events for its metrics.
 type callMetrics struct {
-	// digitAt is when the last key was stepped; zero once its prompt was
-	// issued, or when a timeout or hang-up came first.
+	// digitAt is when the last key's event came in; zero once its prompt
+	// was played, or when a timeout or hang-up came first.
 	digitAt time.Time
+	// eventAt is when the event being stepped came in (zero for one the
+	// call made itself).
+	eventAt time.Time
 	// depositRec is the recording of the message being left when the
 	// current event was stepped.
 	depositRec string
@@ -68,7 +71,10 @@ func (c *call) observeEvent(ev menus.Event) {
 	}
 	switch ev.Kind {
 	case menus.EvDigit:
-		c.obs.digitAt = time.Now()
+		c.obs.digitAt = c.obs.eventAt
+		if c.obs.digitAt.IsZero() {
+			c.obs.digitAt = time.Now()
+		}
 	case menus.EvTimeout, menus.EvHangupRequest, menus.EvHangup, menus.EvFinish:
 		// A prompt after a timeout answers the silence, not the last key.
 		c.obs.digitAt = time.Time{}
@@ -93,14 +99,18 @@ func (c *call) observeEvent(ev menus.Event) {
 // of the message being left means it was too short (menus: recorded).
 func (c *call) observeCmd(cmd menus.Cmd) {
 	switch cmd.Kind {
-	case menus.CmdPlay:
-		if !c.obs.digitAt.IsZero() {
-			c.deps.metrics.observeDTMF(time.Since(c.obs.digitAt))
-			c.obs.digitAt = time.Time{}
-		}
 	case menus.CmdDiscard:
 		if cmd.Name != "" && cmd.Name == c.obs.depositRec {
 			c.deps.metrics.deposit(DepositTooShort)
 		}
+	}
+}
+
+// observePlayed is called when Asterisk accepted a prompt: the first one
+// after a key stops the DTMF-to-prompt clock.
+func (c *call) observePlayed() {
+	if !c.obs.digitAt.IsZero() {
+		c.deps.metrics.observeDTMF(time.Since(c.obs.digitAt))
+		c.obs.digitAt = time.Time{}
 	}
 }

@@ -57,7 +57,7 @@ type appMailbox struct {
 }
 
 // writeAppConfig writes the app's YAML configuration into dir.
-func writeAppConfig(dir string, o *Options, redisAddr string, redisDB int, boxes []appMailbox) (string, error) {
+func writeAppConfig(dir string, o *Options, redisAddr string, redisDB int, boxes []appMailbox, opsAddr string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ari:\n  url: %q\n  username: %q\n  password: %q\n  app: %q\n", o.ARIURL, o.ARIUser, o.ARIPass, o.App)
 	fmt.Fprintf(&b, "redis:\n  addrs: [%q]\n  db: %d\n", redisAddr, redisDB)
@@ -65,7 +65,7 @@ func writeAppConfig(dir string, o *Options, redisAddr string, redisDB int, boxes
 	// The operations server (health, metrics) stays on, as deployed, on a
 	// port of its own: another instance may hold the default one. Apps
 	// older than ops: ignore the key.
-	fmt.Fprintf(&b, "ops:\n  listen: \"127.0.0.1:0\"\n")
+	fmt.Fprintf(&b, "ops:\n  listen: %q\n", opsAddr)
 	fmt.Fprintf(&b, "log:\n  level: %s\n  format: json\n", o.AppLogLevel)
 	// The load's mailboxes have no recorded name: forcename off, so that
 	// logins go straight to the mailbox; review off, as app_voicemail's

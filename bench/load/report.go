@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -66,6 +67,9 @@ type StepReport struct {
 	// collection before the step found, and the most one during the step
 	// found (GODEBUG=gctrace=1, MB precision).
 	HeapBefore, HeapPeak int64
+	// AppDTMF is the app's own key-to-prompt histogram over the step (its
+	// voicemail_dtmf_to_prompt_seconds: key event in → play accepted).
+	AppDTMF histogram
 	// RedisShared is set when the Redis is not private to the run: other
 	// clients' commands are counted too.
 	RedisShared bool
@@ -258,6 +262,12 @@ func (r *Report) Print(w io.Writer) {
 		}
 	}
 	_ = tw.Flush()
+	for _, s := range r.Steps {
+		if h := s.AppDTMF; s.Target != TargetAVM && h.count() > 0 {
+			fmt.Fprintf(w, "  %s: the app's own clock (key event in → play accepted), %0.f keys: p50 ≤ %s, p95 ≤ %s, p99 ≤ %s; %.1f%% within 5 ms\n",
+				s.name(), h.count(), bound(h.quantile(0.50)), bound(h.quantile(0.95)), bound(h.quantile(0.99)), 100*h.within(0.005))
+		}
+	}
 	fmt.Fprintln(w)
 
 	if o.Caller == CallerSIP {
@@ -450,4 +460,12 @@ func bytesPer(b int64, n int) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1fKiB", float64(b)/float64(n)/1024)
+}
+
+// bound writes a histogram bucket's upper bound in ms.
+func bound(secs float64) string {
+	if math.IsInf(secs, 1) {
+		return "∞"
+	}
+	return strconv.FormatFloat(secs*1000, 'f', -1, 64) + "ms"
 }

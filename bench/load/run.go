@@ -38,14 +38,16 @@ type runner struct {
 	// appStarted is when the app under test was started (its collection
 	// trace counts from then).
 	appStarted time.Time
-	o          *Options
-	log        *zap.Logger
-	client     *ari.Client
-	caller     *testenv.Caller
-	redis      *redisServer
-	store      *state.Store
-	app        *appProcess
-	astPID     int
+	// opsAddr is the app's operations server (its /metrics).
+	opsAddr string
+	o       *Options
+	log     *zap.Logger
+	client  *ari.Client
+	caller  *testenv.Caller
+	redis   *redisServer
+	store   *state.Store
+	app     *appProcess
+	astPID  int
 	// tempDir is the run's temporary directory.
 	tempDir string
 	// seed is the stored recording the listening mailboxes' messages play.
@@ -115,7 +117,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		rep.AppVersion = moduleVersion(ctx, o.ModuleDir)
 	}
-	cfgPath, err := writeAppConfig(dir, &o, r.redis.Addr, r.redis.DB, r.mailboxes())
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return nil, err
+	}
+	r.opsAddr = "127.0.0.1:" + strconv.Itoa(port)
+	cfgPath, err := writeAppConfig(dir, &o, r.redis.Addr, r.redis.DB, r.mailboxes(), r.opsAddr)
 	if err != nil {
 		return nil, err
 	}
@@ -367,6 +374,9 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	if err != nil {
 		return nil, err
 	}
+	// The app's own histogram; an app without it (or a failed read) leaves
+	// the step without those figures.
+	dtmf0, dtmfErr := scrapeDTMF(ctx, r.opsAddr)
 
 	// Sample the app's memory and the live calls while the step runs.
 	sampleCtx, stopSampling := context.WithCancel(ctx)
@@ -429,6 +439,15 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	st.AppRSSBefore = m0.app.RSS
 	st.AppRSSPeak = max(st.AppRSSPeak, m1.app.RSS)
 	st.HeapBefore, st.HeapPeak = heapOver(readGCTrace(r.app.logPath, r.appStarted), start, time.Now())
+	if dtmfErr == nil {
+		if dtmf1, err := scrapeDTMF(ctx, r.opsAddr); err == nil {
+			st.AppDTMF = dtmf1.sub(dtmf0)
+		} else {
+			r.log.Warn("app metrics", zap.Error(err))
+		}
+	} else {
+		r.log.Warn("app metrics", zap.Error(dtmfErr))
+	}
 	st.RedisShared = r.redis.PID == 0
 
 	if app == TargetAVM {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -33,10 +34,34 @@ type Summary struct {
 	// packet), AppSide this app's ChannelDtmfReceived → PlaybackStarted
 	// by keys and prompt.
 	Caller, AppSide []Latency
+	// AppOwn is the app's own clock over the step (key event in → play
+	// accepted, its voicemail_dtmf_to_prompt_seconds): the bucket bounds
+	// holding p50, p95 and p99, in ms, and the share within 5 ms.
+	AppOwn *AppOwn `json:",omitempty"`
 	// InPrompt and Unanswered count the keys not timed; Dropped the
 	// packets the capture lost.
 	InPrompt, Unanswered int
 	Dropped              uint32
+}
+
+// AppOwn is a histogram's quantiles, as bucket bounds in ms (+Inf as -1).
+type AppOwn struct {
+	N             int
+	P50, P95, P99 float64
+	WithinFiveMS  float64
+}
+
+func appOwnOf(h histogram) *AppOwn {
+	if h.count() == 0 {
+		return nil
+	}
+	ms := func(s float64) float64 {
+		if math.IsInf(s, 1) {
+			return -1
+		}
+		return s * 1000
+	}
+	return &AppOwn{N: int(h.count()), P50: ms(h.quantile(0.5)), P95: ms(h.quantile(0.95)), P99: ms(h.quantile(0.99)), WithinFiveMS: h.within(0.005)}
 }
 
 // Latency is one distribution in milliseconds.
@@ -101,6 +126,7 @@ func (r *Report) summary(s *StepReport) Summary {
 		out.InPrompt, out.Unanswered, out.Dropped = s.SIP.inPrompt, s.SIP.unanswered, s.SIP.dropped
 	}
 	if s.Target != TargetAVM {
+		out.AppOwn = appOwnOf(s.AppDTMF)
 		byLabel, labels := map[string]dist{}, []string(nil)
 		for _, x := range s.samples() {
 			if _, seen := byLabel[x.label]; !seen {
