@@ -60,6 +60,9 @@ type appMailbox struct {
 func writeAppConfig(dir string, o *Options, redisAddr string, redisDB int, boxes []appMailbox, opsAddr string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ari:\n  url: %q\n  username: %q\n  password: %q\n  app: %q\n", o.ARIURL, o.ARIUser, o.ARIPass, o.App)
+	if o.ARIConnections > 0 {
+		fmt.Fprintf(&b, "  connections: %d\n", o.ARIConnections)
+	}
 	fmt.Fprintf(&b, "redis:\n  addrs: [%q]\n  db: %d\n", redisAddr, redisDB)
 	fmt.Fprintf(&b, "instance:\n  id: vmload\n")
 	// The operations server (health, metrics) stays on, as deployed, on a

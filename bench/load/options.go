@@ -136,6 +136,10 @@ type Options struct {
 	Arrivals string
 	Seed     int64
 
+	// ARIConnections is the app's ari.connections (its pool of REST
+	// connections to Asterisk); 0 leaves the app's default (32).
+	ARIConnections int
+
 	// PINScheme is how the app stores PINs: PINPepper (the default, as
 	// the README recommends: a salted HMAC under a pepper file kept
 	// outside Redis) or PINBcrypt (bcrypt at PINHashCost, for deployments
@@ -306,6 +310,8 @@ func (o *Options) validate() error {
 		return fmt.Errorf("%w: arrivals poisson needs -caller sipp", ErrInvalidOptions)
 	case o.PINScheme != PINPepper && o.PINScheme != PINBcrypt:
 		return fmt.Errorf("%w: PIN scheme %q: use pepper or bcrypt", ErrInvalidOptions, o.PINScheme)
+	case o.ARIConnections < 0 || o.ARIConnections > 1000:
+		return fmt.Errorf("%w: ARI connections %d not in 0..1000", ErrInvalidOptions, o.ARIConnections)
 	case o.SIPRate < 1:
 		return fmt.Errorf("%w: SIP rate %d", ErrInvalidOptions, o.SIPRate)
 	case o.ListenEnd != "save" && o.ListenEnd != "exit":

@@ -65,6 +65,7 @@ func run() int {
 	fs.StringVar(&o.ModuleDir, "module", ".", "module root to build the app from")
 	fs.StringVar(&o.AppProfile, "app-profile", "", "run the app with profiling (bench/cmd/vmappprof): CPU profile of the steps in PREFIX.cpu, allocations in PREFIX.mem")
 	fs.StringVar(&o.AppLogLevel, "app-log-level", "info", "the app's log.level")
+	fs.IntVar(&o.ARIConnections, "ari-connections", 0, "the app's ari.connections, its pool of REST connections to Asterisk (default: the app's, 32)")
 	fs.StringVar(&o.PINScheme, "pin-scheme", load.PINPepper, "how the app stores PINs: pepper (salted HMAC under a pepper file, as the README recommends) or bcrypt (at -pin-cost)")
 	fs.IntVar(&o.PINHashCost, "pin-cost", 6, "with -pin-scheme bcrypt: the app's voicemail.pin_hash_cost (6, the default)")
 	fs.StringVar(&o.Arrivals, "arrivals", load.ArrivalsSync, "with -caller sipp: sync (every call of a step starts within seconds, so their keys come together: the worst case) or poisson (calls arrive at random over one call's length, as independent callers do)")
