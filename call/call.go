@@ -253,7 +253,13 @@ func (c *call) finishOffline(ctx context.Context, epoch int64, st menus.State) {
 // call was taken over: it is gone. Any other failure is only logged: the
 // record matters only if this instance dies.
 func (c *call) save(ctx context.Context) {
-	err := c.saveState(ctx, c.s)
+	c.saved(c.saveState(ctx, c.s))
+}
+
+// saved acts on the outcome of a session save that does not wait for
+// Redis (save, finishAlong): refused as stale, the call is gone; any other
+// failure is only logged.
+func (c *call) saved(err error) {
 	switch {
 	case errors.Is(err, state.ErrStaleEpoch):
 		// This instance was presumed dead (paused, or cut off from Redis

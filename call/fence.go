@@ -179,25 +179,22 @@ func (c *call) saveAlong(ctx context.Context) *pendingSave {
 // logged, as save's.
 func (c *call) finishAlong(ctx context.Context, p *pendingSave, cmds []menus.Cmd) {
 	err := <-p.done
-	switch {
-	case err == nil:
-		if p.listing != 0 {
-			c.savedListing = p.listing
+	if err == nil && p.listing != 0 {
+		c.savedListing = p.listing
+	}
+	c.saved(err)
+	if !c.gone {
+		return
+	}
+	// Taken over while its prompts went out: they stop at once.
+	c.stopTimer()
+	for _, cmd := range cmds {
+		if cmd.Kind != menus.CmdPlay {
+			continue
 		}
-	case errors.Is(err, state.ErrStaleEpoch):
-		c.log.Warn("call taken over by another instance; stopping its prompt and leaving it", zap.Int64("epoch", c.epoch), zap.Error(err))
-		c.gone = true
-		c.stopTimer()
-		for _, cmd := range cmds {
-			if cmd.Kind != menus.CmdPlay {
-				continue
-			}
-			if err := c.deps.player.StopPlayback(ctx, cmd.ID); err != nil && !ari.IsGone(err) {
-				c.log.Warn("stop the prompt of a call taken over", zap.String("playback", cmd.ID), zap.Error(err))
-			}
+		if err := c.deps.player.StopPlayback(ctx, cmd.ID); err != nil && !ari.IsGone(err) {
+			c.log.Warn("stop the prompt of a call taken over", zap.String("playback", cmd.ID), zap.Error(err))
 		}
-	default:
-		c.log.Warn("save session", zap.Error(err))
 	}
 }
 
