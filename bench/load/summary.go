@@ -106,13 +106,7 @@ func (r *Report) summary(s *StepReport) Summary {
 		}
 	}
 	if s.SIP != nil {
-		byLabel, labels := map[string]dist{}, []string(nil)
-		for _, k := range s.SIP.keys {
-			if _, seen := byLabel[k.label]; !seen {
-				labels = append(labels, k.label)
-			}
-			byLabel[k.label] = append(byLabel[k.label], k.d)
-		}
+		byLabel, labels := grouped(s.SIP.keys, func(k keySample) (string, time.Duration) { return k.label, k.d })
 		var menu dist
 		for _, l := range labels {
 			out.Caller = append(out.Caller, latencyOf(l, byLabel[l]))
@@ -127,13 +121,7 @@ func (r *Report) summary(s *StepReport) Summary {
 	}
 	if s.Target != TargetAVM {
 		out.AppOwn = appOwnOf(s.AppDTMF)
-		byLabel, labels := map[string]dist{}, []string(nil)
-		for _, x := range s.samples() {
-			if _, seen := byLabel[x.label]; !seen {
-				labels = append(labels, x.label)
-			}
-			byLabel[x.label] = append(byLabel[x.label], x.d)
-		}
+		byLabel, labels := grouped(s.samples(), func(x latencySample) (string, time.Duration) { return x.label, x.d })
 		for _, l := range labels {
 			out.AppSide = append(out.AppSide, latencyOf(l, byLabel[l]))
 		}
@@ -150,4 +138,18 @@ func (r *Report) WriteSummary(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// grouped gathers the durations of xs by label, the labels in the order
+// they first came.
+func grouped[T any](xs []T, of func(T) (string, time.Duration)) (map[string]dist, []string) {
+	by, labels := map[string]dist{}, []string(nil)
+	for _, x := range xs {
+		l, d := of(x)
+		if _, seen := by[l]; !seen {
+			labels = append(labels, l)
+		}
+		by[l] = append(by[l], d)
+	}
+	return by, labels
 }
