@@ -119,6 +119,13 @@ type Options struct {
 	// Timeline prints, for one call of each SIP step, when Asterisk sent
 	// prompts and when the keys came: to place a schedule's keys.
 	Timeline bool
+	// Follow has the SIP callers' ARI app follow this app's calls, for
+	// Asterisk's own timestamps of each key and the prompt after it (the
+	// report's DTMF-to-prompt section, the table's keys → prompt). Off by
+	// default: a second app subscribed to the calls makes Asterisk encode
+	// and send each of their events twice, a cost app_voicemail's calls do
+	// not carry; the app's own clock (its /metrics) is read either way.
+	Follow bool
 	// Schedule replaces the built-in key schedule of the SIP callers, to
 	// find where an app's prompts end: comma-separated SECONDS:KEYS
 	// groups from the answer ("3:2580#,40:1"). ScheduleLength is then the

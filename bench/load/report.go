@@ -141,7 +141,7 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "flow=%s steps=%v rounds=%d think=%s listen=%s talk=%s listen-end=%s pin-scheme=%s pin-cost=%d app-log=%s",
 		o.Flow, o.Steps, o.Rounds, o.Think, o.Listen, o.Talk, o.ListenEnd, o.PINScheme, o.PINHashCost, o.AppLogLevel)
 	if o.Caller == CallerSIP {
-		fmt.Fprintf(w, " arrivals=%s", o.Arrivals)
+		fmt.Fprintf(w, " arrivals=%s follow=%t", o.Arrivals, o.Follow)
 		if o.Arrivals == ArrivalsPoisson {
 			fmt.Fprintf(w, " seed=%d", o.Seed)
 		}
@@ -240,6 +240,10 @@ func (r *Report) Print(w io.Writer) {
 			continue // no ARI events
 		}
 		samples := s.samples()
+		if len(samples) == 0 && o.Caller == CallerSIP && !o.Follow {
+			fmt.Fprintf(tw, "%s\tnot followed (-follow)\t\t\t\t\t\t\n", s.name())
+			continue
+		}
 		var all dist
 		byLabel := map[string]dist{}
 		var labels []string

@@ -139,15 +139,15 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 	if err != nil {
 		return nil, err
 	}
-	// App-side latency of this app: the caller app follows the SIP
-	// channels by their caller number.
+	// App-side latency of this app, with -follow: the caller app follows
+	// the SIP channels by their caller number.
 	var watched []*call
 	defer func() {
 		for _, cl := range watched {
 			r.caller.Forget(cl.Call)
 		}
 	}()
-	if target == TargetOurs {
+	if target == TargetOurs && r.o.Follow {
 		for i := range res.calls {
 			cl, err := r.follow(ctx, res.calls[i].callerNum)
 			if err != nil {

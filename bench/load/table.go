@@ -111,6 +111,9 @@ func SideBySide(w io.Writer, sums []Summary) error {
 		for _, l := range ours.AppSide {
 			parts = append(parts, fmt.Sprintf("`%s` %s (%d)", strings.TrimPrefix(l.Label, k.flow+" "), triple(&l), l.N))
 		}
+		if len(parts) == 0 {
+			parts = []string{"not followed"}
+		}
 		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %.1f ms | %.0f / %.0f KiB | %.1f | %d |\n",
 			k.flow, k.arrivals, k.conc, strings.Join(parts, "<br>"), appOwnCell(ours.AppOwn), ours.AppCPUPerCallMS, ours.RSSPerLiveKiB, ours.HeapPerLiveKiB, ours.RedisCmdsPerCall, ours.PeakLive)
 	}

@@ -47,6 +47,7 @@ func run() int {
 	fs.StringVar(&o.Target, "target", load.TargetOurs, "with -caller sipp: ours (this app), avm (Asterisk's app_voicemail) or both, side by side")
 	fs.IntVar(&o.SIPRate, "sip-rate", 50, "with -caller sipp: most new calls per second (stretches -ramp)")
 	fs.BoolVar(&o.Timeline, "timeline", false, "with -caller sipp: print one call's prompts and keys per step")
+	fs.BoolVar(&o.Follow, "follow", false, "with -caller sipp: follow this app's calls through a second ARI app, for Asterisk's timestamps of key → prompt (makes Asterisk send the calls' events twice: off for side-by-side figures)")
 	fs.StringVar(&o.Schedule, "schedule", "", "with -caller sipp: replace the key schedule, SECONDS:KEYS,… from the answer (with -timeline, to see where prompts end)")
 	fs.DurationVar(&o.ScheduleLength, "schedule-length", 0, "with -schedule: how long the caller stays (default 120s)")
 	fs.StringVar(&o.Flow, "flow", load.FlowListen, "listen (*97, PIN, 1, 9 2, #), deposit (leave a message) or mixed")
