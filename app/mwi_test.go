@@ -126,6 +126,18 @@ func (r *mwiRun) waitFor(t *testing.T, what string, ok func([]state.MWI) bool) [
 	}
 }
 
+// publishedOnce waits for a publication, then past the window, a settle
+// and two of the publisher's ticks, and checks that it stayed the only one
+// and had New newCount.
+func (r *mwiRun) publishedOnce(t *testing.T, newCount int) {
+	t.Helper()
+	r.waitFor(t, "one publication", func(s []state.MWI) bool { return len(s) >= 1 })
+	time.Sleep(testWindow + 600*time.Millisecond)
+	if sent := r.published(); len(sent) != 1 || sent[0].New != newCount {
+		t.Errorf("published %+v; want New %d once", sent, newCount)
+	}
+}
+
 var mwiBox = state.MailboxID{Number: "1001", Context: "default"}
 
 func TestMWIPublisherSettlesOnLatestCounts(t *testing.T) {
@@ -156,11 +168,7 @@ func TestMWIPublisherCoalescesABurst(t *testing.T) {
 		r.p.Changed(mwiBox)
 	}
 	r.run(t)
-	r.waitFor(t, "one publication", func(s []state.MWI) bool { return len(s) >= 1 })
-	time.Sleep(testWindow + 600*time.Millisecond)
-	if sent := r.published(); len(sent) != 1 || sent[0].New != 20 {
-		t.Errorf("published %+v; want the final 20 once", sent)
-	}
+	r.publishedOnce(t, 20)
 }
 
 // A change alone in its window cannot be overtaken: one publication, no
@@ -170,12 +178,7 @@ func TestMWIPublisherPublishesALoneChangeOnce(t *testing.T) {
 	r := startMWI(t, st)
 	st.set(1)
 	r.p.Changed(mwiBox)
-	r.waitFor(t, "one publication", func(s []state.MWI) bool { return len(s) == 1 })
-	// Past the window, the settle and two of the publisher's ticks.
-	time.Sleep(testWindow + 600*time.Millisecond)
-	if sent := r.published(); len(sent) != 1 || sent[0].New != 1 {
-		t.Errorf("published %+v; want the one change once", sent)
-	}
+	r.publishedOnce(t, 1)
 }
 
 // A publication by another instance within the window (the store's mark)
