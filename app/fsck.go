@@ -348,32 +348,12 @@ func (f *fsck) repair(ctx context.Context, rep *FsckReport, opts fsckOptions) {
 		}
 	}
 	failed := map[string]error{}
-	var settle []state.MailboxID
 	for _, id := range slices.SortedFunc(maps.Keys(publish), func(a, b state.MailboxID) int {
 		return compareStrings(a.String(), b.String())
 	}) {
-		crowded, err := f.publishCounts(ctx, id, false)
-		if err != nil {
+		if err := f.publishCounts(ctx, id); err != nil {
 			failed[id.String()] = err
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%s: publish counts: %v", id, err))
-		}
-		if crowded {
-			settle = append(settle, id)
-		}
-	}
-	// Counts published within the window of another publication (a call
-	// changing the mailbox meanwhile) may reach the phones before it:
-	// published once more, the latest, once the window has passed.
-	if len(settle) > 0 {
-		select {
-		case <-ctx.Done():
-		case <-time.After(mwiSettle):
-		}
-		for _, id := range settle {
-			if _, err := f.publishCounts(ctx, id, true); err != nil {
-				failed[id.String()] = err
-				rep.Notes = append(rep.Notes, fmt.Sprintf("%s: publish counts again: %v", id, err))
-			}
 		}
 	}
 	// An MWI problem is repaired once the counts are out.
@@ -435,27 +415,17 @@ func (f *fsck) repairOne(ctx context.Context, id state.MailboxID, p *FsckProblem
 
 // publishCounts publishes id's current counts if no publisher has claimed
 // this version or a later one yet (ClaimMWI), as the app does after a
-// change, and reports whether another publication came within
-// state.MWIWindow of it; with force, whatever the version, noted first
-// (NoteMWIPublication), as the app's settling publication.
-func (f *fsck) publishCounts(ctx context.Context, id state.MailboxID, force bool) (crowded bool, err error) {
-	if force {
-		if err := f.store.NoteMWIPublication(ctx, id); err != nil {
-			return false, err
-		}
-	}
+// change.
+func (f *fsck) publishCounts(ctx context.Context, id state.MailboxID) error {
 	m, err := f.store.MWIState(ctx, id)
 	if err != nil {
-		return false, err
+		return err
 	}
-	if !force {
-		c, err := f.store.ClaimMWI(ctx, id, m.Version)
-		if err != nil || !c.Won {
-			return false, err
-		}
-		crowded = c.Crowded
+	won, err := f.store.ClaimMWI(ctx, id, m.Version)
+	if err != nil || !won {
+		return err
 	}
-	return crowded, f.publish(ctx, id, m)
+	return f.publish(ctx, id, m)
 }
 
 // sweepOrphans runs one janitor sweep under the janitor's lock (taken

@@ -260,16 +260,10 @@ func (s countingMWIState) MWIState(ctx context.Context, id state.MailboxID) (sta
 	return v, err
 }
 
-func (s countingMWIState) ClaimMWI(ctx context.Context, id state.MailboxID, v int64) (state.MWIClaim, error) {
-	c, err := s.mwiState.ClaimMWI(ctx, id, v)
+func (s countingMWIState) ClaimMWI(ctx context.Context, id state.MailboxID, v int64) (bool, error) {
+	ok, err := s.mwiState.ClaimMWI(ctx, id, v)
 	s.m.count(opRedisMWI, err)
-	return c, err
-}
-
-func (s countingMWIState) NoteMWIPublication(ctx context.Context, id state.MailboxID) error {
-	err := s.mwiState.NoteMWIPublication(ctx, id)
-	s.m.count(opRedisMWI, err)
-	return err
+	return ok, err
 }
 
 // Compile-time checks that each wrapper still satisfies its interface.

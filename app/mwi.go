@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -16,8 +15,7 @@ import (
 // mwiState reads a mailbox's counts and orders publications.
 type mwiState interface {
 	MWIState(ctx context.Context, id state.MailboxID) (state.MWI, error)
-	ClaimMWI(ctx context.Context, id state.MailboxID, v int64) (state.MWIClaim, error)
-	NoteMWIPublication(ctx context.Context, id state.MailboxID) error
+	ClaimMWI(ctx context.Context, id state.MailboxID, v int64) (bool, error)
 }
 
 // originator starts the Local channel that publishes counts.
@@ -25,16 +23,13 @@ type originator interface {
 	Originate(ctx context.Context, r ari.OriginateRequest) (ari.Channel, error)
 }
 
-// mwiSettle is how long after a crowded publication (two of one mailbox
-// within state.MWIWindow, on any instance) its counts are published once
-// more, unconditionally: Asterisk runs each publishing Local channel on its
-// own thread, so two publications issued a few milliseconds apart may reach
-// the phones in either order. The settling publication, made after both
-// have run, carries the latest counts, so a phone never keeps stale
-// numbers. A publication alone in its window cannot be overtaken, and is
-// not repeated: each is a Local channel pair in Asterisk, and settling
-// every change doubled them.
-const mwiSettle = state.MWIWindow
+// mwiSettle is how long after a mailbox's last change its counts are
+// published once more, unconditionally: Asterisk runs each publishing Local
+// channel on its own thread, so two publications issued a few milliseconds
+// apart may reach the phones in either order. The settling publication,
+// made after both have run, carries the latest counts, so a phone never
+// keeps stale numbers.
+const mwiSettle = 1500 * time.Millisecond
 
 // mwiPublisher turns changes of New/Old counts into message-summary NOTIFYs.
 // Stock Asterisk has no ARI /mailboxes (res_mwi_external is not built), so
@@ -51,8 +46,6 @@ type mwiPublisher struct {
 	dirty  map[state.MailboxID]bool
 	settle map[state.MailboxID]time.Time
 	kick   chan struct{}
-	// settleAfter is mwiSettle (shorter in tests).
-	settleAfter time.Duration
 	// publish publishes m on the Asterisk servers of on (replaced in tests).
 	publish func(ctx context.Context, on originator, id state.MailboxID, m state.MWI) error
 }
@@ -66,8 +59,6 @@ func newMWIPublisher(store mwiState, orig originator, dialplanContext string, lo
 		dirty:   map[state.MailboxID]bool{},
 		settle:  map[state.MailboxID]time.Time{},
 		kick:    make(chan struct{}, 1),
-
-		settleAfter: mwiSettle,
 	}
 	p.publish = p.originate
 	return p
@@ -91,18 +82,8 @@ func (p *mwiPublisher) Changed(id state.MailboxID) {
 // that is down does not hold the others' publications up.
 func (p *mwiPublisher) PublishAll(ctx context.Context, ids []state.MailboxID, on originator) {
 	for _, id := range ids {
-		if p.publishOn(ctx, on, id, true) {
-			p.retryLater(id)
-		}
+		p.publishOn(ctx, on, id, true)
 	}
-}
-
-// retryLater has id's counts published again, unconditionally, once
-// mwiSettle has passed.
-func (p *mwiPublisher) retryLater(id state.MailboxID) {
-	p.mu.Lock()
-	p.settle[id] = time.Now().Add(p.settleAfter)
-	p.mu.Unlock()
 }
 
 // Run publishes until ctx ends.
@@ -127,70 +108,49 @@ func (p *mwiPublisher) Run(ctx context.Context) {
 				delete(p.settle, id)
 			}
 		}
-		p.mu.Unlock()
-		var settle []state.MailboxID
 		for id := range dirty {
-			if p.publishLatest(ctx, id, false) {
-				settle = append(settle, id)
-			}
+			p.settle[id] = now.Add(mwiSettle)
+		}
+		p.mu.Unlock()
+		for id := range dirty {
+			p.publishLatest(ctx, id, false)
 		}
 		for _, id := range due {
 			p.publishLatest(ctx, id, true)
 		}
-		// A settle already due later for a mailbox that changed again is
-		// put off, as the change may be overtaken by what it follows.
-		p.mu.Lock()
-		for id := range dirty {
-			if _, pending := p.settle[id]; pending || slices.Contains(settle, id) {
-				p.settle[id] = now.Add(p.settleAfter)
-			}
-		}
-		p.mu.Unlock()
 	}
 }
 
 // publishLatest reads id's current counts and publishes them: when force
 // is set, or when no publication of this version or a later one happened
-// yet on any instance (ClaimMWI). It reports whether the counts should be
-// published again once mwiSettle has passed: the claim was crowded by
-// another publication, or something failed (the settle is the retry).
-func (p *mwiPublisher) publishLatest(ctx context.Context, id state.MailboxID, force bool) bool {
-	return p.publishOn(ctx, p.orig, id, force)
+// yet on any instance (ClaimMWI).
+func (p *mwiPublisher) publishLatest(ctx context.Context, id state.MailboxID, force bool) {
+	p.publishOn(ctx, p.orig, id, force)
 }
 
 // publishOn is publishLatest on the Asterisk servers of on.
-func (p *mwiPublisher) publishOn(ctx context.Context, on originator, id state.MailboxID, force bool) (settle bool) {
-	if force {
-		// Noted before the counts are read: a claim after the note hears
-		// of this publication, one before it is in the counts read.
-		if err := p.store.NoteMWIPublication(ctx, id); err != nil {
-			p.log.Warn("mwi: note publication", zap.Stringer("mailbox", id), zap.Error(err))
-			return true
-		}
-	}
+func (p *mwiPublisher) publishOn(ctx context.Context, on originator, id state.MailboxID, force bool) {
 	m, err := p.store.MWIState(ctx, id)
 	if err != nil {
 		p.log.Warn("mwi: read counts", zap.Stringer("mailbox", id), zap.Error(err))
-		return true
+		return
 	}
 	if !force {
-		c, err := p.store.ClaimMWI(ctx, id, m.Version)
+		ok, err := p.store.ClaimMWI(ctx, id, m.Version)
 		if err != nil {
 			p.log.Warn("mwi: claim", zap.Stringer("mailbox", id), zap.Error(err))
-			return true
+			return
 		}
-		if !c.Won {
-			return false // this version or a newer one is out already
+		if !ok {
+			return // this version or a newer one is out already
 		}
-		settle = c.Crowded
 	}
 	if err := p.publish(ctx, on, id, m); err != nil {
 		p.log.Warn("mwi: publish", zap.Stringer("mailbox", id), zap.Error(err))
-		return true
+		return
 	}
 	p.log.Debug("mwi published", zap.Stringer("mailbox", id), zap.Int("new", m.New), zap.Int("old", m.Old),
-		zap.Int64("version", m.Version), zap.Bool("forced", force), zap.Bool("crowded", settle))
-	return settle
+		zap.Int64("version", m.Version), zap.Bool("settle", force))
 }
 
 func (p *mwiPublisher) originate(ctx context.Context, on originator, id state.MailboxID, m state.MWI) error {

@@ -172,8 +172,8 @@ func BenchmarkClaimMWI(b *testing.B) {
 	var v int64
 	for b.Loop() {
 		v++
-		if c, err := s.ClaimMWI(ctx, mb, v); err != nil || !c.Won {
-			b.Fatal(c, err)
+		if ok, err := s.ClaimMWI(ctx, mb, v); err != nil || !ok {
+			b.Fatal(ok, err)
 		}
 	}
 }

@@ -40,8 +40,8 @@ func ExampleStore_ClaimMWI() {
 		log.Fatal(err)
 	}
 	for {
-		claim, err := store.ClaimMWI(ctx, mb, mwi.Version)
-		if err != nil || !claim.Won {
+		ok, err := store.ClaimMWI(ctx, mb, mwi.Version)
+		if err != nil || !ok {
 			return // A newer change is published by whoever made it.
 		}
 		publish(mb, mwi.New, mwi.Old)

@@ -346,7 +346,7 @@ func TestUnlinkGreetingIntroAndRealignMWI(t *testing.T) {
 
 	// A claim ahead of the version blocks every publication until realigned.
 	rdb.Set(ctx, mwiPublishedKey(mb), "40", 0)
-	if c, _ := s.ClaimMWI(ctx, mb, 1); c.Won {
+	if won, _ := s.ClaimMWI(ctx, mb, 1); won {
 		t.Fatal("claim at version 1 won against 40")
 	}
 	v, err := s.RealignMWI(ctx, mb)
@@ -354,8 +354,8 @@ func TestUnlinkGreetingIntroAndRealignMWI(t *testing.T) {
 		t.Fatalf("RealignMWI = %d, %v; want 41", v, err)
 	}
 	st, _ := s.MWIState(ctx, mb)
-	if c, err := s.ClaimMWI(ctx, mb, st.Version); err != nil || !c.Won {
-		t.Errorf("claim after realign = %+v, %v", c, err)
+	if won, err := s.ClaimMWI(ctx, mb, st.Version); err != nil || !won {
+		t.Errorf("claim after realign = %v, %v", won, err)
 	}
 	if v, err := s.RealignMWI(ctx, mb); err != nil || v != 0 {
 		t.Errorf("second RealignMWI = %d, %v; want 0 (nothing to do)", v, err)

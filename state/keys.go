@@ -35,8 +35,6 @@ import (
 //	                                   INCR by every change of a folder
 //	vm:{1001@default}:mwi:pub    STRING the highest version a message-
 //	                                   waiting publisher has claimed
-//	vm:{1001@default}:mwi:recent STRING set by every publication of the
-//	                                   counts, expiring MWIWindow later
 //	vm:{1001@default}:greetings  HASH  greeting kind → ARI stored
 //	                                   recording name of the active one
 //	vm:{1001@default}:outbox     STREAM notifications (email, pager) of
@@ -262,12 +260,6 @@ func versionKey(id MailboxID) string {
 // mwiPublishedKey is the highest version claimed by an MWI publisher.
 func mwiPublishedKey(id MailboxID) string {
 	return keyPrefix + mailboxTag(id) + ":mwi:pub"
-}
-
-// mwiRecentKey marks a mailbox whose counts were published within
-// MWIWindow.
-func mwiRecentKey(id MailboxID) string {
-	return keyPrefix + mailboxTag(id) + ":mwi:recent"
 }
 
 // greetingsKey is the HASH of a mailbox's active greetings.

@@ -171,8 +171,8 @@ func TestDeleteMailbox(t *testing.T) {
 	if mwi.New != 0 || mwi.Old != 0 || mwi.Version <= before.Version {
 		t.Errorf("MWI after delete %+v, want 0/0 past version %d", mwi, before.Version)
 	}
-	if c, err := s.ClaimMWI(ctx, id, mwi.Version); err != nil || !c.Won {
-		t.Errorf("the lamp-off version is not claimable: %+v, %v", c, err)
+	if won, err := s.ClaimMWI(ctx, id, mwi.Version); err != nil || !won {
+		t.Errorf("the lamp-off version is not claimable: %v, %v", won, err)
 	}
 	if _, err := s.Mailbox(ctx, id); !errors.Is(err, ErrMailboxNotFound) {
 		t.Errorf("Mailbox after delete = %v", err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -73,64 +72,28 @@ func (s *Store) MWIState(ctx context.Context, id MailboxID) (MWI, error) {
 	return MWI{New: int(newCmd.Val() + urgentCmd.Val()), Old: int(oldCmd.Val()), Version: ver}, nil
 }
 
-// MWIWindow is how close together two publications of one mailbox's
-// counts may be for the phones to receive them in either order: Asterisk
-// runs each publishing Local channel on a thread of its own. A claim
-// reports whether another publication came within it (MWIClaim.Crowded),
-// so that only then is the latest state published once more, after it.
-const MWIWindow = 1500 * time.Millisecond
-
-// MWIClaim is the outcome of ClaimMWI.
-type MWIClaim struct {
-	// Won: publish; the version is recorded as claimed.
-	Won bool
-	// Crowded: another publication of the mailbox, claimed or noted
-	// (NoteMWIPublication) by any instance, was made within MWIWindow
-	// before this claim; the two may reach the phones in either order, so
-	// the publisher should publish the latest counts again once MWIWindow
-	// has passed. Only set when Won.
-	Crowded bool
-}
-
 // ClaimMWI reports whether a publisher holding version v of a mailbox's
-// MWI should publish it: Won when v is greater than every version claimed
+// MWI should publish it: true when v is greater than every version claimed
 // before, which it then records (a compare-and-set in one script). Two
 // publishers racing each other thus cannot leave a phone showing stale
 // counts by publishing out of order: the older version loses its claim. A
 // version of 0 or less is never claimed.
 //
-// A claim orders the publishers, not their requests: two publications
-// within MWIWindow of each other may still arrive out of order, which the
-// claim of the later one reports (Crowded), on whichever instance made
-// either.
-func (s *Store) ClaimMWI(ctx context.Context, id MailboxID, v int64) (MWIClaim, error) {
+// A claim orders the publishers, not their requests: a publisher should
+// re-read MWIState after publishing and publish again if the version moved
+// on meanwhile.
+func (s *Store) ClaimMWI(ctx context.Context, id MailboxID, v int64) (bool, error) {
 	if err := id.Validate(); err != nil {
-		return MWIClaim{}, err
+		return false, err
 	}
 	if v <= 0 {
-		return MWIClaim{}, nil
+		return false, nil
 	}
-	res, err := mwiClaimScript.Run(ctx, s.rdb, []string{mwiPublishedKey(id), mwiRecentKey(id)},
-		strconv.FormatInt(v, 10), MWIWindow.Milliseconds()).Int64()
+	won, err := mwiClaimScript.Run(ctx, s.rdb, []string{mwiPublishedKey(id)}, strconv.FormatInt(v, 10)).Int64()
 	if err != nil {
-		return MWIClaim{}, fmt.Errorf("state: claim MWI of %s at %d: %w", id, v, err)
+		return false, fmt.Errorf("state: claim MWI of %s at %d: %w", id, v, err)
 	}
-	return MWIClaim{Won: res >= 1, Crowded: res == 2}, nil
-}
-
-// NoteMWIPublication marks id as published now, for MWIWindow, without a
-// claim: for a publication made whatever the version (the settling one,
-// all of them after Asterisk reconnects). Note before reading the counts
-// to publish: a claim made after the note then reports it as Crowded,
-// and one made before it was read with the counts.
-func (s *Store) NoteMWIPublication(ctx context.Context, id MailboxID) error {
-	if err := id.Validate(); err != nil {
-		return err
-	}
-	if err := s.rdb.Set(ctx, mwiRecentKey(id), "1", MWIWindow).Err(); err != nil {
-		return fmt.Errorf("state: note MWI publication of %s: %w", id, err)
-	}
-	return nil
+	return won == 1, nil
 }
 
 // NotifyMWIChanged tells every running instance that id's counts changed

@@ -30,7 +30,7 @@ func TestClaimMWI(t *testing.T) {
 			mb := mustID(t, "1001")
 			for i, v := range tt.claims {
 				got, err := s.ClaimMWI(ctx, mb, v)
-				if err != nil || got.Won != tt.want[i] {
+				if err != nil || got != tt.want[i] {
 					t.Fatalf("claim %d of %v: ClaimMWI(%d) = %v, %v; want %v", i, tt.claims, v, got, err, tt.want[i])
 				}
 			}
@@ -41,62 +41,21 @@ func TestClaimMWI(t *testing.T) {
 func TestClaimMWIPerMailbox(t *testing.T) {
 	s, rdb := newTestStore(t, Config{})
 	ctx := testCtx(t)
-	if c, _ := s.ClaimMWI(ctx, mustID(t, "1001"), 7); !c.Won {
+	if ok, _ := s.ClaimMWI(ctx, mustID(t, "1001"), 7); !ok {
 		t.Fatal("first claim lost")
 	}
-	if c, _ := s.ClaimMWI(ctx, mustID(t, "1002"), 2); !c.Won || c.Crowded {
-		t.Errorf("another mailbox's claim = %+v; want won, not crowded by 1001's", c)
+	if ok, _ := s.ClaimMWI(ctx, mustID(t, "1002"), 2); !ok {
+		t.Error("another mailbox's claim lost")
 	}
 	if v := rdb.Get(ctx, "vm:{1001@default}:mwi:pub").Val(); v != "7" {
 		t.Errorf("stored claim %q", v)
 	}
 	// A record that cannot be read does not block publishing for ever.
 	rdb.Set(ctx, mwiPublishedKey(mustID(t, "1003")), "garbage", 0)
-	if ok, err := s.ClaimMWI(ctx, mustID(t, "1003"), 1); !ok.Won || err != nil {
+	if ok, err := s.ClaimMWI(ctx, mustID(t, "1003"), 1); !ok || err != nil {
 		t.Errorf("claim over garbage = %v, %v", ok, err)
 	}
 	if _, err := s.ClaimMWI(ctx, MailboxID{Number: "x", Context: "default"}, 1); !errors.Is(err, ErrInvalidMailbox) {
-		t.Errorf("bad mailbox: %v", err)
-	}
-}
-
-// A claim says whether another publication of the mailbox came within
-// MWIWindow before it: a claim won or a noted (forced) publication marks
-// the mailbox for the window; a lost claim publishes nothing and marks
-// nothing.
-func TestClaimMWIReportsAPublicationWithinTheWindow(t *testing.T) {
-	s, rdb := newTestStore(t, Config{})
-	ctx := testCtx(t)
-	mb := mustID(t, "1001")
-	recent := mwiRecentKey(mb)
-	claim := func(v int64, want MWIClaim) {
-		t.Helper()
-		if got, err := s.ClaimMWI(ctx, mb, v); err != nil || got != want {
-			t.Fatalf("ClaimMWI(%d) = %+v, %v; want %+v", v, got, err, want)
-		}
-	}
-	claim(1, MWIClaim{Won: true})
-	if ttl := rdb.PTTL(ctx, recent).Val(); ttl <= 0 || ttl > MWIWindow {
-		t.Fatalf("mark's time to live %v; want within (0, %v]", ttl, MWIWindow)
-	}
-	claim(2, MWIClaim{Won: true, Crowded: true})
-	// The window passing (the mark expiring): alone again.
-	rdb.Del(ctx, recent)
-	claim(1, MWIClaim{})
-	if n := rdb.Exists(ctx, recent).Val(); n != 0 {
-		t.Fatal("a lost claim marked the mailbox as published")
-	}
-	claim(3, MWIClaim{Won: true})
-	rdb.Del(ctx, recent)
-	// A publication made whatever the version is seen by the next claim.
-	if err := s.NoteMWIPublication(ctx, mb); err != nil {
-		t.Fatal(err)
-	}
-	if ttl := rdb.PTTL(ctx, recent).Val(); ttl <= 0 || ttl > MWIWindow {
-		t.Fatalf("note's time to live %v; want within (0, %v]", ttl, MWIWindow)
-	}
-	claim(4, MWIClaim{Won: true, Crowded: true})
-	if err := s.NoteMWIPublication(ctx, MailboxID{Number: "x", Context: "default"}); !errors.Is(err, ErrInvalidMailbox) {
 		t.Errorf("bad mailbox: %v", err)
 	}
 }
@@ -116,7 +75,7 @@ func TestClaimMWIConcurrent(t *testing.T) {
 			if err != nil {
 				t.Error(err)
 			}
-			won[v] = ok.Won
+			won[v] = ok
 		})
 	}
 	wg.Wait()
