@@ -183,7 +183,7 @@ func (st *stepper) folderChosen(f mailbox.Folder) {
 		b := st.s.Box
 		m := b.Msgs[b.Cur]
 		if f == b.Folder {
-			st.sayMoved(f)
+			st.sayMoved(nil, f)
 			return
 		}
 		st.s.Phase = PhaseBusy
@@ -217,24 +217,28 @@ func (st *stepper) moved(r *Saved) {
 	}
 	f := st.s.SaveTo
 	st.s.FolderPurpose, st.s.SaveTo = "", 0
+	// The apology of a takeover that moved the message again (resume).
+	pre := st.s.Prefix
+	st.s.Prefix = nil
 	b := st.s.Box
 	if !r.OK {
 		// A message saved to another folder before this failed move is
 		// still there: it must not be closed over (deleted) on exit.
 		st.msg(b.Cur).Moved = purpose == "moving again"
-		media := []string{"vm-sorry"}
+		media := append(pre, "vm-sorry")
 		if r.Full {
-			media = []string{"vm-mailboxfull"}
+			media = append(pre, "vm-mailboxfull")
 		}
 		st.backToBrowsing(media)
 		return
 	}
-	st.sayMoved(f)
+	st.sayMoved(pre, f)
 }
 
-func (st *stepper) sayMoved(f mailbox.Folder) {
+// sayMoved says, after prefix, that the current message was saved to f.
+func (st *stepper) sayMoved(prefix []string, f mailbox.Folder) {
 	b := st.s.Box
-	said := append([]string{"vm-message"}, SayNumber(st.s.Lang, b.Cur+1)...)
+	said := append(append(prefix, "vm-message"), SayNumber(st.s.Lang, b.Cur+1)...)
 	said = append(said, "vm-savedto")
 	said = append(said, folderName(st.s.Lang, f)...)
 	st.backToBrowsing(said)

@@ -56,6 +56,19 @@ func (st *stepper) resume() {
 			st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: d.Duration})
 			return
 		}
+		if p := st.s.FolderPurpose; p == "moving" || p == "moving again" {
+			if b := st.s.Box; b != nil && b.Cur >= 0 && b.Cur < len(b.Msgs) {
+				// A save to a folder was running: it may or may not have
+				// happened, and moving a message to the folder it is in
+				// changes nothing, so move it again; "saved to" follows
+				// the apology. (Read again, the folder menu would have
+				// asked "change to which folder?", and the caller's
+				// answer would have opened a folder, not saved to it.)
+				st.s.Prefix = append([]string{Apology}, st.s.Prefix...)
+				st.emit(Cmd{Kind: CmdMove, Mailbox: st.s.mailboxID(), MsgID: b.Msgs[b.Cur].ID, Folder: st.s.SaveTo})
+				return
+			}
+		}
 		if st.s.Authenticated && st.s.Menu == MenuLoginPassword {
 			// Logged in, the starting folder was loading: load it again
 			// (the password is not asked twice); the intro follows the

@@ -203,3 +203,33 @@ func TestResumeWhileTheFirstFolderLoads(t *testing.T) {
 		}
 	}
 }
+
+// A takeover while a save to a folder runs (9, then the folder) moves the
+// message again, which changes nothing if the first move happened, and
+// says where it went: the folder menu read again would have been the
+// change-folder one, whose key opens a folder instead of saving to it.
+func TestResumeWhileMovingMovesAgain(t *testing.T) {
+	for _, again := range []bool{false, true} {
+		c := loggedIn(t, sampleMsgs(1)...)
+		c.digits("1")
+		c.finishPrompt()
+		c.finishPrompt()
+		c.finishPrompt()
+		if again {
+			c.digits("9")
+			c.digits("2")
+			c.step(Event{Kind: EvMoved, Saved: &Saved{OK: true}})
+		}
+		c.digits("9")
+		expect(t, "9 3", c.digits("3"), "stop move(m1,3)")
+		c.handOver()
+		expect(t, "resume", c.step(resumeEv), "move(m1,3)")
+		cmds := c.step(Event{Kind: EvMoved, Saved: &Saved{OK: true}})
+		if r := render(cmds); !strings.HasPrefix(r, "play(im-sorry vm-message digits/1 vm-savedto vm-Family") {
+			t.Errorf("moved after resume (again %v): %s, want the apology, then saved to Family", again, r)
+		}
+		if c.s.FolderPurpose != "" || c.s.Phase == PhaseBusy {
+			t.Errorf("after the move: purpose %q, phase %s", c.s.FolderPurpose, c.s.Phase)
+		}
+	}
+}
