@@ -196,10 +196,17 @@ func (st *stepper) folderChosen(f mailbox.Folder) {
 		// Marked moved before the move runs: a hangup while it runs must
 		// not close the folder over it (delete or mark it heard).
 		st.msg(b.Cur).Moved = true
-		st.emit(Cmd{Kind: CmdMove, Mailbox: st.s.mailboxID(), MsgID: m.ID, Folder: f})
+		st.moveCurrent()
 		return
 	}
 	st.loadFolder(f)
+}
+
+// moveCurrent asks for the current message's move to st.s.SaveTo; EvMoved
+// comes back (moved).
+func (st *stepper) moveCurrent() {
+	b := st.s.Box
+	st.emit(Cmd{Kind: CmdMove, Mailbox: st.s.mailboxID(), MsgID: b.Msgs[b.Cur].ID, Folder: st.s.SaveTo})
 }
 
 // cancelFolder is '#' in the folder menu, and what it does when it gets no

@@ -65,7 +65,7 @@ func (st *stepper) resume() {
 				// asked "change to which folder?", and the caller's
 				// answer would have opened a folder, not saved to it.)
 				st.s.Prefix = append([]string{Apology}, st.s.Prefix...)
-				st.emit(Cmd{Kind: CmdMove, Mailbox: st.s.mailboxID(), MsgID: b.Msgs[b.Cur].ID, Folder: st.s.SaveTo})
+				st.moveCurrent()
 				return
 			}
 		}
