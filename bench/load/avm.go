@@ -122,9 +122,9 @@ func avmSeedWAV() []byte {
 // listened message saved to Work (and gone from INBOX), or a deposit's
 // message in INBOX with the call's caller number. A call whose effect is
 // missing counts as failed.
-func (r *runner) avmVerify(st *StepReport) {
-	for i := range st.Calls {
-		c := &st.Calls[i]
+func (r *runner) avmVerify(calls []callResult) {
+	for i := range calls {
+		c := &calls[i]
 		if !c.ok {
 			continue
 		}

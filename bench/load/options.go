@@ -164,7 +164,8 @@ type Options struct {
 	// KeepGoing runs every step even after failures.
 	KeepGoing bool
 	// Rounds is how many calls each concurrent slot places one after
-	// another in a step. Default 1.
+	// another in a step (SIP callers: rounds of the whole step, each
+	// round's mailboxes prepared afresh). Default 1.
 	Rounds int
 	// Ramp spreads the first calls of a step's slots evenly over this
 	// span. Default 2s.

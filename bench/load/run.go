@@ -358,7 +358,13 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 			continue
 		}
 		box := r.listenBox(slot)
-		for range r.o.Rounds {
+		// SIP rounds seed their message each (sippRounds), so each
+		// call hears one new message, as app_voicemail's do.
+		seeds := r.o.Rounds
+		if r.o.Caller == CallerSIP {
+			seeds = 1
+		}
+		for range seeds {
 			if err := r.seedMessage(ctx, box); err != nil {
 				return nil, err
 			}
@@ -403,7 +409,7 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	var sip *sippResult
 	var calls []callResult
 	if r.o.Caller == CallerSIP {
-		sip, err = r.sippCalls(ctx, app, r.o.Flow, conc)
+		sip, err = r.sippRounds(ctx, app, conc)
 		if err != nil {
 			stopSampling()
 			sampled.Wait()
@@ -451,13 +457,67 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	st.RedisShared = r.redis.PID == 0
 
 	if app == TargetAVM {
-		r.avmVerify(st)
+		if r.o.Caller != CallerSIP {
+			r.avmVerify(st.Calls)
+		}
+		// sippRounds checked each round before the next emptied the spool.
 		return st, nil
 	}
 	if err := r.verify(ctx, st, target, before); err != nil {
 		return nil, err
 	}
 	return st, nil
+}
+
+// sippRounds places Options.Rounds rounds of conc SIP calls, one round
+// after another, and merges what they measured: at one call a single key
+// is one sample of a figure that moves by Asterisk's 20 ms frame, so the
+// one-call step needs rounds to give a median. app_voicemail's spool is
+// checked after each round, before the next round's avmPrepare empties it.
+func (r *runner) sippRounds(ctx context.Context, app string, conc int) (*sippResult, error) {
+	all := &sippResult{}
+	for round := range r.o.Rounds {
+		if err := r.nextRound(ctx, app, conc, round); err != nil {
+			return nil, err
+		}
+		res, err := r.sippCalls(ctx, app, r.o.Flow, conc)
+		if err != nil {
+			return nil, err
+		}
+		if app == TargetAVM {
+			r.avmVerify(res.calls)
+		}
+		all.calls = append(all.calls, res.calls...)
+		all.keys = append(all.keys, res.keys...)
+		all.inPrompt += res.inPrompt
+		all.unanswered += res.unanswered
+		all.peakLive = max(all.peakLive, res.peakLive)
+		all.dropped += res.dropped
+		all.streams += res.streams
+		all.sippCPU += res.sippCPU
+	}
+	return all, nil
+}
+
+// nextRound prepares the mailboxes of a SIP round after the first (which
+// step prepares): app_voicemail's spool emptied and seeded again, or one
+// new message for each of this app's listening mailboxes.
+func (r *runner) nextRound(ctx context.Context, app string, conc, round int) error {
+	if round == 0 {
+		return nil
+	}
+	if app == TargetAVM {
+		return r.avmPrepare(conc)
+	}
+	for slot := range conc {
+		if r.flowOf(slot) != FlowListen {
+			continue
+		}
+		if err := r.seedMessage(ctx, r.listenBox(slot)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // localCalls runs conc slots of Options.Rounds Local-channel calls each,

@@ -54,7 +54,7 @@ func TestIntegrationSIPDepositAVM(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := &StepReport{Calls: res.calls}
-	r.avmVerify(st)
+	r.avmVerify(st.Calls)
 	if c := st.Calls[0]; !c.ok {
 		t.Fatalf("call failed: %s", c.reason)
 	}
