@@ -228,6 +228,15 @@ func (a *App) Run(ctx context.Context) error {
 			streamErrs <- <-done
 		}()
 	}
+	// One REST connection to each Asterisk stays open between keys, so a
+	// lone caller's prompt does not wait for a new HTTP session (ari
+	// KeepWarm).
+	warmCtx, stopWarm := context.WithCancel(ctx)
+	var warm sync.WaitGroup
+	defer func() { stopWarm(); warm.Wait() }()
+	for _, n := range a.nodes {
+		warm.Go(func() { n.client.KeepWarm(warmCtx, ari.KeepWarmEvery) })
+	}
 	mwiDone := make(chan struct{})
 	go func() { defer close(mwiDone); a.mwi.Run(ctx) }()
 	defer func() { <-mwiDone }()
