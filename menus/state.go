@@ -144,7 +144,8 @@ type State struct {
 	SendTries int `json:"send_tries,omitempty"`
 	// Dir is the dial-by-name search, in directory mode.
 	Dir *Directory `json:"dir,omitempty"`
-	// Prefix is said before the intro once the starting folder is loaded.
+	// Prefix is said before the intro once the starting folder is loaded,
+	// or before "saved to" once a move resumed after a takeover is done.
 	Prefix []string `json:"prefix,omitempty"`
 	// Loads counts the folders loaded in this call; it numbers their
 	// listings (Box.Listing).
