@@ -23,8 +23,9 @@ const (
 //
 // Moving a message to the folder it is in is a no-op that returns the
 // current state. Errors wrap ErrMessageNotFound, ErrInvalidMessageID,
-// ErrInvalidFolder, or ErrMailboxFull when to already holds
-// Config.MaxMessages messages (app_voicemail's ERROR_MAX_MSGS; nothing is
+// ErrInvalidFolder, or ErrMailboxFull when to already holds the mailbox's
+// maxmsg (its own Options.MaxMessages, else Config.MaxMessages), as
+// app_voicemail's save_to_folder answers ERROR_MAX_MSGS (nothing is
 // written), or ErrNotReplicated (the message was moved on the master).
 func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder) (MWI, error) {
 	if err := id.Validate(); err != nil {
@@ -36,7 +37,7 @@ func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder)
 	if to.Validate() != nil {
 		return MWI{}, fmt.Errorf("state: move %s of %s: %w: %d", msgID, id, ErrInvalidFolder, int(to))
 	}
-	keys := append(folderKeys(id), versionKey(id), messageKey(id, msgID))
+	keys := append(folderKeys(id), versionKey(id), messageKey(id, msgID), boxKey(id))
 	cmd, notReplicated := s.runReplicated(ctx, messageMoveScript, keys, msgID, int(to), s.cfg.MaxMessages)
 	res, err := cmd.Slice()
 	if err != nil {
@@ -57,8 +58,8 @@ func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder)
 	case moveNotFound:
 		return MWI{}, fmt.Errorf("state: move %s of %s to %v: %w", msgID, id, to, ErrMessageNotFound)
 	case moveFull:
-		s.log.Info("folder full: message not moved", zap.Stringer("mailbox", id), zap.String("message", msgID),
-			zap.Stringer("folder", to), zap.Int("max", s.cfg.MaxMessages))
+		s.log.Info("folder full (the mailbox's maxmsg): message not moved", zap.Stringer("mailbox", id),
+			zap.String("message", msgID), zap.Stringer("folder", to))
 		return mwi, fmt.Errorf("state: move %s of %s to %v: %w", msgID, id, to, ErrMailboxFull)
 	}
 	return MWI{}, fmt.Errorf("state: move %s of %s to %v: unexpected reply %v", msgID, id, to, res)
@@ -69,9 +70,9 @@ func (s *Store) Move(ctx context.Context, id MailboxID, msgID string, to Folder)
 // hangs up: the deleted messages are removed from whatever folder holds
 // them, and, when f is New or Urgent, the heard messages (those not
 // deleted) move to Old, keeping their received time. A heard message stays
-// in its folder when Old
-// already holds Config.MaxMessages messages, as close_mailbox keeps it when
-// "destination folder full". Ids of messages that no longer exist are
+// in its folder when Old already holds the mailbox's maxmsg (its own
+// Options.MaxMessages, else Config.MaxMessages), as close_mailbox keeps it
+// when "destination folder full". Ids of messages that no longer exist are
 // ignored, and heard messages of other folders stay where they are.
 //
 // Everything happens in one script. It returns the recording names of the
@@ -106,7 +107,7 @@ func (s *Store) CloseFolder(ctx context.Context, id MailboxID, f Folder, heard, 
 	}
 
 	ids := append(heardNew, dels...)
-	keys := append(folderKeys(id), versionKey(id))
+	keys := append(folderKeys(id), versionKey(id), boxKey(id))
 	args := make([]any, 0, 3+len(ids))
 	args = append(args, int(f), len(heardNew), s.cfg.MaxMessages)
 	for _, m := range ids {
@@ -129,8 +130,8 @@ func (s *Store) CloseFolder(ctx context.Context, id MailboxID, f Folder, heard, 
 		}
 	}
 	if kept > 0 {
-		s.log.Warn("Old folder full: heard messages left unmoved", zap.Stringer("mailbox", id),
-			zap.Int64("kept", kept), zap.Int("max", s.cfg.MaxMessages))
+		s.log.Warn("Old folder full (the mailbox's maxmsg): heard messages left unmoved", zap.Stringer("mailbox", id),
+			zap.Int64("kept", kept))
 	}
 	s.log.Debug("folder closed", zap.Stringer("mailbox", id), zap.Stringer("folder", f),
 		zap.Int("heard", len(heardNew)), zap.Int("deleted", len(removed)), zap.Int64("version", mwi.Version))

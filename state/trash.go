@@ -60,8 +60,9 @@ func (s *Store) TrashMessage(ctx context.Context, id MailboxID, msgID string) (M
 // RestoreMessage puts message msgID of mailbox id back from the trash into
 // the folder it was deleted from, and returns that folder and the
 // message-waiting state after it. Errors wrap ErrMessageNotFound (not in
-// the trash), ErrMailboxFull (its folder holds Config.MaxMessages
-// messages; nothing is written), ErrInvalidMessageID, or ErrNotReplicated.
+// the trash), ErrMailboxFull (its folder holds the mailbox's maxmsg, its
+// own Options.MaxMessages, else Config.MaxMessages, as a move would find
+// it; nothing is written), ErrInvalidMessageID, or ErrNotReplicated.
 func (s *Store) RestoreMessage(ctx context.Context, id MailboxID, msgID string) (Folder, MWI, error) {
 	if err := id.Validate(); err != nil {
 		return 0, MWI{}, err
@@ -69,7 +70,7 @@ func (s *Store) RestoreMessage(ctx context.Context, id MailboxID, msgID string) 
 	if err := ValidateMessageID(msgID); err != nil {
 		return 0, MWI{}, err
 	}
-	keys := append(folderKeys(id), versionKey(id), messageKey(id, msgID), trashKey(id))
+	keys := append(folderKeys(id), versionKey(id), messageKey(id, msgID), trashKey(id), boxKey(id))
 	cmd, notReplicated := s.runReplicated(ctx, messageRestoreScript, keys, msgID, s.cfg.MaxMessages)
 	res, err := cmd.Slice()
 	if err != nil {

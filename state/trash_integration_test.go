@@ -125,3 +125,74 @@ func TestTrashRestoreFullAndMailboxDelete(t *testing.T) {
 		}
 	}
 }
+
+// A mailbox's own maxmsg bounds every folder a message is filed into, not
+// only the deposit's: a move (9 on the phone, the web page, the admin
+// API), the heard messages' move to Old when a folder is closed, and a
+// restore from the trash, as app_voicemail's save_to_folder checks
+// vmu->maxmsg. The system's limit (100 here) would let all of them pass.
+func TestFolderLimitsFollowTheMailboxMaxmsg(t *testing.T) {
+	s, _ := newTestStore(t, Config{MaxMessages: 100})
+	ctx := testCtx(t)
+	id := mustID(t, "1003@default")
+	if _, err := s.CreateMailbox(ctx, NewMailbox{ID: id, Name: "Cy", PIN: "2580", Options: Options{MaxMessages: new(2)}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range []string{"n1", "n2"} {
+		deposit(t, s, testMessage(id, m, int64(i)))
+	}
+	if _, err := s.Deposit(ctx, testMessage(id, "n3", 3)); !errors.Is(err, ErrMailboxFull) {
+		t.Fatalf("third deposit into a maxmsg 2 mailbox: %v, want ErrMailboxFull", err)
+	}
+	for _, m := range []string{"n1", "n2"} {
+		if _, err := s.Move(ctx, id, m, FolderWork); err != nil {
+			t.Fatalf("move %s to Work: %v", m, err)
+		}
+	}
+	for i, m := range []string{"n3", "n4"} {
+		deposit(t, s, testMessage(id, m, int64(3+i)))
+	}
+
+	// Move: Work holds 2.
+	before, _ := s.MWIState(ctx, id)
+	if mwi, err := s.Move(ctx, id, "n3", FolderWork); !errors.Is(err, ErrMailboxFull) || mwi != before {
+		t.Fatalf("move into a Work holding maxmsg 2 = %+v, %v; want ErrMailboxFull and %+v", mwi, err, before)
+	}
+	if m, _ := s.Message(ctx, id, "n3"); m.Folder != FolderNew {
+		t.Errorf("refused message is in %v, want New", m.Folder)
+	}
+
+	// Close: n3 and n4 heard; Old has room for both, then for none.
+	if _, _, err := s.CloseFolder(ctx, id, FolderNew, []string{"n3", "n4"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	deposit(t, s, testMessage(id, "n5", 5))
+	if _, _, err := s.CloseFolder(ctx, id, FolderNew, []string{"n5"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := s.Counts(ctx, id); c != (Counts{New: 1, Old: 2, Work: 2}) {
+		t.Errorf("counts after closing New with Old at maxmsg = %+v, want n5 kept in New", c)
+	}
+
+	// Restore: n1 left Work, which is full again by the time it comes back.
+	if _, err := s.TrashMessage(ctx, id, "n1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Move(ctx, id, "n5", FolderWork); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.RestoreMessage(ctx, id, "n1"); !errors.Is(err, ErrMailboxFull) {
+		t.Fatalf("restore into a Work holding maxmsg 2: %v, want ErrMailboxFull", err)
+	}
+	if trash, _ := s.Trash(ctx, id); len(trash) != 1 || trash[0].ID != "n1" {
+		t.Errorf("trash after a refused restore: %+v", trash)
+	}
+
+	// Raised to 3, the same restore goes through.
+	if _, err := s.UpdateMailbox(ctx, id, MailboxUpdate{Options: Options{MaxMessages: new(3)}}); err != nil {
+		t.Fatal(err)
+	}
+	if f, _, err := s.RestoreMessage(ctx, id, "n1"); err != nil || f != FolderWork {
+		t.Fatalf("restore after maxmsg 3 = %v, %v; want Work", f, err)
+	}
+}

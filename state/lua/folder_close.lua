@@ -2,11 +2,13 @@
 -- close_mailbox does when the caller leaves the folder or hangs up:
 -- deleted messages are removed from whatever folder holds them, and, when
 -- the folder browsed is New or Urgent, heard messages move to Old (keeping
--- their received time) unless Old holds max messages, in which case they
+-- their received time) unless Old holds max messages (the mailbox record's
+-- maxmsg field, else ARGV max), in which case they
 -- stay where they are (close_mailbox: "destination folder full"). Unknown
 -- ids are ignored.
 -- KEYS[1..6] folder ZSETs 0 New … 4 Friends, 5 Urgent, KEYS[7] version,
--- KEYS[8..] one message HASH per id of ARGV[4..], in the same order
+-- KEYS[8] mailbox HASH, KEYS[9..] one message HASH per id of ARGV[4..], in
+-- the same order
 -- ARGV folder browsed (0 to 5), number of heard ids h, max,
 --      the h heard ids, then the deleted ids
 -- Returns {new, old, version, kept, recording…}: new counts New and
@@ -15,12 +17,12 @@
 -- the recordings are those of the deleted messages (audio and any
 -- introduction).
 local h = tonumber(ARGV[2])
-local max = tonumber(ARGV[3])
+local max = tonumber(redis.call('HGET', KEYS[8], 'maxmsg') or '') or tonumber(ARGV[3])
 local n = #ARGV - 3
 local changed = false
 local removed = {}
 for j = h + 1, n do
-  local id, key = ARGV[3 + j], KEYS[7 + j]
+  local id, key = ARGV[3 + j], KEYS[8 + j]
   local rec = redis.call('HGET', key, 'recording')
   local intro = redis.call('HGET', key, 'intro')
   for i = 1, 6 do
@@ -42,7 +44,7 @@ local kept = 0
 if ARGV[1] == '0' or ARGV[1] == '5' then
   local from = KEYS[tonumber(ARGV[1]) + 1]
   for j = 1, h do
-    local id, key = ARGV[3 + j], KEYS[7 + j]
+    local id, key = ARGV[3 + j], KEYS[8 + j]
     local score = redis.call('ZSCORE', from, id)
     if score and redis.call('EXISTS', key) == 1 then
       if redis.call('ZCARD', KEYS[2]) >= max then

@@ -1,9 +1,10 @@
 -- Move a message to another folder, keeping its received time as the score
 -- (app_voicemail's save_to_folder), unless that folder holds max messages
--- (its maxmsg, ERROR_MAX_MSGS). The id is taken out of every other folder,
+-- (its maxmsg: the mailbox record's maxmsg field, else ARGV max;
+-- ERROR_MAX_MSGS). The id is taken out of every other folder,
 -- so a message is never in two. A message in the trash is not found.
 -- KEYS[1..6] folder ZSETs 0 New … 4 Friends, 5 Urgent, KEYS[7] version,
--- KEYS[8] message HASH
+-- KEYS[8] message HASH, KEYS[9] mailbox HASH
 -- ARGV message id, target folder number (0 to 5), max
 -- Returns {status, new, old, version}: status 1 moved (version
 -- incremented), 2 already in that folder, 0 no such message, -1 target
@@ -26,7 +27,8 @@ end
 if tonumber(from) == to - 1 and redis.call('ZSCORE', KEYS[to], id) then
   return current(2)
 end
-if redis.call('ZCARD', KEYS[to]) >= tonumber(ARGV[3]) then
+local max = tonumber(redis.call('HGET', KEYS[9], 'maxmsg') or '') or tonumber(ARGV[3])
+if redis.call('ZCARD', KEYS[to]) >= max then
   return current(-1)
 end
 local score

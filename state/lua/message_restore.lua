@@ -1,8 +1,8 @@
 -- Restore a message from its mailbox's trash into the folder it was
 -- deleted from, in its place by received time, unless that folder holds
--- max messages.
+-- max messages (the mailbox record's maxmsg field, else ARGV max).
 -- KEYS[1..6] folder ZSETs 0 New … 4 Friends, 5 Urgent, KEYS[7] version,
--- KEYS[8] message HASH, KEYS[9] trash ZSET
+-- KEYS[8] message HASH, KEYS[9] trash ZSET, KEYS[10] mailbox HASH
 -- ARGV message id, max
 -- Returns {status, new, old, version, folder}: status 1 restored (version
 -- incremented), 0 not in the trash (a trash entry whose record is gone is
@@ -24,7 +24,8 @@ local f = tonumber(redis.call('HGET', KEYS[8], 'folder'))
 if not f or f < 0 or f > 5 then
   f = 0
 end
-if redis.call('ZCARD', KEYS[f + 1]) >= tonumber(ARGV[2]) then
+local max = tonumber(redis.call('HGET', KEYS[10], 'maxmsg') or '') or tonumber(ARGV[2])
+if redis.call('ZCARD', KEYS[f + 1]) >= max then
   return current(-1, f)
 end
 local score = redis.call('HGET', KEYS[8], 'received') or '0'
