@@ -20,12 +20,7 @@ import (
 // prompt is gone) and the call goes on: the caller's keys log them in.
 func TestEventStreamDropDuringCall(t *testing.T) {
 	srv := aritest.NewServer(t)
-	rdb := redistest.Start(t)
-	cfg := DefaultConfig()
-	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = srv.URL(), aritest.DefaultUsername, aritest.DefaultPassword
-	cfg.Redis.Addrs = []string{rdb.Options().Addr}
-	cfg.Ops.Listen = ""
-	cfg.Voicemail.PINHashCost = 4
+	cfg := fakeARIConfig(t, srv)
 	cfg.Voicemail.DefaultPIN = "0000"
 	cfg.Mailboxes = []MailboxConfig{{Mailbox: "1001", PIN: "1234"}}
 	cfg.Voicemail.ForceName = false // 1001 has no recorded name: straight in
@@ -34,17 +29,7 @@ func TestEventStreamDropDuringCall(t *testing.T) {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = w.Write([]byte(`{"message":"Playback not found"}`))
 	})
-	a, err := New(cfg, zaptest.NewLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-
-	must(t, srv.WaitConnected(ctx, 1))
+	ctx := runApp(t, cfg, srv)
 	ch := ari.Channel{ID: "c1", State: "Ring", Caller: ari.CallerID{Number: "1001"}}
 	must(t, srv.Send(ari.StasisStart{Meta: ari.Meta{Type: "StasisStart", Application: "voicemail"}, Args: []string{"main", "1001"}, Channel: ch}))
 	waitPlay(t, ctx, srv, "vm-password")
@@ -58,6 +43,35 @@ func TestEventStreamDropDuringCall(t *testing.T) {
 		must(t, srv.Send(ari.ChannelDtmfReceived{Meta: ari.Meta{Type: "ChannelDtmfReceived", Application: "voicemail"}, Digit: string(d), Channel: ch}))
 	}
 	waitPlay(t, ctx, srv, "vm-youhave")
+}
+
+// fakeARIConfig is the app's configuration against srv and a private
+// Redis, with cheap PIN hashes and no ops server.
+func fakeARIConfig(t *testing.T, srv *aritest.Server) Config {
+	t.Helper()
+	rdb := redistest.Start(t)
+	cfg := DefaultConfig()
+	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = srv.URL(), aritest.DefaultUsername, aritest.DefaultPassword
+	cfg.Redis.Addrs = []string{rdb.Options().Addr}
+	cfg.Ops.Listen = ""
+	cfg.Voicemail.PINHashCost = 4
+	return cfg
+}
+
+// runApp runs the app with cfg until the test ends and returns once it is
+// connected to srv; the context it returns bounds the test's waits.
+func runApp(t *testing.T, cfg Config, srv *aritest.Server) context.Context {
+	t.Helper()
+	a, err := New(cfg, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	must(t, srv.WaitConnected(ctx, 1))
+	return ctx
 }
 
 // waitPlay waits for a play request on c1 whose media includes sound.

@@ -424,10 +424,12 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 	case menus.CmdRecord:
 		c.record(ctx, cmd)
 	case menus.CmdStopRecording:
-		// '0' for the operator while recording: the recording ends as on
-		// '#', and its end (RecordingFinished) comes as EvRecorded.
+		// '#', or '0' for the operator, while recording: the recording
+		// ends, and its end (RecordingFinished) comes as EvRecorded. After
+		// '#' Asterisk may have ended it first (terminateOn): 404 once it
+		// is gone, 409 while it is being closed.
 		if s, ok := c.deps.recorder.(RecordingStopper); ok {
-			if err := s.StopRecording(ctx, cmd.Name); err != nil && !ari.IsGone(err) {
+			if err := s.StopRecording(ctx, cmd.Name); err != nil && !ari.IsGone(err) && !errors.Is(err, ari.ErrConflict) {
 				c.log.Warn("stop recording", zap.String("recording", cmd.Name), zap.Error(err))
 			}
 		} else {

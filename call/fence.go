@@ -56,7 +56,11 @@ import (
 //     process paused between its save and its play plays to a call it
 //     lost just the same. Any other failure is only logged: the record
 //     matters only if this instance dies, and then the call resumes from
-//     the step before (it prompts again). Other non-destructive steps
+//     the step before (it prompts again). The same goes for '#' or '0'
+//     stopping a recording: '#' changes nothing in the state, and a '0'
+//     whose save is lost with the instance resumes as if the recording had
+//     ended on '#' (the review, not vm-saveoper), the message kept either
+//     way. Other non-destructive steps
 //     (a recording started, the call handed back) save first, without
 //     waiting for Redis beyond the save's own bound.
 
@@ -104,13 +108,16 @@ func (c *call) leaseHeld() bool {
 	return c.deps.lease == nil || c.deps.lease.Held()
 }
 
-// promptOnly reports whether cmds only prompt, time and read: their
-// step's save may go along with them (saveAlong) rather than before them.
+// promptOnly reports whether cmds only prompt, time and read, or end a
+// recording early (its audio is kept, and its end comes as for Asterisk's
+// own '#'): their step's save may go along with them (saveAlong) rather
+// than before them.
 func promptOnly(cmds []menus.Cmd) bool {
 	for _, cmd := range cmds {
 		switch cmd.Kind {
 		case menus.CmdPlay, menus.CmdStop, menus.CmdTimer, menus.CmdControl,
-			menus.CmdAuthenticate, menus.CmdLoadFolder, menus.CmdDirectory, menus.CmdPrepareDeposit:
+			menus.CmdAuthenticate, menus.CmdLoadFolder, menus.CmdDirectory, menus.CmdPrepareDeposit,
+			menus.CmdStopRecording:
 		default:
 			return false
 		}

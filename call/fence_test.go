@@ -339,4 +339,9 @@ func TestMoveWaitsForItsFencedSave(t *testing.T) {
 			t.Errorf("%s counted as prompt-only", k)
 		}
 	}
+	// '#' while recording: a step that stored nothing, whose stop must
+	// not wait for a Redis round trip.
+	if !promptOnly([]menus.Cmd{{Kind: menus.CmdStopRecording}}) || destructive([]menus.Cmd{{Kind: menus.CmdStopRecording}}) {
+		t.Error("a recording's stop waits for its step's save")
+	}
 }

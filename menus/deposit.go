@@ -136,6 +136,25 @@ func saveOperKeys() map[byte]Action {
 	return keys
 }
 
+// hashWhileRecording is '#' pressed while anything is recorded (a
+// message, a greeting take, a forward's introduction): the app stops the
+// recording itself. Asterisk ends it on '#' too (terminateOn), but only
+// once the key's end reaches the recording loop, and a key shorter than
+// Asterisk's minimum DTMF length (80 ms; SIPp's keys measure 79) is
+// held back and replayed on the next audio frame, 20 ms later, while the
+// ChannelDtmfReceived this step answers left at once: the stop's control
+// frame wakes the recording loop sooner. Whichever comes first ends the
+// recording, with the same audio; its end comes as EvRecorded either way.
+// A take not yet named has no recording to stop: Asterisk's '#' ends it.
+func (st *stepper) hashWhileRecording(k byte) {
+	if k != '#' {
+		return
+	}
+	if name := st.s.Recording(); name != "" {
+		st.emit(Cmd{Kind: CmdStopRecording, Name: name})
+	}
+}
+
 // operatorWhileRecording is a key pressed while the caller's message is
 // recorded: with the operator on, '0' stops the recording (its end, with
 // the audio, comes as EvRecorded; recorded then asks vm-saveoper).

@@ -228,9 +228,10 @@ func (st *stepper) digit(d byte) {
 	}
 	switch st.s.Phase {
 	case PhaseRecording:
-		// While recording, Asterisk itself ends the recording on '#';
-		// '0' ends a message's with the operator on (app_voicemail's
-		// canceldtmf "0").
+		// '#' ends the recording (hashWhileRecording); '0' ends a
+		// message's with the operator on (app_voicemail's canceldtmf
+		// "0").
+		st.hashWhileRecording(d)
 		st.operatorWhileRecording(d)
 		return
 	case PhaseClosing, PhaseIdle:

@@ -93,9 +93,11 @@ func TestDTMFFlood(t *testing.T) {
 }
 
 // TestDTMFFloodWhileRecording: keys pressed while a message or a greeting
-// is recorded change nothing (Asterisk ends the recording on '#' itself),
-// but the first '0' while a message is recorded with the operator on,
-// which stops the recording once.
+// is recorded change nothing, but '#', which asks for the recording to stop
+// (without changing the state: each '#' until the recording's end is seen
+// asks again, and a stop after the end is ignored), and the first '0'
+// while a message is recorded with the operator on, which stops the
+// recording once.
 func TestDTMFFloodWhileRecording(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -125,7 +127,14 @@ func TestDTMFFloodWhileRecording(t *testing.T) {
 				before := h.snap
 				stopped := false
 				for i := 0; i < len(flood); i++ {
+					live := h.s.Recording()
 					cmds := h.step(Digit(flood[i]))
+					if flood[i] == '#' {
+						if len(cmds) != 1 || cmds[0].Kind != CmdStopRecording || cmds[0].Name != live || live == "" {
+							t.Fatalf("key %d '#' while recording %q: %s, want one stop_recording of it", i, live, render(cmds))
+						}
+						continue
+					}
 					if len(cmds) == 1 && cmds[0].Kind == CmdStopRecording && flood[i] == '0' && !stopped &&
 						h.s.Deposit != nil && h.s.Deposit.Operator && h.s.Take == nil {
 						stopped, before = true, h.snap

@@ -495,7 +495,7 @@ var Sections = []Section{
 				AVM:     "Ends the recording, then `vm-saveoper`: `1` save and transfer, `4` urgent, other keys delete and transfer (AVM L16722, L16812-16840)",
 				Product: "With the operator on, `0` stops the recording, then `vm-saveoper`: `1` keeps it, `4` keeps it urgent, any other key or 3 s of silence deletes it (`vm-deleted`); the operator follows (`menus/deposit.go` operatorWhileRecording, saveOperKeys). A recording that fails says `vm-sorry` and returns FAILED.",
 				Verdict: Differs("a failed recording says `vm-sorry` and FAILED, where app_voicemail treats it as a hang-up and says nothing: the caller learns the message was not kept."),
-				Tests:   []string{"menus.TestDepositReview", "menus.TestDepositRecordingFailedIsAnnounced", "app.TestZeroWhileRecordingStopsTheRecording", "app.TestIntegrationZeroWhileRecording"},
+				Tests:   []string{"menus.TestDepositReview", "menus.TestDepositRecordingFailedIsAnnounced", "app.TestKeyWhileRecordingStopsTheRecording", "app.TestIntegrationZeroWhileRecording"},
 			},
 			{
 				ID: "D8", Feature: "Review menu after the caller's message",
@@ -558,9 +558,9 @@ var Sections = []Section{
 			{
 				ID: "D16", Feature: "Maximum messages",
 				AVM:     "`maxmsg` 100 per folder",
-				Product: "`voicemail.max_messages` 100 (`deploy/voicemail.example.yaml`).",
+				Product: "`voicemail.max_messages` 100 (`deploy/voicemail.example.yaml`), or the mailbox's own `max_messages`, for the deposit and for every move into a folder (save_to_folder checks `vmu->maxmsg`).",
 				Verdict: Match,
-				Tests:   []string{"state.TestDepositFull", "app.TestIntegrationFullMailbox"},
+				Tests:   []string{"state.TestDepositFull", "state.TestFolderLimitsFollowTheMailboxMaxmsg", "app.TestIntegrationFullMailbox"},
 			},
 		},
 	},
