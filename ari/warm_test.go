@@ -2,30 +2,34 @@ package ari
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
 
 // A lone caller's keys come seconds apart, longer than the pool keeps an
 // idle connection: with KeepWarm running, the request after a quiet spell
-// still goes on the connection already open; without it, on a new one.
+// still goes on a connection already open; without it, on a new one.
+//
+// What is checked is whether that request reused a connection
+// (httptrace), not how many were opened: on a busy machine a KeepWarm
+// ping may find the first request's connection not yet back in the pool
+// and open a second one, which is no failure of KeepWarm (stop 24's CI, and again on
+// 2026-12-05 with the warmer stopped first).
 func TestKeepWarmKeepsAConnectionOpen(t *testing.T) {
 	for _, tc := range []struct {
-		name     string
-		warm     bool
-		wantConn int32
+		name       string
+		warm       bool
+		wantReused bool
 	}{
-		{"kept warm", true, 1},
-		{"left idle", false, 2},
+		{"kept warm", true, true},
+		{"left idle", false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var opened atomic.Int32
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path != "/ari/asterisk/ping" {
 					http.NotFound(w, r)
 					return
@@ -33,15 +37,11 @@ func TestKeepWarmKeepsAConnectionOpen(t *testing.T) {
 				w.Header().Set("Content-Type", "application/json")
 				_, _ = w.Write([]byte(`{"ping":"pong"}`))
 			}))
-			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-				if s == http.StateNew {
-					opened.Add(1)
-				}
-			}
-			srv.Start()
 			defer srv.Close()
 
-			const idle = 300 * time.Millisecond
+			// The warmer pings 20 times per idle timeout: it may be held
+			// up for most of a second before the kept connection expires.
+			const idle = time.Second
 			tr := &http.Transport{IdleConnTimeout: idle, MaxIdleConnsPerHost: 4}
 			defer tr.CloseIdleConnections()
 			c, err := New(Config{URL: srv.URL + "/ari", Username: "u", Password: "p", Timeout: 5 * time.Second},
@@ -49,7 +49,7 @@ func TestKeepWarmKeepsAConnectionOpen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			if _, err := c.Ping(ctx); err != nil {
 				t.Fatalf("first request: %v", err)
@@ -57,16 +57,23 @@ func TestKeepWarmKeepsAConnectionOpen(t *testing.T) {
 			var wg sync.WaitGroup
 			warmCtx, stopWarm := context.WithCancel(ctx)
 			if tc.warm {
-				wg.Go(func() { c.KeepWarm(warmCtx, idle/3) })
+				wg.Go(func() { c.KeepWarm(warmCtx, idle/20) })
 			}
-			time.Sleep(4 * idle) // a quiet spell, well past the idle timeout
-			if _, err := c.Ping(ctx); err != nil {
-				t.Fatalf("request after the quiet spell: %v", err)
-			}
+			time.Sleep(3 * idle) // a quiet spell, well past the idle timeout
+			// The warmer stops before the request, so that the two never
+			// need a connection at the same moment.
 			stopWarm()
 			wg.Wait()
-			if got := opened.Load(); got != tc.wantConn {
-				t.Fatalf("connections opened: %d, want %d", got, tc.wantConn)
+			var reused, got bool
+			trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused, got = info.Reused, true }}
+			if _, err := c.Ping(httptrace.WithClientTrace(ctx, trace)); err != nil {
+				t.Fatalf("request after the quiet spell: %v", err)
+			}
+			if !got {
+				t.Fatal("the request after the quiet spell got no connection trace")
+			}
+			if reused != tc.wantReused {
+				t.Fatalf("request after the quiet spell: connection reused %v, want %v", reused, tc.wantReused)
 			}
 		})
 	}

@@ -80,6 +80,7 @@ func readKeys(ctx context.Context, t *testing.T, p pbx, number string, steps []s
 	for _, s := range steps {
 		n += len(s.Digits)
 	}
+	logFrom := p.logSize()
 	call := startCall(ctx, sipp.CallOptions{
 		Target: p.env.SIP, From: number, To: "dtmf-read-" + strconv.Itoa(n),
 		Talk: 30 * time.Second, DTMF: steps,
@@ -90,7 +91,7 @@ func readKeys(ctx context.Context, t *testing.T, p pbx, number string, steps []s
 	if err != nil {
 		return "", sipp.Result{}, call.failure(err)
 	}
-	keys, err := p.waitDTMFLog(upCtx, ch.Name, n)
+	keys, err := p.waitDTMFLog(upCtx, ch.Name, n, logFrom)
 	if err == nil && keys != "" && got != "OK:"+keys {
 		err = fmt.Errorf("Asterisk's log has keys %q on %s, Read() got %q", keys, ch.Name, got)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -25,12 +26,20 @@ type pbx struct {
 	client *ari.Client
 }
 
-// pollEvery is how often pbx looks again.
-const pollEvery = 20 * time.Millisecond
+// pollEvery is how often pbx looks again. TestCallsConcurrently has 25
+// callers polling at once, each a channel listing and a variable: every
+// 20 ms that was 2 500 ARI requests a second, on a machine that also runs
+// the app package's calls (go test runs packages in parallel).
+const pollEvery = 100 * time.Millisecond
+
+// pbxTimeout bounds each of pbx's ARI requests. They check what Asterisk
+// did, not how fast: on a busy 2-core CI machine a hang-up once took more
+// than the client's default 5 s (a full CI run, 2026-12-05).
+const pbxTimeout = 30 * time.Second
 
 func newPBX(t *testing.T, env testenv.Env) pbx {
 	t.Helper()
-	client, err := ari.New(ari.Config{URL: env.ARIURL, Username: env.ARIUser, Password: env.ARIPass})
+	client, err := ari.New(ari.Config{URL: env.ARIURL, Username: env.ARIUser, Password: env.ARIPass, Timeout: pbxTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,13 +106,17 @@ func (p pbx) hangup(ctx context.Context, t *testing.T, id string) {
 // returns their keys ("DTMF end '1' received on PJSIP/sipp-00000003,
 // duration 100 ms": logger.conf logs dtmf). It returns "", nil when the log
 // cannot be read here.
-func (p pbx) waitDTMFLog(ctx context.Context, channel string, n int) (string, error) {
+//
+// Only the log written from offset from on is read (logSize before the
+// call): on a machine that has run load tests the log is tens of MB, and
+// 25 concurrent callers reading it whole every poll starve Asterisk.
+func (p pbx) waitDTMFLog(ctx context.Context, channel string, n int, from int64) (string, error) {
 	if p.env.AsteriskLog == "" {
 		return "", nil
 	}
 	marker := " received on " + channel + ","
 	for {
-		data, err := os.ReadFile(p.env.AsteriskLog)
+		data, err := readFrom(p.env.AsteriskLog, from)
 		if err != nil {
 			return "", nil
 		}
@@ -132,4 +145,33 @@ func pause(ctx context.Context) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// logSize is the size of Asterisk's log now (0 if it cannot be read), for
+// waitDTMFLog to read only what is written after it.
+func (p pbx) logSize() int64 {
+	if p.env.AsteriskLog == "" {
+		return 0
+	}
+	st, err := os.Stat(p.env.AsteriskLog)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// readFrom reads the file at path from offset on (all of it if it has
+// shrunk below offset: rotated).
+func readFrom(path string, offset int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() >= offset {
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	return io.ReadAll(f)
 }
