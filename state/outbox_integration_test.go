@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -252,6 +253,14 @@ func TestOutboxDeadLetters(t *testing.T) {
 	rep, err := s.ListNotifications(ctx)
 	if err != nil || len(rep.Pending) != 0 || len(rep.Dead) != 2 {
 		t.Fatalf("ListNotifications: %+v, %v", rep, err)
+	}
+	// A dead letter's id is never an outbox entry's (mail_failed.lua):
+	// its sequence number starts at 2^40, the outbox's at 0.
+	for _, d := range rep.Dead {
+		_, seq, _ := strings.Cut(d.ID, "-")
+		if n, err := strconv.ParseUint(seq, 10, 64); err != nil || n < 1<<40 {
+			t.Errorf("dead letter id %s: want a sequence of 2^40 or more", d.ID)
+		}
 	}
 	reasons := []string{rep.Dead[0].Reason, rep.Dead[1].Reason}
 	slices.Sort(reasons)

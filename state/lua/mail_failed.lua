@@ -27,7 +27,26 @@ for i = 1, #fields, 2 do
 end
 local n = redis.call('HINCRBY', KEYS[2], id .. ':n', 1)
 if ARGV[4] == '1' or now - enqueued >= tonumber(ARGV[6]) then
-  local args = {'XADD', KEYS[3], '*'}
+  -- A dead letter's id must never be an outbox entry's: an operator's drop
+  -- or retry names one by id alone (mail_drop.lua, mail_requeue.lua). The
+  -- outbox's ids are Redis' own, MS-SEQ with a small SEQ; a dead letter's
+  -- SEQ starts at 2^40, past any count of entries one mailbox queues in a
+  -- millisecond.
+  local ms, seq = now, 1099511627776
+  -- An explicit id must be above the stream's last one, deleted or not.
+  local ok, info = pcall(redis.call, 'XINFO', 'STREAM', KEYS[3])
+  if ok then
+    for i = 1, #info, 2 do
+      if info[i] == 'last-generated-id' then
+        local lms, lseq = string.match(info[i + 1], '^(%d+)-(%d+)$')
+        lms, lseq = tonumber(lms), tonumber(lseq)
+        if lms >= ms then
+          ms, seq = lms, math.max(lseq + 1, seq)
+        end
+      end
+    end
+  end
+  local args = {'XADD', KEYS[3], string.format('%.0f-%.0f', ms, seq)}
   for i = 1, #fields do
     args[#args + 1] = fields[i]
   end
