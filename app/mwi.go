@@ -31,6 +31,14 @@ type originator interface {
 // keeps stale numbers.
 const mwiSettle = 1500 * time.Millisecond
 
+// mwiDefer is how long after a mailbox's first change its publication
+// starts: not with the change, when the key that made it has just asked for
+// its prompt (the Local channel that publishes would compete with that
+// prompt for the machine), but once the prompt plays. Changes made
+// meanwhile go out together. A lamp 0.1 s later is not one a caller can
+// tell.
+const mwiDefer = 100 * time.Millisecond
+
 // mwiPublisher turns changes of New/Old counts into message-summary NOTIFYs.
 // Stock Asterisk has no ARI /mailboxes (res_mwi_external is not built), so
 // it originates Local/NUMBER@<mwi_context> with the counts as variables, and
@@ -42,8 +50,10 @@ type mwiPublisher struct {
 	context string
 	log     *zap.Logger
 
-	mu     sync.Mutex
-	dirty  map[state.MailboxID]bool
+	mu sync.Mutex
+	// dirty holds the mailboxes changed and not yet published, each with
+	// the time of its first change since its last publication.
+	dirty  map[state.MailboxID]time.Time
 	settle map[state.MailboxID]time.Time
 	kick   chan struct{}
 	// publish publishes m on the Asterisk servers of on (replaced in tests).
@@ -56,7 +66,7 @@ func newMWIPublisher(store mwiState, orig originator, dialplanContext string, lo
 		orig:    orig,
 		context: dialplanContext,
 		log:     log,
-		dirty:   map[state.MailboxID]bool{},
+		dirty:   map[state.MailboxID]time.Time{},
 		settle:  map[state.MailboxID]time.Time{},
 		kick:    make(chan struct{}, 1),
 	}
@@ -67,7 +77,9 @@ func newMWIPublisher(store mwiState, orig originator, dialplanContext string, lo
 // Changed notes that id's counts may have changed; it never blocks.
 func (p *mwiPublisher) Changed(id state.MailboxID) {
 	p.mu.Lock()
-	p.dirty[id] = true
+	if _, ok := p.dirty[id]; !ok {
+		p.dirty[id] = time.Now()
+	}
 	p.mu.Unlock()
 	select {
 	case p.kick <- struct{}{}:
@@ -90,29 +102,48 @@ func (p *mwiPublisher) PublishAll(ctx context.Context, ids []state.MailboxID, on
 func (p *mwiPublisher) Run(ctx context.Context) {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
+	// wake comes when the oldest change not yet published is mwiDefer old.
+	wake := time.NewTimer(time.Hour)
+	wake.Stop()
+	defer wake.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.kick:
 		case <-tick.C:
+		case <-wake.C:
 		}
 		now := time.Now()
 		p.mu.Lock()
-		dirty := p.dirty
-		p.dirty = map[state.MailboxID]bool{}
+		ready := map[state.MailboxID]bool{}
+		var next time.Time
+		for id, at := range p.dirty {
+			if due := at.Add(mwiDefer); now.Before(due) {
+				if next.IsZero() || due.Before(next) {
+					next = due
+				}
+				continue
+			}
+			ready[id] = true
+			delete(p.dirty, id)
+		}
 		var due []state.MailboxID
 		for id, at := range p.settle {
-			if !now.Before(at) && !dirty[id] {
+			_, pending := p.dirty[id]
+			if !now.Before(at) && !pending && !ready[id] {
 				due = append(due, id)
 				delete(p.settle, id)
 			}
 		}
-		for id := range dirty {
+		for id := range ready {
 			p.settle[id] = now.Add(mwiSettle)
 		}
 		p.mu.Unlock()
-		for id := range dirty {
+		if !next.IsZero() {
+			wake.Reset(next.Sub(now))
+		}
+		for id := range ready {
 			p.publishLatest(ctx, id, false)
 		}
 		for _, id := range due {

@@ -86,3 +86,58 @@ func TestMWIPublisherSettlesOnLatestCounts(t *testing.T) {
 		t.Errorf("20 changes made %d publications; bursts should coalesce", len(sent))
 	}
 }
+
+// TestMWIPublisherDefersAChange: a change is published mwiDefer after it,
+// not before, whether a kick or a tick wakes the publisher first; changes
+// made meanwhile go out in that one publication; and a stop during the
+// wait returns at once.
+func TestMWIPublisherDefersAChange(t *testing.T) {
+	st := &fakeMWIState{}
+	p := newMWIPublisher(st, nil, "voicemail-mwi", zap.NewNop())
+	type publication struct {
+		at time.Time
+		m  state.MWI
+	}
+	published := make(chan publication, 10)
+	p.publish = func(_ context.Context, _ originator, _ state.MailboxID, m state.MWI) error {
+		published <- publication{time.Now(), m}
+		return nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+
+	id := state.MailboxID{Number: "1001", Context: "default"}
+	st.set(1)
+	changed := time.Now()
+	p.Changed(id)
+	time.Sleep(mwiDefer / 2)
+	st.set(2)
+	p.Changed(id) // within the wait: goes out with the first
+	var first publication
+	select {
+	case first = <-published:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the change was never published")
+	}
+	if early := first.at.Sub(changed); early < mwiDefer {
+		t.Fatalf("published %v after the change, want at least %v", early, mwiDefer)
+	}
+	if first.m.New != 2 {
+		t.Fatalf("published %+v, want the counts of both changes (New 2)", first.m)
+	}
+
+	// A change, then a stop before it is due: Run returns at once.
+	st.set(3)
+	p.Changed(id)
+	stopped := time.Now()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatal("Run did not return when stopped")
+	}
+	if d := time.Since(stopped); d > mwiDefer {
+		t.Fatalf("Run took %v to stop", d)
+	}
+}
