@@ -409,9 +409,7 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 	case menus.CmdAuthenticate:
 		c.in.push(item{ev: menus.Event{Kind: menus.EvLogin, Login: c.authenticate(ctx, cmd.Entry, cmd.PIN)}})
 	case menus.CmdHangup:
-		if err := c.deps.channel.Hangup(ctx, c.id, "normal"); err != nil && !ari.IsGone(err) {
-			c.log.Warn("hangup", zap.Error(err))
-		}
+		hangupChannel(ctx, c.deps.channel, c.id, c.log)
 	case menus.CmdContinue:
 		c.leaveWith(ctx, cmd.Status, cmd.Vars)
 	case menus.CmdDirectory:
@@ -493,25 +491,72 @@ func leaveChannel(ctx context.Context, ch ChannelControl, id, status string, log
 }
 
 // leaveChannelWith is leaveWith for a channel that may have no call.
+//
+// Each request is retried while it gets no answer from Asterisk (its link
+// cut, or too busy to answer), for up to ariRetryBound: given up, the
+// channel would stay in the app with nobody serving it, the caller in
+// silence (the chaos run's ARI cut, behind Sentinel). All three are safe
+// to repeat: a variable is set again, and a channel that a lost Continue
+// did send on, or a lost Hangup did end, answers "not in Stasis" or "not
+// found".
 func leaveChannelWith(ctx context.Context, ch ChannelControl, id, status string, vars []menus.Var, log *zap.Logger) {
 	if status != "" {
 		vars = append(vars, menus.Var{Name: "VOICEMAIL_STATUS", Value: status})
 	}
+	deadline := time.Now().Add(ariRetryBound)
 	for _, v := range vars {
-		if err := ch.SetVariable(ctx, id, v.Name, v.Value); err != nil && !ari.IsGone(err) {
+		err := retryARI(ctx, deadline, log, "set channel variable", func(ctx context.Context) error {
+			return ch.SetVariable(ctx, id, v.Name, v.Value)
+		})
+		if err != nil && !ari.IsGone(err) {
 			log.Warn("set channel variable", zap.String("channel", id), zap.String("variable", v.Name), zap.Error(err))
 		}
 	}
-	err := ch.Continue(ctx, id, "", "", 0, "")
+	err := retryARI(ctx, deadline, log, "continue", func(ctx context.Context) error {
+		return ch.Continue(ctx, id, "", "", 0, "")
+	})
 	switch {
 	case err == nil:
 		log.Info("back to the dialplan", zap.String("channel", id), zap.String("status", status))
 	case ari.IsGone(err):
 	default:
 		log.Error("continue failed; hanging up", zap.String("channel", id), zap.Error(err))
-		if err := ch.Hangup(ctx, id, "normal"); err != nil && !ari.IsGone(err) {
-			log.Error("hangup", zap.String("channel", id), zap.Error(err))
+		hangupChannel(ctx, ch, id, log)
+	}
+}
+
+// hangupChannel hangs channel id up, retrying while Asterisk does not
+// answer (retryARI), for up to ariRetryBound.
+func hangupChannel(ctx context.Context, ch ChannelControl, id string, log *zap.Logger) {
+	err := retryARI(ctx, time.Now().Add(ariRetryBound), log, "hangup", func(ctx context.Context) error {
+		return ch.Hangup(ctx, id, "normal")
+	})
+	if err != nil && !ari.IsGone(err) {
+		log.Error("hangup", zap.String("channel", id), zap.Error(err))
+	}
+}
+
+// ariRetryBound bounds how long a request that must reach Asterisk for the
+// caller not to be left in silence (a call's hand-back or hang-up) is
+// retried while it gets no answer.
+const ariRetryBound = 30 * time.Second
+
+// retryARI runs req until Asterisk answers it (nil or an ARI status
+// error: an answer, which retrying cannot change), ctx ends or deadline
+// passes, with backoff from 100 ms to 2 s. It returns req's last error.
+func retryARI(ctx context.Context, deadline time.Time, log *zap.Logger, what string, req func(context.Context) error) error {
+	backoff := 100 * time.Millisecond
+	for {
+		err := req(ctx)
+		var se *ari.StatusError
+		if err == nil || errors.As(err, &se) || ctx.Err() != nil || time.Now().Add(backoff).After(deadline) {
+			return err
 		}
+		log.Warn(what+": no answer from Asterisk, retrying", zap.Duration("backoff", backoff), zap.Error(err))
+		if !sleep(ctx, backoff) {
+			return err
+		}
+		backoff = min(backoff*2, 2*time.Second)
 	}
 }
 
