@@ -24,7 +24,8 @@ const KeepWarmEvery = 4 * time.Second
 // (timed in the app, 2026-12-05). net/http hands out the
 // most recently used idle connection first, so the one this request keeps
 // open is the one the next request takes. A failed ping is only logged at
-// debug: the event stream is what notices and reports Asterisk gone.
+// debug: the event stream is what notices and reports Asterisk gone. It
+// returns once ctx has ended and its last ping is done.
 func (c *Client) KeepWarm(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = KeepWarmEvery
@@ -37,7 +38,10 @@ func (c *Client) KeepWarm(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		if _, err := c.Ping(ctx); err != nil && ctx.Err() == nil {
+		// A ping under way when ctx ends is finished (within the
+		// client's timeout) rather than cancelled: a request cancelled
+		// mid-way costs its connection, the one this keeps open.
+		if _, err := c.Ping(context.WithoutCancel(ctx)); err != nil && ctx.Err() == nil {
 			c.log.Debug("keep the ARI connection warm", zap.Error(err))
 		}
 	}
