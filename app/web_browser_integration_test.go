@@ -25,6 +25,8 @@ type browser struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	// shots is where shoot writes (screenshotDir or a temporary one).
+	shots string
 }
 
 // newBrowser starts Chromium; a missing browser fails in CI
@@ -49,7 +51,11 @@ func newBrowser(t *testing.T, ctx context.Context, base string) *browser {
 	t.Cleanup(cancelAlloc)
 	bctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(cancel)
-	return &browser{t: t, ctx: bctx, base: base}
+	shots := t.TempDir()
+	if os.Getenv("VOICEMAIL_TEST_SCREENSHOTS") == "1" {
+		shots = screenshotDir
+	}
+	return &browser{t: t, ctx: bctx, base: base, shots: shots}
 }
 
 // do runs steps, failing the test on an error.
@@ -89,7 +95,8 @@ func (b *browser) login(mb, pin string) int64 {
 }
 
 // screenshotDir is where the tests leave the pages' pictures for the
-// README.
+// README, with VOICEMAIL_TEST_SCREENSHOTS=1; otherwise they are taken into
+// a temporary directory, so that a test run leaves the checkout as it was.
 const screenshotDir = "../docs/screenshots"
 
 // shoot takes the page at desktop and phone width.
@@ -105,8 +112,8 @@ func (b *browser) shoot(name string) {
 		if err != nil {
 			b.t.Fatalf("screenshot %s: %v", name, err)
 		}
-		must(b.t, os.MkdirAll(screenshotDir, 0o755))
-		must(b.t, os.WriteFile(filepath.Join(screenshotDir, name+"-"+v.suffix+".png"), png, 0o644))
+		must(b.t, os.MkdirAll(b.shots, 0o755))
+		must(b.t, os.WriteFile(filepath.Join(b.shots, name+"-"+v.suffix+".png"), png, 0o644))
 	}
 	b.do("viewport", chromedp.EmulateReset())
 }
