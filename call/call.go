@@ -409,7 +409,7 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 	case menus.CmdAuthenticate:
 		c.in.push(item{ev: menus.Event{Kind: menus.EvLogin, Login: c.authenticate(ctx, cmd.Entry, cmd.PIN)}})
 	case menus.CmdHangup:
-		hangupChannel(ctx, c.deps.channel, c.id, c.log)
+		hangupChannel(ctx, c.deps.channel, c.id, time.Now().Add(ariRetryBound), c.log)
 	case menus.CmdContinue:
 		c.leaveWith(ctx, cmd.Status, cmd.Vars)
 	case menus.CmdDirectory:
@@ -521,14 +521,15 @@ func leaveChannelWith(ctx context.Context, ch ChannelControl, id, status string,
 	case ari.IsGone(err):
 	default:
 		log.Error("continue failed; hanging up", zap.String("channel", id), zap.Error(err))
-		hangupChannel(ctx, ch, id, log)
+		hangupChannel(ctx, ch, id, deadline, log)
 	}
 }
 
 // hangupChannel hangs channel id up, retrying while Asterisk does not
-// answer (retryARI), for up to ariRetryBound.
-func hangupChannel(ctx context.Context, ch ChannelControl, id string, log *zap.Logger) {
-	err := retryARI(ctx, time.Now().Add(ariRetryBound), log, "hangup", func(ctx context.Context) error {
+// answer (retryARI), until deadline: a leave's hang-up shares the leave's
+// bound, so a whole hand-back takes at most ariRetryBound.
+func hangupChannel(ctx context.Context, ch ChannelControl, id string, deadline time.Time, log *zap.Logger) {
+	err := retryARI(ctx, deadline, log, "hangup", func(ctx context.Context) error {
 		return ch.Hangup(ctx, id, "normal")
 	})
 	if err != nil && !ari.IsGone(err) {
