@@ -489,7 +489,7 @@ func TestDecodeModels(t *testing.T) {
 
 func TestStatusErrors(t *testing.T) {
 	all := []error{ErrBadRequest, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrConflict,
-		ErrNotInStasis, ErrPreconditionFailed, ErrUnprocessable, ErrServer}
+		ErrNotInStasis, ErrRecordingInProgress, ErrPreconditionFailed, ErrUnprocessable, ErrServer}
 	tests := []struct {
 		status int
 		body   string
@@ -505,6 +505,9 @@ func TestStatusErrors(t *testing.T) {
 			"Channel has already been claimed by another application", false},
 		{409, `{"message":"Channel not in Stasis application"}`, []error{ErrConflict, ErrNotInStasis},
 			"Channel not in Stasis application", true},
+		{409, `{"message":"Recording 'voicemail/default/1001/msg/m1-ab' already exists and can not be overwritten"}`,
+			[]error{ErrConflict, ErrRecordingInProgress},
+			"Recording 'voicemail/default/1001/msg/m1-ab' already exists and can not be overwritten", false},
 		{412, `{"message":"Channel in invalid state"}`, []error{ErrPreconditionFailed}, "Channel in invalid state", false},
 		{422, `{"message":"specified format is unknown on this system"}`, []error{ErrUnprocessable},
 			"specified format is unknown on this system", false},

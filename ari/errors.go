@@ -49,6 +49,14 @@ var ErrServer = errors.New("ari: server error")
 // also matches ErrConflict. Commands racing a hangup commonly get it.
 var ErrNotInStasis = errors.New("ari: channel not in Stasis")
 
+// ErrRecordingInProgress matches a 409 answer to a record request whose
+// message says a recording of that name already exists and cannot be
+// overwritten (res/ari/resource_channels.c: "Recording '…' already exists
+// and can not be overwritten"). With ifExists=overwrite that happens only
+// while a live recording of the name is under way; such an error also
+// matches ErrConflict.
+var ErrRecordingInProgress = errors.New("ari: recording of that name in progress")
+
 // ErrNotSent is wrapped, next to the cause, by the error of a request that
 // never left the client: no connection was to be had in time (the pool
 // busy, Asterisk unreachable), so Asterisk cannot have acted on it and it
@@ -101,6 +109,9 @@ func (e *StatusError) Is(target error) bool {
 		// res/ari/resource_channels.c: "Channel not in Stasis application".
 		return e.Status == http.StatusConflict &&
 			strings.Contains(strings.ToLower(e.Message), "not in stasis")
+	case ErrRecordingInProgress:
+		return e.Status == http.StatusConflict &&
+			strings.Contains(strings.ToLower(e.Message), "already exists")
 	case ErrPreconditionFailed:
 		return e.Status == http.StatusPreconditionFailed
 	case ErrUnprocessable:

@@ -542,6 +542,11 @@ func hangupChannel(ctx context.Context, ch ChannelControl, id string, deadline t
 // retried while it gets no answer.
 const ariRetryBound = 30 * time.Second
 
+// recordRetryBound bounds how long a record request that gets no answer
+// is sent again (call.record): a caller who heard the beep is speaking,
+// and one who did not hears silence meanwhile.
+const recordRetryBound = 10 * time.Second
+
 // retryARI runs req until Asterisk answers it (nil or an ARI status
 // error: an answer, which retrying cannot change), ctx ends or deadline
 // passes, with backoff from 100 ms to 2 s. It returns req's last error.
@@ -582,18 +587,35 @@ func (c *call) directory(ctx context.Context, context string) *menus.DirectoryRe
 // record starts recording the caller, after a beep, until '#', silence or
 // the maximum length. A failure to start comes back to the engine as a
 // failed recording.
+//
+// A request that gets no answer (Asterisk too busy to answer in time, its
+// link cut) may have started the recording, and the caller may be
+// speaking: it is sent again while it gets no answer, for up to
+// recordRetryBound. A repeat is safe because every recording's name is
+// its own (a message id, a greeting's take): a repeat that finds the
+// earlier one under way is answered "already exists"
+// (ari.ErrRecordingInProgress), which means started. net/http repeats a
+// request on its own when a kept-alive connection closes before the
+// answer, and Asterisk may have acted on the first: the same answer.
 func (c *call) record(ctx context.Context, cmd menus.Cmd) {
 	c.recordStarted = time.Now()
 	c.recording = cmd.Name
-	_, err := c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
-		Name:               cmd.Name,
-		Format:             recordings.Format,
-		MaxDurationSeconds: cmd.MaxSeconds,
-		MaxSilenceSeconds:  cmd.MaxSilence,
-		IfExists:           "overwrite",
-		Beep:               true,
-		TerminateOn:        "#",
+	err := retryARI(ctx, time.Now().Add(recordRetryBound), c.log, "record", func(ctx context.Context) error {
+		_, err := c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
+			Name:               cmd.Name,
+			Format:             recordings.Format,
+			MaxDurationSeconds: cmd.MaxSeconds,
+			MaxSilenceSeconds:  cmd.MaxSilence,
+			IfExists:           "overwrite",
+			Beep:               true,
+			TerminateOn:        "#",
+		})
+		return err
 	})
+	if errors.Is(err, ari.ErrRecordingInProgress) {
+		c.log.Info("record: an earlier send of this request is recording", zap.String("recording", cmd.Name))
+		err = nil
+	}
 	if err == nil {
 		return
 	}

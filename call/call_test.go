@@ -24,8 +24,10 @@ import (
 type fakeARI struct {
 	mu    sync.Mutex
 	calls []string
-	// recordErr is what Record returns.
-	recordErr error
+	// recordErr is what Record returns once recordErrs, what the next
+	// Record calls return, is used up.
+	recordErr  error
+	recordErrs []error
 }
 
 func (f *fakeARI) log(s string) {
@@ -47,6 +49,11 @@ func (f *fakeARI) Record(_ context.Context, _ string, o ari.RecordOptions) (ari.
 	f.log("record " + o.Name)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if len(f.recordErrs) > 0 {
+		err := f.recordErrs[0]
+		f.recordErrs = f.recordErrs[1:]
+		return ari.LiveRecording{Name: o.Name}, err
+	}
 	return ari.LiveRecording{Name: o.Name}, f.recordErr
 }
 func (f *fakeARI) Hangup(context.Context, string, string) error { f.log("hangup"); return nil }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/mailbox"
 	"github.com/clusterpbx/voicemail/menus"
 	"github.com/clusterpbx/voicemail/state"
@@ -137,11 +139,60 @@ func TestCloseFolderRetried(t *testing.T) {
 	}
 }
 
+// A record request that gets no answer is sent again, and a repeat that
+// finds the first one recording ("already exists": net/http's own repeat
+// on a closed connection, or Asterisk acting on a request whose answer
+// was lost) is the recording started: the message is not given up while
+// the caller speaks (vmload, 500 Poisson deposits, 2026-12-05: a repeat
+// answered 409, the call went back FAILED, the caller's message lost).
+func TestCallRecordRepeatedUntilAnswered(t *testing.T) {
+	inProgress := &ari.StatusError{Method: "POST", Path: "/channels/ch-1/record", Status: 409,
+		Message: "Recording 'voicemail/default/1001/msg/m1' already exists and can not be overwritten"}
+	for _, tc := range []struct {
+		name string
+		errs []error
+		sent int
+	}{
+		{"answered", nil, 1},
+		{"no answer, then started", []error{context.DeadlineExceeded}, 2},
+		{"no answer, then the first is found recording", []error{errors.New("ari: POST /channels/ch-1/record: EOF"), inProgress}, 2},
+		{"repeated by net/http, the first recording", []error{inProgress}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, fa, fs, _ := newTestCall(t)
+			fa.recordErrs = tc.errs
+			ctx := context.Background()
+			c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit, Deposit: testDeposit()}})
+			c.step(ctx, menus.Digit('#'))
+			drain(t, c)
+			if c.s.Phase != menus.PhaseRecording {
+				t.Fatalf("phase %s after the record request, want recording", c.s.Phase)
+			}
+			fa.mu.Lock()
+			sent := 0
+			for _, call := range fa.calls {
+				if strings.HasPrefix(call, "record ") {
+					sent++
+				}
+			}
+			if sent != tc.sent || slices.Contains(fa.calls, "continue") {
+				t.Errorf("ARI calls %q: want %d record requests and no leave", fa.calls, tc.sent)
+			}
+			fa.mu.Unlock()
+			c.step(ctx, menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: "voicemail/default/1001/msg/m1", Duration: 6}})
+			drain(t, c)
+			if len(fs.deposited) != 1 {
+				t.Errorf("deposited %d messages, want 1", len(fs.deposited))
+			}
+		})
+	}
+}
+
 // A recording that cannot be started is told to the caller before the
 // call goes back to the dialplan with FAILED.
 func TestCallRecordFailureIsAnnounced(t *testing.T) {
 	c, fa, _, _ := newTestCall(t)
-	fa.recordErr = errors.New("ari: 500 internal error")
+	fa.recordErr = &ari.StatusError{Method: "POST", Path: "/channels/ch-1/record", Status: 500, Message: "Internal Server Error"}
 	ctx := context.Background()
 	c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit, Deposit: testDeposit()}})
 	c.step(ctx, menus.Digit('#'))
