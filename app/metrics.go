@@ -51,6 +51,7 @@ type metrics struct {
 	deposits     *prometheus.CounterVec
 	errors       *prometheus.CounterVec
 	dtmfToPrompt prometheus.Histogram
+	dtmfToSent   prometheus.Histogram
 	mwiPublished prometheus.Counter
 	// notReplicated counts writes that fewer replicas than
 	// redis.min_replicas confirmed in time (state.ErrNotReplicated).
@@ -102,6 +103,11 @@ func newMetrics(liveCalls func() int) *metrics {
 			Help:    "Time from a key's ARI event coming in to Asterisk accepting the next prompt's play command, measured in the app.",
 			Buckets: dtmfBuckets,
 		}),
+		dtmfToSent: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "voicemail_dtmf_to_play_sent_seconds",
+			Help:    "Time from a key's ARI event coming in to the next prompt's play command being written out to Asterisk: the app's own share of voicemail_dtmf_to_prompt_seconds.",
+			Buckets: dtmfBuckets,
+		}),
 		mwiPublished: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "voicemail_mwi_publications_total",
 			Help: "Message-waiting counts published to Asterisk (MinivmMWI through the mwi_context dialplan).",
@@ -119,7 +125,7 @@ func newMetrics(liveCalls func() int) *metrics {
 		Name: "voicemail_live_calls",
 		Help: "Calls this instance holds now.",
 	}, func() float64 { return float64(liveCalls()) })
-	m.reg.MustRegister(live, m.calls, m.claims, m.takeovers, m.deposits, m.errors, m.dtmfToPrompt, m.mwiPublished,
+	m.reg.MustRegister(live, m.calls, m.claims, m.takeovers, m.deposits, m.errors, m.dtmfToPrompt, m.dtmfToSent, m.mwiPublished,
 		m.notReplicated, m.loginRefusals,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -190,10 +196,12 @@ func (m *metrics) failed(op string) {
 	}
 }
 
-// ObserveDTMF records one key-to-prompt latency.
-func (m *metrics) ObserveDTMF(d time.Duration) {
+// ObserveDTMF records one key-to-prompt latency: to the play command sent
+// and to its acceptance by Asterisk.
+func (m *metrics) ObserveDTMF(sent, accepted time.Duration) {
 	if m != nil {
-		m.dtmfToPrompt.Observe(d.Seconds())
+		m.dtmfToSent.Observe(sent.Seconds())
+		m.dtmfToPrompt.Observe(accepted.Seconds())
 	}
 }
 

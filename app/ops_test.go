@@ -143,7 +143,7 @@ func TestOpsMetricsExposesNames(t *testing.T) {
 	t.Cleanup(func() { _ = b.rdb.Close() })
 	a.calls["ch-1"] = &liveCall{}
 	a.calls["ch-2"] = &liveCall{}
-	a.ops.metrics.ObserveDTMF(30 * time.Millisecond)
+	a.ops.metrics.ObserveDTMF(3*time.Millisecond, 30*time.Millisecond)
 	code, body := get(t, opsHandler(fakeReadiness{}, a.ops.metrics.reg, zap.NewNop()), "/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("GET /metrics = %d", code)
@@ -165,6 +165,8 @@ func TestOpsMetricsExposesNames(t *testing.T) {
 		`voicemail_dtmf_to_prompt_seconds_bucket{le="0.05"} 1`,
 		`voicemail_dtmf_to_prompt_seconds_bucket{le="2"} 1`,
 		"voicemail_dtmf_to_prompt_seconds_count 1",
+		`voicemail_dtmf_to_play_sent_seconds_bucket{le="0.0025"} 0`,
+		`voicemail_dtmf_to_play_sent_seconds_bucket{le="0.005"} 1`,
 		"voicemail_mwi_publications_total 0",
 		`voicemail_login_refusals_total{reason="wrong_pin"} 0`,
 		"go_goroutines ",

@@ -311,6 +311,9 @@ func (c *Client) do(ctx context.Context, r request) error {
 		WroteRequest: func(info httptrace.WroteRequestInfo) {
 			if info.Err == nil {
 				wrote.Store(true)
+				if at, ok := ctx.Value(wroteAtKey{}).(*atomic.Int64); ok {
+					at.Store(time.Now().UnixNano())
+				}
 			}
 		},
 	}))
@@ -368,6 +371,17 @@ func (c *Client) do(ctx context.Context, r request) error {
 		}
 	}
 	return nil
+}
+
+// wroteAtKey is the context key of WithWroteAt.
+type wroteAtKey struct{}
+
+// WithWroteAt returns ctx such that a request made with it stores in at
+// when it was written out to Asterisk (Unix nanoseconds; of its last
+// attempt), so that a caller can tell its own time from Asterisk's: the
+// app's clock of a key's prompt stops there (call/metrics.go).
+func WithWroteAt(ctx context.Context, at *atomic.Int64) context.Context {
+	return context.WithValue(ctx, wroteAtKey{}, at)
 }
 
 // errorMessage extracts {"message":…} or {"error":…} from an error answer,

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -680,5 +681,31 @@ func TestConfigValidateNamesTheField(t *testing.T) {
 		if !errors.Is(err, ErrInvalidConfig) || !errors.As(err, &ce) || ce.Field != tt.field {
 			t.Errorf("%s: Validate() = %v, want a ConfigError naming it", tt.field, err)
 		}
+	}
+}
+
+// WithWroteAt tells when a request went out: before Asterisk's answer
+// (here held back 20 ms), after the call began.
+func TestWithWroteAtTimesTheWrite(t *testing.T) {
+	srv := aritest.NewServer(t)
+	srv.Handle("POST", "/channels/{id}/play/{pb}", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"id":%q,"state":"queued"}`, r.PathValue("pb"))
+	})
+	c := newTestClient(t, srv)
+	var at atomic.Int64
+	began := time.Now()
+	if _, err := c.Play(WithWroteAt(testCtx(t), &at), "c1", "pb1", []string{"sound:vm-intro"}, "en"); err != nil {
+		t.Fatal(err)
+	}
+	answered := time.Now()
+	wrote := time.Unix(0, at.Load())
+	if wrote.Before(began.Round(0)) || answered.Round(0).Sub(wrote) < 20*time.Millisecond {
+		t.Errorf("written at %v: want after %v and at least 20 ms before the answer at %v", wrote, began, answered)
+	}
+	// Without it, nothing is stored anywhere.
+	if _, err := c.Play(testCtx(t), "c1", "pb2", []string{"sound:vm-intro"}, "en"); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -387,7 +388,8 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 		for i, m := range cmd.Media {
 			media[i] = mediaURI(m)
 		}
-		if _, err := c.deps.player.Play(ctx, c.id, cmd.ID, media, cmd.Lang); err != nil {
+		var sentAt atomic.Int64
+		if _, err := c.deps.player.Play(ari.WithWroteAt(ctx, &sentAt), c.id, cmd.ID, media, cmd.Lang); err != nil {
 			if ari.IsGone(err) {
 				return // the hangup's StasisEnd follows
 			}
@@ -397,7 +399,7 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 			c.in.push(item{ev: menus.PromptDone(cmd.ID)})
 			return
 		}
-		c.observePlayed()
+		c.observePlayed(sentAt.Load())
 	case menus.CmdStop:
 		if err := c.deps.player.StopPlayback(ctx, cmd.ID); err != nil && !ari.IsGone(err) {
 			c.log.Warn("stop playback", zap.String("playback", cmd.ID), zap.Error(err))

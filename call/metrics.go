@@ -20,9 +20,11 @@ type Metrics interface {
 	CallStarted(mode menus.Mode)
 	// Deposit counts the outcome of leaving a message (DepositSaved, …).
 	Deposit(result string)
-	// ObserveDTMF records the time from a key's event coming in to
-	// Asterisk accepting the next prompt's play command.
-	ObserveDTMF(d time.Duration)
+	// ObserveDTMF records the times from a key's event coming in to the
+	// next prompt's play command going out to Asterisk (sent: the app's
+	// own share) and to Asterisk accepting it (accepted: with Asterisk's
+	// handling of the request).
+	ObserveDTMF(sent, accepted time.Duration)
 }
 
 // metrics is what a call counts into: its Metrics, or nothing when that is
@@ -41,9 +43,9 @@ func (m metrics) deposit(result string) {
 	}
 }
 
-func (m metrics) observeDTMF(d time.Duration) {
+func (m metrics) observeDTMF(sent, accepted time.Duration) {
 	if m.m != nil {
-		m.m.ObserveDTMF(d)
+		m.m.ObserveDTMF(sent, accepted)
 	}
 }
 
@@ -106,11 +108,19 @@ func (c *call) observeCmd(cmd menus.Cmd) {
 	}
 }
 
-// observePlayed is called when Asterisk accepted a prompt: the first one
-// after a key stops the DTMF-to-prompt clock.
-func (c *call) observePlayed() {
-	if !c.obs.digitAt.IsZero() {
-		c.deps.metrics.observeDTMF(time.Since(c.obs.digitAt))
-		c.obs.digitAt = time.Time{}
+// observePlayed is called when Asterisk accepted a prompt whose play
+// command was written out at sentAt (Unix nanoseconds; 0 if unknown): the
+// first one after a key stops the DTMF-to-prompt clock.
+func (c *call) observePlayed(sentAt int64) {
+	if c.obs.digitAt.IsZero() {
+		return
 	}
+	accepted := time.Since(c.obs.digitAt)
+	sent := accepted
+	if sentAt > 0 {
+		// Wall clock: the write time comes from the ARI client's trace.
+		sent = min(max(time.Unix(0, sentAt).Sub(c.obs.digitAt.Round(0)), 0), accepted)
+	}
+	c.deps.metrics.observeDTMF(sent, accepted)
+	c.obs.digitAt = time.Time{}
 }

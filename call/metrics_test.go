@@ -18,6 +18,7 @@ type fakeMetrics struct {
 	calls    map[menus.Mode]int
 	deposits map[string]int
 	dtmf     []time.Duration
+	sent     []time.Duration
 }
 
 func (f *fakeMetrics) CallStarted(mode menus.Mode) {
@@ -38,10 +39,11 @@ func (f *fakeMetrics) Deposit(result string) {
 	f.deposits[result]++
 }
 
-func (f *fakeMetrics) ObserveDTMF(d time.Duration) {
+func (f *fakeMetrics) ObserveDTMF(sent, accepted time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.dtmf = append(f.dtmf, d)
+	f.dtmf = append(f.dtmf, accepted)
+	f.sent = append(f.sent, sent)
 }
 
 // dtmfCount is how many key-to-prompt latencies were observed.
@@ -136,6 +138,40 @@ func TestCallMetricsDTMFToPrompt(t *testing.T) {
 	}
 	if got := m.calls[menus.ModeMain]; got != 1 {
 		t.Errorf("calls started in main mode: %d, want 1", got)
+	}
+}
+
+// The app's own share of a key (to the play written out) is told apart
+// from the whole (to Asterisk's acceptance); a write time that is unknown
+// or out of order never makes the share larger than the whole.
+func TestCallMetricsDTMFSentAndAccepted(t *testing.T) {
+	c, _, _, _ := newTestCall(t)
+	m := &fakeMetrics{}
+	c.deps.metrics = metrics{m}
+	for _, tc := range []struct {
+		name   string
+		sentAt func(digit time.Time) int64
+		check  func(sent, accepted time.Duration) bool
+	}{
+		{"written 2 ms after the key", func(d time.Time) int64 { return d.Add(2 * time.Millisecond).UnixNano() },
+			func(s, a time.Duration) bool {
+				return s >= 2*time.Millisecond && s < 3*time.Millisecond && a >= 10*time.Millisecond
+			}},
+		{"unknown", func(time.Time) int64 { return 0 }, func(s, a time.Duration) bool { return s == a }},
+		{"after the answer (a clock step)", func(d time.Time) int64 { return d.Add(time.Hour).UnixNano() },
+			func(s, a time.Duration) bool { return s == a }},
+		{"before the key (a clock step)", func(d time.Time) int64 { return d.Add(-time.Hour).UnixNano() },
+			func(s, a time.Duration) bool { return s == 0 }},
+	} {
+		m.dtmf, m.sent = nil, nil
+		c.obs.digitAt = time.Now().Add(-10 * time.Millisecond)
+		c.observePlayed(tc.sentAt(c.obs.digitAt))
+		if len(m.sent) != 1 || !tc.check(m.sent[0], m.dtmf[0]) {
+			t.Errorf("%s: sent %v, accepted %v", tc.name, m.sent, m.dtmf)
+		}
+		if !c.obs.digitAt.IsZero() {
+			t.Errorf("%s: the clock was not stopped", tc.name)
+		}
 	}
 }
 

@@ -12,12 +12,25 @@ import (
 	"time"
 )
 
-// The app's own side of a key, as the app measures it: its histogram
+// The app's own side of a key, as the app measures it: its histograms
 // voicemail_dtmf_to_prompt_seconds, from a key's ARI event coming in to
-// Asterisk accepting the next prompt's play command. The tool reads it
-// from the app's operations server before and after each step.
+// Asterisk accepting the next prompt's play command, and
+// voicemail_dtmf_to_play_sent_seconds, to that command written out (the
+// app's own share). The tool reads them from the app's operations server
+// before and after each step.
 
-const dtmfMetric = "voicemail_dtmf_to_prompt_seconds"
+const (
+	dtmfMetric = "voicemail_dtmf_to_prompt_seconds"
+	sentMetric = "voicemail_dtmf_to_play_sent_seconds"
+)
+
+// appClock is the app's two key-to-prompt histograms.
+type appClock struct{ accepted, sent histogram }
+
+// sub is what was observed between before and c.
+func (c appClock) sub(before appClock) appClock {
+	return appClock{accepted: c.accepted.sub(before.accepted), sent: c.sent.sub(before.sent)}
+}
 
 // histogram is a Prometheus histogram's cumulative bucket counts by upper
 // bound (seconds; +Inf as math.Inf).
@@ -34,32 +47,53 @@ func freeLoopbackPort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// scrapeDTMF reads the app's key-to-prompt histogram from addr's /metrics.
-func scrapeDTMF(ctx context.Context, addr string) (histogram, error) {
+// scrapeDTMF reads the app's key-to-prompt histograms from addr's
+// /metrics; an app without the sent one leaves it empty.
+func scrapeDTMF(ctx context.Context, addr string) (appClock, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/metrics", nil)
 	if err != nil {
-		return nil, fmt.Errorf("load: app metrics: %w", err)
+		return appClock{}, fmt.Errorf("load: app metrics: %w", err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("load: app metrics: %w", err)
+		return appClock{}, fmt.Errorf("load: app metrics: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("load: app metrics: %s", resp.Status)
+		return appClock{}, fmt.Errorf("load: app metrics: %s", resp.Status)
 	}
-	return parseHistogram(bufio.NewScanner(resp.Body), dtmfMetric)
+	hs, err := parseHistograms(bufio.NewScanner(resp.Body), dtmfMetric, sentMetric)
+	if err != nil {
+		return appClock{}, err
+	}
+	return appClock{accepted: hs[dtmfMetric], sent: hs[sentMetric]}, nil
 }
 
 // parseHistogram reads name's _bucket lines from the text exposition format.
 func parseHistogram(sc *bufio.Scanner, name string) (histogram, error) {
-	h := histogram{}
-	prefix := name + `_bucket{le="`
+	hs, err := parseHistograms(sc, name)
+	return hs[name], err
+}
+
+// parseHistograms reads the _bucket lines of each of names from the text
+// exposition format.
+func parseHistograms(sc *bufio.Scanner, names ...string) (map[string]histogram, error) {
+	hs := make(map[string]histogram, len(names))
+	for _, n := range names {
+		hs[n] = histogram{}
+	}
 	for sc.Scan() {
-		line, ok := strings.CutPrefix(sc.Text(), prefix)
-		if !ok {
+		var h histogram
+		var line string
+		for _, n := range names {
+			if rest, ok := strings.CutPrefix(sc.Text(), n+`_bucket{le="`); ok {
+				h, line = hs[n], rest
+				break
+			}
+		}
+		if h == nil {
 			continue
 		}
 		le, rest, ok := strings.Cut(line, `"} `)
@@ -73,7 +107,7 @@ func parseHistogram(sc *bufio.Scanner, name string) (histogram, error) {
 		}
 		h[bound] = n
 	}
-	return h, sc.Err()
+	return hs, sc.Err()
 }
 
 // sub is the histogram of what was observed between before and h.

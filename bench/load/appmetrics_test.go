@@ -36,6 +36,17 @@ voicemail_calls_total{mode="main"} 7
 	if got := d.within(0.005); got != 78.0/80 {
 		t.Errorf("within 5 ms %v, want %v", got, 78.0/80)
 	}
+	// Both of the app's clocks in one read; a metric not exposed (an
+	// older app) is an empty histogram.
+	hs, err := parseHistograms(bufio.NewScanner(strings.NewReader(text+
+		"voicemail_dtmf_to_play_sent_seconds_bucket{le=\"0.001\"} 90\nvoicemail_dtmf_to_play_sent_seconds_bucket{le=\"+Inf\"} 101\n")),
+		dtmfMetric, sentMetric, "voicemail_absent_seconds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hs[dtmfMetric].count() != 101 || hs[sentMetric][0.001] != 90 || hs[sentMetric].count() != 101 || len(hs["voicemail_absent_seconds"]) != 0 {
+		t.Errorf("parsed %v", hs)
+	}
 	if (histogram{}).quantile(0.5) != 0 {
 		t.Error("an empty histogram has a quantile")
 	}

@@ -70,6 +70,9 @@ type StepReport struct {
 	// AppDTMF is the app's own key-to-prompt histogram over the step (its
 	// voicemail_dtmf_to_prompt_seconds: key event in → play accepted).
 	AppDTMF histogram
+	// AppSent is the app's clock to the play written out, its own share
+	// (voicemail_dtmf_to_play_sent_seconds: key event in → play sent).
+	AppSent histogram
 	// RedisShared is set when the Redis is not private to the run: other
 	// clients' commands are counted too.
 	RedisShared bool
@@ -269,6 +272,10 @@ func (r *Report) Print(w io.Writer) {
 	for _, s := range r.Steps {
 		if h := s.AppDTMF; s.Target != TargetAVM && h.count() > 0 {
 			fmt.Fprintf(w, "  %s: the app's own clock (key event in → play accepted), %0.f keys: p50 ≤ %s, p95 ≤ %s, p99 ≤ %s; %.1f%% within 5 ms\n",
+				s.name(), h.count(), bound(h.quantile(0.50)), bound(h.quantile(0.95)), bound(h.quantile(0.99)), 100*h.within(0.005))
+		}
+		if h := s.AppSent; s.Target != TargetAVM && h.count() > 0 {
+			fmt.Fprintf(w, "  %s: the app's own share (key event in → play sent), %0.f keys: p50 ≤ %s, p95 ≤ %s, p99 ≤ %s; %.1f%% within 5 ms\n",
 				s.name(), h.count(), bound(h.quantile(0.50)), bound(h.quantile(0.95)), bound(h.quantile(0.99)), 100*h.within(0.005))
 		}
 	}

@@ -447,7 +447,8 @@ func (r *runner) step(ctx context.Context, conc int, app string) (*StepReport, e
 	st.HeapBefore, st.HeapPeak = heapOver(readGCTrace(r.app.logPath, r.appStarted), start, time.Now())
 	if dtmfErr == nil {
 		if dtmf1, err := scrapeDTMF(ctx, r.opsAddr); err == nil {
-			st.AppDTMF = dtmf1.sub(dtmf0)
+			d := dtmf1.sub(dtmf0)
+			st.AppDTMF, st.AppSent = d.accepted, d.sent
 		} else {
 			r.log.Warn("app metrics", zap.Error(err))
 		}

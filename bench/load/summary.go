@@ -38,6 +38,10 @@ type Summary struct {
 	// accepted, its voicemail_dtmf_to_prompt_seconds): the bucket bounds
 	// holding p50, p95 and p99, in ms, and the share within 5 ms.
 	AppOwn *AppOwn `json:",omitempty"`
+	// AppSent is the same to the play command written out, the app's
+	// own share (voicemail_dtmf_to_play_sent_seconds); nil from an app
+	// that did not measure it.
+	AppSent *AppOwn `json:",omitempty"`
 	// InPrompt and Unanswered count the keys not timed; Dropped the
 	// packets the capture lost.
 	InPrompt, Unanswered int
@@ -121,6 +125,7 @@ func (r *Report) summary(s *StepReport) Summary {
 	}
 	if s.Target != TargetAVM {
 		out.AppOwn = appOwnOf(s.AppDTMF)
+		out.AppSent = appOwnOf(s.AppSent)
 		byLabel, labels := grouped(s.samples(), func(x latencySample) (string, time.Duration) { return x.label, x.d })
 		for _, l := range labels {
 			out.AppSide = append(out.AppSide, latencyOf(l, byLabel[l]))

@@ -100,7 +100,7 @@ func SideBySide(w io.Writer, sums []Summary) error {
 	fmt.Fprintln(w)
 
 	tableHead(w, "This app's own side (Asterisk's timestamps, ms precision): ChannelDtmfReceived → the next PlaybackStarted, p50 / p95 / p99 in ms; its costs per call.",
-		"| flow | arrivals | calls | keys → prompt: p50 / p95 / p99 (n) | the app's own clock, key in → play accepted: p50 / p95 / p99 at most (share within 5 ms) | app CPU per call | per live call: RSS / live heap | Redis commands per call | peak live |",
+		"| flow | arrivals | calls | keys → prompt: p50 / p95 / p99 (n) | the app's own clock, key in → play sent (its own share) and → play accepted: p50 / p95 / p99 at most (share within 5 ms) | app CPU per call | per live call: RSS / live heap | Redis commands per call | peak live |",
 		"|---|---|---:|---|---|---:|---:|---:|---:|")
 	for _, k := range keys {
 		ours, ok := steps[k][TargetOurs]
@@ -115,7 +115,7 @@ func SideBySide(w io.Writer, sums []Summary) error {
 			parts = []string{"not followed"}
 		}
 		fmt.Fprintf(w, "| %s | %s | %d | %s | %s | %.1f ms | %.0f / %.0f KiB | %.1f | %d |\n",
-			k.flow, k.arrivals, k.conc, strings.Join(parts, "<br>"), appOwnCell(ours.AppOwn), ours.AppCPUPerCallMS, ours.RSSPerLiveKiB, ours.HeapPerLiveKiB, ours.RedisCmdsPerCall, ours.PeakLive)
+			k.flow, k.arrivals, k.conc, strings.Join(parts, "<br>"), appClockCell(ours), ours.AppCPUPerCallMS, ours.RSSPerLiveKiB, ours.HeapPerLiveKiB, ours.RedisCmdsPerCall, ours.PeakLive)
 	}
 	return nil
 }
@@ -215,6 +215,15 @@ func busyOf(s Summary) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.0f %%", s.MachineBusy)
+}
+
+// appClockCell is the app's clock of a step: to the play sent, when the
+// app measured it, and to the play accepted.
+func appClockCell(s Summary) string {
+	if s.AppSent == nil {
+		return appOwnCell(s.AppOwn)
+	}
+	return "sent " + appOwnCell(s.AppSent) + "<br>accepted " + appOwnCell(s.AppOwn)
 }
 
 func appOwnCell(a *AppOwn) string {
