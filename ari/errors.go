@@ -52,9 +52,9 @@ var ErrNotInStasis = errors.New("ari: channel not in Stasis")
 // ErrRecordingInProgress matches a 409 answer to a record request whose
 // message says a recording of that name already exists and cannot be
 // overwritten (res/ari/resource_channels.c: "Recording '…' already exists
-// and can not be overwritten"). With ifExists=overwrite that happens only
-// while a live recording of the name is under way; such an error also
-// matches ErrConflict.
+// and can not be overwritten"): with ifExists=overwrite, a live recording
+// of the name is under way; with ifExists=fail, one is under way or its
+// file exists. Such an error also matches ErrConflict.
 var ErrRecordingInProgress = errors.New("ari: recording of that name in progress")
 
 // ErrNotSent is wrapped, next to the cause, by the error of a request that

@@ -595,23 +595,29 @@ func (c *call) directory(ctx context.Context, context string) *menus.DirectoryRe
 // speaking: it is sent again while it gets no answer, for up to
 // recordRetryBound. A repeat is safe because every recording's name is
 // its own (a message id, a greeting's take): a repeat that finds the
-// earlier one under way is answered "already exists"
+// earlier one under way (or ended) is answered "already exists"
 // (ari.ErrRecordingInProgress), which means started. net/http repeats a
 // request on its own when a kept-alive connection closes before the
 // answer, and Asterisk may have acted on the first: the same answer.
 func (c *call) record(ctx context.Context, cmd menus.Cmd) {
 	c.recordStarted = time.Now()
 	c.recording = cmd.Name
+	ifExists := "overwrite"
 	err := retryARI(ctx, time.Now().Add(recordRetryBound), c.log, "record", func(ctx context.Context) error {
 		_, err := c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
 			Name:               cmd.Name,
 			Format:             recordings.Format,
 			MaxDurationSeconds: cmd.MaxSeconds,
 			MaxSilenceSeconds:  cmd.MaxSilence,
-			IfExists:           "overwrite",
+			IfExists:           ifExists,
 			Beep:               true,
 			TerminateOn:        "#",
 		})
+		// A repeat must not record over what the first send may have
+		// recorded and already ended (the caller quick, the answer
+		// lost): "fail" answers "already exists" then too, and the
+		// RecordingFinished on its way ends the recording as usual.
+		ifExists = "fail"
 		return err
 	})
 	if errors.Is(err, ari.ErrRecordingInProgress) {

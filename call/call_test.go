@@ -28,6 +28,8 @@ type fakeARI struct {
 	// Record calls return, is used up.
 	recordErr  error
 	recordErrs []error
+	// ifExists are the record requests' ifExists, in order.
+	ifExists []string
 }
 
 func (f *fakeARI) log(s string) {
@@ -49,6 +51,7 @@ func (f *fakeARI) Record(_ context.Context, _ string, o ari.RecordOptions) (ari.
 	f.log("record " + o.Name)
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.ifExists = append(f.ifExists, o.IfExists)
 	if len(f.recordErrs) > 0 {
 		err := f.recordErrs[0]
 		f.recordErrs = f.recordErrs[1:]

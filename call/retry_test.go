@@ -178,6 +178,11 @@ func TestCallRecordRepeatedUntilAnswered(t *testing.T) {
 			if sent != tc.sent || slices.Contains(fa.calls, "continue") {
 				t.Errorf("ARI calls %q: want %d record requests and no leave", fa.calls, tc.sent)
 			}
+			// Only the first may record over a file: a repeat must not
+			// record over what the first may have recorded.
+			if want := append([]string{"overwrite"}, slices.Repeat([]string{"fail"}, tc.sent-1)...); !slices.Equal(fa.ifExists, want) {
+				t.Errorf("ifExists %q, want %q", fa.ifExists, want)
+			}
 			fa.mu.Unlock()
 			c.step(ctx, menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: "voicemail/default/1001/msg/m1", Duration: 6}})
 			drain(t, c)
