@@ -90,8 +90,9 @@ type Options struct {
 	ModuleDir string
 	// AppProfile, when set, runs bench/cmd/vmappprof (the app with
 	// profiling) instead of cmd/voicemail, and writes the app's CPU profile
-	// over the steps to AppProfile+".cpu" and its allocations to
-	// AppProfile+".mem". AppBinary must be empty.
+	// over the steps to AppProfile+".cpu", its execution trace to
+	// AppProfile+".trace" and its allocations to AppProfile+".mem".
+	// AppBinary must be empty.
 	AppProfile string
 	// AppLogLevel is the app's log.level. Default info (as deployed).
 	AppLogLevel string

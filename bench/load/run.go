@@ -140,7 +140,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	// The runtime's collection trace gives the live heap (gctrace.go).
 	env := []string{"GODEBUG=gctrace=1"}
 	if o.AppProfile != "" {
-		env = append(env, "VMLOAD_CPUPROFILE="+o.AppProfile+".cpu", "VMLOAD_MEMPROFILE="+o.AppProfile+".mem")
+		env = append(env, "VMLOAD_CPUPROFILE="+o.AppProfile+".cpu", "VMLOAD_MEMPROFILE="+o.AppProfile+".mem",
+			"VMLOAD_TRACE="+o.AppProfile+".trace")
 	}
 	r.app, err = startApp(bin, cfgPath, dir, env...)
 	if err != nil {

@@ -2,8 +2,10 @@
 // profiling, for load runs: vmload -app-profile builds and runs it instead
 // of cmd/voicemail. It takes the same flags and configuration. On SIGUSR1
 // it starts a CPU profile into $VMLOAD_CPUPROFILE (so that start-up, with
-// its bcrypt hashing of provisioned PINs, stays out of it); when it stops it
-// ends that profile and writes a heap profile into $VMLOAD_MEMPROFILE.
+// its bcrypt hashing of provisioned PINs, stays out of it) and an
+// execution trace into $VMLOAD_TRACE (where goroutines wait: go tool trace
+// -pprof=net, sync, syscall or sched); when it stops it ends both and
+// writes a heap profile into $VMLOAD_MEMPROFILE.
 // The variables are not VOICEMAIL_*: the app reads those as settings.
 package main
 
@@ -14,6 +16,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"syscall"
 
 	"github.com/clusterpbx/voicemail/app"
@@ -21,12 +24,24 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	cpuPath, memPath := os.Getenv("VMLOAD_CPUPROFILE"), os.Getenv("VMLOAD_MEMPROFILE")
+	cpuPath, memPath, tracePath := os.Getenv("VMLOAD_CPUPROFILE"), os.Getenv("VMLOAD_MEMPROFILE"), os.Getenv("VMLOAD_TRACE")
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
 	profiling := make(chan *os.File, 1)
+	tracing := make(chan *os.File, 1)
 	go func() {
 		<-usr1
+		if tracePath != "" {
+			f, err := os.Create(tracePath)
+			if err == nil {
+				err = trace.Start(f)
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, "vmappprof: trace:", err)
+				f = nil
+			}
+			tracing <- f
+		}
 		if cpuPath == "" {
 			profiling <- nil
 			return
@@ -48,6 +63,14 @@ func main() {
 	case f := <-profiling:
 		if f != nil {
 			pprof.StopCPUProfile()
+			_ = f.Close()
+		}
+	default:
+	}
+	select {
+	case f := <-tracing:
+		if f != nil {
+			trace.Stop()
 			_ = f.Close()
 		}
 	default:

@@ -64,7 +64,7 @@ func run() int {
 	fs.IntVar(&o.RedisDB, "redis-db", 0, "Redis database with -redis (default 7)")
 	fs.StringVar(&o.AppBinary, "app-bin", "", "a built voicemail command (default: go build ./cmd/voicemail)")
 	fs.StringVar(&o.ModuleDir, "module", ".", "module root to build the app from")
-	fs.StringVar(&o.AppProfile, "app-profile", "", "run the app with profiling (bench/cmd/vmappprof): CPU profile of the steps in PREFIX.cpu, allocations in PREFIX.mem")
+	fs.StringVar(&o.AppProfile, "app-profile", "", "run the app with profiling (bench/cmd/vmappprof): CPU profile of the steps in PREFIX.cpu, execution trace in PREFIX.trace, allocations in PREFIX.mem")
 	fs.StringVar(&o.AppLogLevel, "app-log-level", "info", "the app's log.level")
 	fs.IntVar(&o.ARIConnections, "ari-connections", 0, "the app's ari.connections, its pool of REST connections to Asterisk (default: the app's, 32)")
 	fs.StringVar(&o.PINScheme, "pin-scheme", load.PINPepper, "how the app stores PINs: pepper (salted HMAC under a pepper file, as the README recommends) or bcrypt (at -pin-cost)")
