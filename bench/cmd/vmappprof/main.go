@@ -12,6 +12,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -24,54 +25,46 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	cpuPath, memPath, tracePath := os.Getenv("VMLOAD_CPUPROFILE"), os.Getenv("VMLOAD_MEMPROFILE"), os.Getenv("VMLOAD_TRACE")
+	memPath := os.Getenv("VMLOAD_MEMPROFILE")
 	usr1 := make(chan os.Signal, 1)
 	signal.Notify(usr1, syscall.SIGUSR1)
-	profiling := make(chan *os.File, 1)
-	tracing := make(chan *os.File, 1)
+	// The recordings started on SIGUSR1, each with how to stop it.
+	started := make(chan []func(), 1)
 	go func() {
 		<-usr1
-		if tracePath != "" {
-			f, err := os.Create(tracePath)
+		var stops []func()
+		for _, r := range []struct {
+			what, path  string
+			start       func(io.Writer) error
+			stopWriting func()
+		}{
+			{"cpu profile", os.Getenv("VMLOAD_CPUPROFILE"), pprof.StartCPUProfile, pprof.StopCPUProfile},
+			{"trace", os.Getenv("VMLOAD_TRACE"), trace.Start, trace.Stop},
+		} {
+			if r.path == "" {
+				continue
+			}
+			f, err := os.Create(r.path)
 			if err == nil {
-				err = trace.Start(f)
+				if err = r.start(f); err != nil {
+					_ = f.Close()
+				}
 			}
 			if err != nil {
-				fmt.Fprintln(os.Stderr, "vmappprof: trace:", err)
-				f = nil
+				fmt.Fprintf(os.Stderr, "vmappprof: %s: %v\n", r.what, err)
+				continue
 			}
-			tracing <- f
+			stops = append(stops, func() { r.stopWriting(); _ = f.Close() })
 		}
-		if cpuPath == "" {
-			profiling <- nil
-			return
-		}
-		f, err := os.Create(cpuPath)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "vmappprof: cpu profile:", err)
-			f = nil
-		}
-		profiling <- f
+		started <- stops
 	}()
 
 	code := app.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	select {
-	case f := <-profiling:
-		if f != nil {
-			pprof.StopCPUProfile()
-			_ = f.Close()
-		}
-	default:
-	}
-	select {
-	case f := <-tracing:
-		if f != nil {
-			trace.Stop()
-			_ = f.Close()
+	case stops := <-started:
+		for _, s := range stops {
+			s()
 		}
 	default:
 	}
