@@ -105,7 +105,7 @@ func newMetrics(liveCalls func() int) *metrics {
 		}),
 		dtmfToSent: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "voicemail_dtmf_to_play_sent_seconds",
-			Help:    "Time from a key's ARI event coming in to the next prompt's play command being written out to Asterisk: the app's own share of voicemail_dtmf_to_prompt_seconds.",
+			Help:    "Time from a key's ARI event coming in to the next prompt's play command being written out to Asterisk (a wait for one of the app's REST connections included): the app's own share of voicemail_dtmf_to_prompt_seconds.",
 			Buckets: dtmfBuckets,
 		}),
 		mwiPublished: prometheus.NewCounter(prometheus.CounterOpts{

@@ -53,8 +53,9 @@ var ErrNotInStasis = errors.New("ari: channel not in Stasis")
 // message says a recording of that name already exists and cannot be
 // overwritten (res/ari/resource_channels.c: "Recording '…' already exists
 // and can not be overwritten"): with ifExists=overwrite, a live recording
-// of the name is under way; with ifExists=fail, one is under way or its
-// file exists. Such an error also matches ErrConflict.
+// of the name is under way (with ifExists=fail, its file may merely
+// exist). Such an error also matches ErrConflict. It means that only for
+// a record request: check it only there.
 var ErrRecordingInProgress = errors.New("ari: recording of that name in progress")
 
 // ErrNotSent is wrapped, next to the cause, by the error of a request that

@@ -546,7 +546,8 @@ const ariRetryBound = 30 * time.Second
 
 // recordRetryBound bounds how long a record request that gets no answer
 // is sent again (call.record): a caller who heard the beep is speaking,
-// and one who did not hears silence meanwhile.
+// and one who did not hears silence meanwhile. The last send may take the
+// ARI client's timeout on top.
 const recordRetryBound = 10 * time.Second
 
 // retryARI runs req until Asterisk answers it (nil or an ARI status
@@ -590,34 +591,38 @@ func (c *call) directory(ctx context.Context, context string) *menus.DirectoryRe
 // the maximum length. A failure to start comes back to the engine as a
 // failed recording.
 //
-// A request that gets no answer (Asterisk too busy to answer in time, its
-// link cut) may have started the recording, and the caller may be
-// speaking: it is sent again while it gets no answer, for up to
-// recordRetryBound. A repeat is safe because every recording's name is
-// its own (a message id, a greeting's take): a repeat that finds the
-// earlier one under way (or ended) is answered "already exists"
-// (ari.ErrRecordingInProgress), which means started. net/http repeats a
-// request on its own when a kept-alive connection closes before the
-// answer, and Asterisk may have acted on the first: the same answer.
+// A request that gets no answer (Asterisk too busy to answer within the
+// client's timeout, its link cut) may have started the recording, and the
+// caller may be speaking: it is sent again while it gets no answer, for
+// about recordRetryBound (the last send may take the client's timeout on
+// top). A repeat that finds the first one under way is answered "already
+// exists" (ari.ErrRecordingInProgress: with ifExists=overwrite Asterisk
+// refuses a name only while a live recording of it is under way), which
+// means started; net/http's own repeat of a request whose kept-alive
+// connection closed before the answer gets the same answer. Left open: a
+// first send that got through and whose recording ended before the
+// repeat (a caller quick to press '#' within the seconds the answer was
+// awaited) is recorded over by the repeat.
 func (c *call) record(ctx context.Context, cmd menus.Cmd) {
 	c.recordStarted = time.Now()
 	c.recording = cmd.Name
-	ifExists := "overwrite"
+	// mayHaveStarted: a send got no answer after it went out, so Asterisk
+	// may be recording the caller.
+	mayHaveStarted := false
 	err := retryARI(ctx, time.Now().Add(recordRetryBound), c.log, "record", func(ctx context.Context) error {
 		_, err := c.deps.recorder.Record(ctx, c.id, ari.RecordOptions{
 			Name:               cmd.Name,
 			Format:             recordings.Format,
 			MaxDurationSeconds: cmd.MaxSeconds,
 			MaxSilenceSeconds:  cmd.MaxSilence,
-			IfExists:           ifExists,
+			IfExists:           "overwrite",
 			Beep:               true,
 			TerminateOn:        "#",
 		})
-		// A repeat must not record over what the first send may have
-		// recorded and already ended (the caller quick, the answer
-		// lost): "fail" answers "already exists" then too, and the
-		// RecordingFinished on its way ends the recording as usual.
-		ifExists = "fail"
+		var se *ari.StatusError
+		if err != nil && !errors.As(err, &se) && !errors.Is(err, ari.ErrNotSent) {
+			mayHaveStarted = true
+		}
 		return err
 	})
 	if errors.Is(err, ari.ErrRecordingInProgress) {
@@ -628,6 +633,14 @@ func (c *call) record(ctx context.Context, cmd menus.Cmd) {
 		return
 	}
 	if ari.IsGone(err) {
+		if mayHaveStarted {
+			// An unanswered send may have recorded the caller: the
+			// hang-up that follows measures the recording and keeps the
+			// message (keepMessageOnHangup), as for any call hung up
+			// while recording.
+			c.log.Info("record: channel gone after a send without an answer; the hang-up keeps what was recorded", zap.String("recording", cmd.Name))
+			return
+		}
 		// Hung up before the recording started: nothing was recorded.
 		c.in.push(item{ev: menus.Event{Kind: menus.EvRecorded, Recorded: &menus.Recorded{Name: cmd.Name}}})
 		return

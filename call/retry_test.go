@@ -178,9 +178,10 @@ func TestCallRecordRepeatedUntilAnswered(t *testing.T) {
 			if sent != tc.sent || slices.Contains(fa.calls, "continue") {
 				t.Errorf("ARI calls %q: want %d record requests and no leave", fa.calls, tc.sent)
 			}
-			// Only the first may record over a file: a repeat must not
-			// record over what the first may have recorded.
-			if want := append([]string{"overwrite"}, slices.Repeat([]string{"fail"}, tc.sent-1)...); !slices.Equal(fa.ifExists, want) {
+			// A re-record ('3' in the review) records over its own
+			// name's file: every send asks to overwrite, and only a live
+			// recording of the name is refused.
+			if want := slices.Repeat([]string{"overwrite"}, tc.sent); !slices.Equal(fa.ifExists, want) {
 				t.Errorf("ifExists %q, want %q", fa.ifExists, want)
 			}
 			fa.mu.Unlock()
@@ -188,6 +189,45 @@ func TestCallRecordRepeatedUntilAnswered(t *testing.T) {
 			drain(t, c)
 			if len(fs.deposited) != 1 {
 				t.Errorf("deposited %d messages, want 1", len(fs.deposited))
+			}
+		})
+	}
+}
+
+// A hang-up while a record request is repeated: if a send went out
+// without an answer, Asterisk may have recorded the caller, so nothing is
+// given up before the hang-up, which measures the recording and keeps the
+// message; if none went out (Asterisk out of reach), nothing was recorded.
+func TestCallRecordGoneAfterAnUnansweredSend(t *testing.T) {
+	gone := &ari.StatusError{Method: "POST", Path: "/channels/ch-1/record", Status: 404, Message: "Channel not found"}
+	for _, tc := range []struct {
+		name  string
+		first error
+		kept  bool
+	}{
+		{"sent, no answer", errors.New("ari: POST /channels/ch-1/record: EOF"), true},
+		{"never sent", errors.Join(ari.ErrNotSent, errors.New("connection refused")), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, fa, fs, _ := newTestCall(t)
+			fs.seconds = 6
+			fa.recordErrs = []error{tc.first, gone}
+			ctx := context.Background()
+			c.step(ctx, menus.Event{Kind: menus.EvStart, Start: &menus.Start{Mode: menus.ModeDeposit, Deposit: testDeposit()}})
+			c.step(ctx, menus.Digit('#'))
+			drain(t, c)
+			if !tc.kept {
+				if len(fs.deposited) != 0 || len(fs.deleted) != 1 {
+					t.Errorf("deposited %d, deleted %v: want nothing kept, the empty take discarded", len(fs.deposited), fs.deleted)
+				}
+				return
+			}
+			if c.s.Phase != menus.PhaseRecording || len(fs.deleted) != 0 {
+				t.Fatalf("phase %s, deleted %v: want still recording, nothing discarded", c.s.Phase, fs.deleted)
+			}
+			hangup(t, c, 5*time.Second)
+			if len(fs.deposited) != 1 || fs.deposited[0].Duration != 6*time.Second {
+				t.Errorf("deposited %+v: want the message, measured (6 s)", fs.deposited)
 			}
 		})
 	}
