@@ -377,7 +377,6 @@ func (a *App) moveHere(ctx context.Context, log *zap.Logger, n *node, id string,
 	for {
 		if move && !time.Now().Before(moveAt) {
 			err := n.client.Move(ctx, id, a.cfg.appName(), []string{resumeArg})
-			var se *ari.StatusError
 			switch {
 			case err == nil:
 				move = false
@@ -389,7 +388,7 @@ func (a *App) moveHere(ctx context.Context, log *zap.Logger, n *node, id string,
 					a.finishOffline(ctx, id, epoch)
 				}
 				return
-			case errors.Is(err, ari.ErrNotSent) || errors.As(err, &se):
+			case !ari.MayHaveActed(err):
 				// Asterisk never got it, or refused it: nothing is queued.
 				log.Warn("takeover: move failed; sending it again", zap.Duration("in", backoff), zap.Error(err))
 				moveAt = time.Now().Add(backoff)

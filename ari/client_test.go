@@ -709,3 +709,18 @@ func TestWithWroteAtTimesTheWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Only a request sent without an answer leaves open what Asterisk did.
+func TestMayHaveActed(t *testing.T) {
+	for err, want := range map[error]bool{
+		nil:                                      false,
+		&StatusError{Status: 500}:                false,
+		fmt.Errorf("x: %w", ErrNotSent):          false,
+		fmt.Errorf("x: %w", context.Canceled):    true,
+		errors.New("ari: POST /channels/c: EOF"): true,
+	} {
+		if got := MayHaveActed(err); got != want {
+			t.Errorf("MayHaveActed(%v) = %v, want %v", err, got, want)
+		}
+	}
+}

@@ -49,6 +49,15 @@ var ErrServer = errors.New("ari: server error")
 // also matches ErrConflict. Commands racing a hangup commonly get it.
 var ErrNotInStasis = errors.New("ari: channel not in Stasis")
 
+// MayHaveActed reports whether err, a request's error, leaves open whether
+// Asterisk acted on the request: it was sent and no answer came (a
+// timeout, a connection lost). nil, an answer (a *StatusError) and a
+// request never sent (ErrNotSent) do not.
+func MayHaveActed(err error) bool {
+	var se *StatusError
+	return err != nil && !errors.As(err, &se) && !errors.Is(err, ErrNotSent)
+}
+
 // ErrRecordingInProgress matches a 409 answer to a record request whose
 // message says a recording of that name already exists and cannot be
 // overwritten (res/ari/resource_channels.c: "Recording '…' already exists

@@ -619,10 +619,7 @@ func (c *call) record(ctx context.Context, cmd menus.Cmd) {
 			Beep:               true,
 			TerminateOn:        "#",
 		})
-		var se *ari.StatusError
-		if err != nil && !errors.As(err, &se) && !errors.Is(err, ari.ErrNotSent) {
-			mayHaveStarted = true
-		}
+		mayHaveStarted = mayHaveStarted || ari.MayHaveActed(err)
 		return err
 	})
 	if errors.Is(err, ari.ErrRecordingInProgress) {

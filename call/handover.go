@@ -2,7 +2,6 @@ package call
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"go.uber.org/zap"
@@ -59,11 +58,10 @@ func (c *call) handOver(ctx context.Context, to state.Instance, sessions Session
 		}
 	}
 	err := c.deps.mover.Move(ctx, c.id, to.App, []string{ResumeArg})
-	var se *ari.StatusError
 	switch {
 	case ari.IsGone(err):
 		return HandoverEnd // its StasisEnd follows, or is there already
-	case errors.Is(err, ari.ErrNotSent) || errors.As(err, &se):
+	case err != nil && !ari.MayHaveActed(err):
 		c.log.Warn("handover: move not done; left to the instance that takes this one's calls over", zap.String("to", to.ID), zap.Error(err))
 		return HandoverLeave
 	case err != nil:
