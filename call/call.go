@@ -388,8 +388,14 @@ func (c *call) exec(ctx context.Context, cmd menus.Cmd) {
 		for i, m := range cmd.Media {
 			media[i] = mediaURI(m)
 		}
+		// Only the first prompt after a key is timed (observePlayed):
+		// the others go without the write hook.
 		var sentAt atomic.Int64
-		if _, err := c.deps.player.Play(ari.WithWroteAt(ctx, &sentAt), c.id, cmd.ID, media, cmd.Lang); err != nil {
+		pctx := ctx
+		if !c.obs.digitAt.IsZero() {
+			pctx = ari.WithWroteAt(ctx, &sentAt)
+		}
+		if _, err := c.deps.player.Play(pctx, c.id, cmd.ID, media, cmd.Lang); err != nil {
 			if ari.IsGone(err) {
 				return // the hangup's StasisEnd follows
 			}
