@@ -71,12 +71,6 @@ func scrapeDTMF(ctx context.Context, addr string) (appClock, error) {
 	return appClock{accepted: hs[dtmfMetric], sent: hs[sentMetric]}, nil
 }
 
-// parseHistogram reads name's _bucket lines from the text exposition format.
-func parseHistogram(sc *bufio.Scanner, name string) (histogram, error) {
-	hs, err := parseHistograms(sc, name)
-	return hs[name], err
-}
-
 // parseHistograms reads the _bucket lines of each of names from the text
 // exposition format.
 func parseHistograms(sc *bufio.Scanner, names ...string) (map[string]histogram, error) {

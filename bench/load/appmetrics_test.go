@@ -19,10 +19,11 @@ voicemail_dtmf_to_prompt_seconds_sum 0.2
 voicemail_dtmf_to_prompt_seconds_count 101
 voicemail_calls_total{mode="main"} 7
 `
-	h, err := parseHistogram(bufio.NewScanner(strings.NewReader(text)), dtmfMetric)
+	one, err := parseHistograms(bufio.NewScanner(strings.NewReader(text)), dtmfMetric)
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := one[dtmfMetric]
 	before := histogram{0.001: 10, 0.0025: 20, 0.005: 20, 0.01: 20, math.Inf(1): 21}
 	d := h.sub(before)
 	if d.count() != 80 {

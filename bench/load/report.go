@@ -270,13 +270,17 @@ func (r *Report) Print(w io.Writer) {
 	}
 	_ = tw.Flush()
 	for _, s := range r.Steps {
-		if h := s.AppDTMF; s.Target != TargetAVM && h.count() > 0 {
-			fmt.Fprintf(w, "  %s: the app's own clock (key event in → play accepted), %0.f keys: p50 ≤ %s, p95 ≤ %s, p99 ≤ %s; %.1f%% within 5 ms\n",
-				s.name(), h.count(), bound(h.quantile(0.50)), bound(h.quantile(0.95)), bound(h.quantile(0.99)), 100*h.within(0.005))
+		if s.Target == TargetAVM {
+			continue
 		}
-		if h := s.AppSent; s.Target != TargetAVM && h.count() > 0 {
-			fmt.Fprintf(w, "  %s: the app's own share (key event in → play sent), %0.f keys: p50 ≤ %s, p95 ≤ %s, p99 ≤ %s; %.1f%% within 5 ms\n",
-				s.name(), h.count(), bound(h.quantile(0.50)), bound(h.quantile(0.95)), bound(h.quantile(0.99)), 100*h.within(0.005))
+		for _, c := range []struct {
+			what string
+			h    histogram
+		}{{"own clock (key event in → play accepted)", s.AppDTMF}, {"own share (key event in → play sent)", s.AppSent}} {
+			if c.h.count() > 0 {
+				fmt.Fprintf(w, "  %s: the app's %s, %0.f keys: p50 ≤ %s, p95 ≤ %s, p99 ≤ %s; %.1f%% within 5 ms\n",
+					s.name(), c.what, c.h.count(), bound(c.h.quantile(0.50)), bound(c.h.quantile(0.95)), bound(c.h.quantile(0.99)), 100*c.h.within(0.005))
+			}
 		}
 	}
 	fmt.Fprintln(w)
