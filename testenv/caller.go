@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -30,6 +31,8 @@ type Caller struct {
 	// Client is the Caller's ARI client.
 	Client *ari.Client
 	app    string
+	// vars are set on every call dialled (WithVariables).
+	vars   map[string]string
 	log    *zap.Logger
 	stream *ari.Stream
 	cancel context.CancelFunc
@@ -54,6 +57,7 @@ type callerConfig struct {
 	app    string
 	buffer int
 	client *ari.Client
+	vars   map[string]string
 }
 
 // WithClient makes the Caller use client (its URL, credentials and
@@ -63,6 +67,13 @@ func WithClient(client *ari.Client) CallerOption { return func(c *callerConfig) 
 // WithAppName names the Caller's ARI app; the default is "vmtest-" and a
 // random suffix. Each Caller needs a name of its own.
 func WithAppName(name string) CallerOption { return func(c *callerConfig) { c.app = name } }
+
+// WithVariables sets channel variables on every call the Caller dials.
+// Name them with the "__" prefix to reach the dialplan: the Local
+// channel's dialplan half (;2) inherits them from the caller's half (;1).
+func WithVariables(vars map[string]string) CallerOption {
+	return func(c *callerConfig) { c.vars = maps.Clone(vars) }
+}
 
 // WithBuffer sets the capacity of the Caller's event channel
 // (ari.StreamConfig.Buffer), for many calls at once; default 1024.
@@ -86,7 +97,7 @@ func NewCaller(ctx context.Context, env Env, log *zap.Logger, opts ...CallerOpti
 		}
 	}
 	c := &Caller{
-		Client: client, app: cfg.app, log: log, done: make(chan struct{}),
+		Client: client, app: cfg.app, vars: cfg.vars, log: log, done: make(chan struct{}),
 		calls: map[string]*Call{}, follows: map[followKey]*Call{}, endpoints: map[string]int{},
 	}
 	connected := make(chan struct{})
@@ -188,17 +199,21 @@ func (c *Caller) dial(ctx context.Context, call *Call, extension, dialplanContex
 			ChannelID:      call.A,
 			OtherChannelID: call.B,
 			Timeout:        int(dialTimeout / time.Second),
+			Variables:      c.vars,
 		})
 		return err
 	}
-	var vars map[string]string
+	vars := maps.Clone(c.vars)
 	if callerID != "" {
 		// /channels/create has no callerId: set what Originate sets
 		// (res/ari/resource_channels.c sets the caller and, without an
 		// update, the connected line of the ;1 half). On the call, the ;2
 		// half takes the ;1 half's connected line as its caller id
 		// (main/core_local.c, local_call).
-		vars = map[string]string{"CALLERID(all)": callerID, "CONNECTEDLINE(all,i)": callerID}
+		if vars == nil {
+			vars = map[string]string{}
+		}
+		vars["CALLERID(all)"], vars["CONNECTEDLINE(all,i)"] = callerID, callerID
 	}
 	_, err := c.Client.CreateChannel(ctx, ari.CreateRequest{
 		Endpoint:       "Local/" + extension + "@" + dialplanContext,

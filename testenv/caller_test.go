@@ -339,3 +339,40 @@ func TestCallerAfterAsteriskRestart(t *testing.T) {
 		t.Errorf("subscribed again to %q, want %q", again, want)
 	}
 }
+
+// WithVariables sets its variables on every call, dialled or originated,
+// beside the caller id that a dialled call sets as variables too: the
+// app's test shards route their calls so (VOICEMAIL_APP).
+func TestCallerWithVariables(t *testing.T) {
+	srv := aritest.NewServer(t)
+	c := newTestCaller(t, srv, WithAppName("vmtest"), WithVariables(map[string]string{"__VOICEMAIL_APP": "vm-shard"}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	enterStasis(t, srv, "t5-a")
+	if _, err := c.Dial(ctx, "*97", "vm-test", "Alice <1001>", WithCallID("t5")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Dial(ctx, "talk", "vm-load", "", WithCallID("t6"), Recordable()); err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string]map[string]string{}
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodPost || (r.Path != "/ari/channels/create" && r.Path != "/ari/channels") {
+			continue
+		}
+		var body struct {
+			Variables map[string]string `json:"variables"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatalf("%s body %q: %v", r.Path, r.Body, err)
+		}
+		bodies[r.Path] = body.Variables
+	}
+	want := map[string]map[string]string{
+		"/ari/channels/create": {"__VOICEMAIL_APP": "vm-shard", "CALLERID(all)": "Alice <1001>", "CONNECTEDLINE(all,i)": "Alice <1001>"},
+		"/ari/channels":        {"__VOICEMAIL_APP": "vm-shard"},
+	}
+	if !reflect.DeepEqual(bodies, want) {
+		t.Errorf("variables sent %v, want %v", bodies, want)
+	}
+}
