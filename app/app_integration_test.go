@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -40,7 +41,12 @@ func sharedCaller(t *testing.T, env testenv.Env) *testenv.Caller {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	c, err := testenv.NewCaller(ctx, env, nil)
+	var opts []testenv.CallerOption
+	if app := shardApp(); app != "" {
+		// The shipped dialplan hands the calls to VOICEMAIL_APP.
+		opts = append(opts, testenv.WithVariables(map[string]string{"__VOICEMAIL_APP": app}))
+	}
+	c, err := testenv.NewCaller(ctx, env, nil, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +54,24 @@ func sharedCaller(t *testing.T, env testenv.Env) *testenv.Caller {
 	return c
 }
 
+// shardApp is the ARI app name of this test process when it runs beside
+// another one on the same Asterisk (VOICEMAIL_TEST_APP, set by
+// testenv/test for a shard of the package's tests), else "". Its
+// instances register that name instead of "voicemail", its calls carry it
+// to the shipped dialplan (VOICEMAIL_APP), and its message-waiting counts
+// go to mailbox contexts of their own (vm-mwi-isolated in
+// testenv/asterisk/extensions.conf), which no other test's lamp follows.
+// A shard's name must not start with "voicemail-": the cluster tests offer
+// calls to every app so named.
+func shardApp() string {
+	return os.Getenv("VOICEMAIL_TEST_APP")
+}
+
 func TestMain(m *testing.M) {
+	if app := shardApp(); app != "" && (!validAppName(app) || strings.HasPrefix(app, "voicemail")) {
+		fmt.Fprintf(os.Stderr, "VOICEMAIL_TEST_APP=%q: want letters, digits, - and _, not starting with voicemail\n", app)
+		os.Exit(2)
+	}
 	code := m.Run()
 	for _, c := range callers {
 		c.Close()
@@ -102,6 +125,10 @@ func (h *harness) startInstance(tweaks ...func(*Config)) *App {
 	env := h.env
 	cfg := DefaultConfig()
 	cfg.ARI.URL, cfg.ARI.Username, cfg.ARI.Password = env.ARIURL, env.ARIUser, env.ARIPass
+	if app := shardApp(); app != "" {
+		cfg.ARI.App = app
+		cfg.Voicemail.MWIContext = "vm-mwi-isolated"
+	}
 	cfg.Redis.Addrs = []string{h.rdb.Options().Addr}
 	cfg.Instance.ID = "it"
 	cfg.Ops.Listen = ""           // tests run many instances; no ops port
