@@ -61,8 +61,8 @@ func sharedCaller(t *testing.T, env testenv.Env) *testenv.Caller {
 // to the shipped dialplan (VOICEMAIL_APP), and its message-waiting counts
 // go to mailbox contexts of their own (vm-mwi-isolated in
 // testenv/asterisk/extensions.conf), which no other test's lamp follows.
-// A shard's name must not start with "voicemail-": the cluster tests offer
-// calls to every app so named.
+// A shard's name must not start with "voicemail" (TestMain refuses it):
+// the cluster tests offer calls to every app named voicemail-*.
 func shardApp() string {
 	return os.Getenv("VOICEMAIL_TEST_APP")
 }
