@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,4 +178,73 @@ func BenchmarkClaimMWI(b *testing.B) {
 			b.Fatal(ok, err)
 		}
 	}
+}
+
+// BenchmarkLogin is a phone login as the app makes it: a pepper (a salted
+// HMAC, microseconds), the calling number in ctx (its own day counter),
+// and the counts, greetings and options of the login's summary. What it
+// measures is Redis round trips, not the compare.
+//
+//   - one: a login at a time, round trips on an idle connection.
+//   - burst200: 200 logins of 200 mailboxes start at once, as 200
+//     synchronised callers press '#' (vmload -arrivals sync); it reports
+//     the p50 and the slowest login of the burst as well as ns/op per
+//     burst. On 2 vCPUs the goroutines and redis-server share the CPUs,
+//     so each sequential round trip waits for one.
+func BenchmarkLogin(b *testing.B) {
+	cfg := Config{PINPepper: "bench-pepper-0123456789abcdef0123456789"}
+	b.Run("one", func(b *testing.B) {
+		s, _ := newTestStore(b, cfg)
+		ctx := WithCaller(testCtx(b), "15550001001")
+		id := mustID(b, "1001")
+		if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("burst200", func(b *testing.B) {
+		const n = 200
+		s, _ := newTestStore(b, cfg)
+		ctx := testCtx(b)
+		boxes := make([]MailboxConfig, n)
+		for i := range boxes {
+			boxes[i] = MailboxConfig{ID: mustID(b, fmt.Sprint(10000+i)), PIN: "2580"}
+		}
+		if _, err := s.Provision(ctx, boxes); err != nil {
+			b.Fatal(err)
+		}
+		var all []time.Duration
+		for b.Loop() {
+			took := make([]time.Duration, n)
+			errs := make(chan error, n)
+			var start, wg sync.WaitGroup
+			start.Add(1)
+			for i := range n {
+				wg.Go(func() {
+					cctx := WithCaller(ctx, fmt.Sprint(15550000000+i))
+					start.Wait()
+					t0 := time.Now()
+					if _, err := s.Authenticate(cctx, boxes[i].ID, "2580"); err != nil {
+						errs <- err
+					}
+					took[i] = time.Since(t0)
+				})
+			}
+			start.Done()
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				b.Fatal(err)
+			}
+			all = append(all, took...)
+		}
+		slices.Sort(all)
+		b.ReportMetric(float64(all[len(all)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(all[len(all)*95/100].Microseconds()), "p95-µs")
+		b.ReportMetric(float64(all[len(all)-1].Microseconds()), "max-µs")
+	})
 }
