@@ -166,6 +166,29 @@ type call struct {
 	// savedListing is the Box.Listing of the folder listing last saved
 	// with the session, 0 if none: the listing is saved once per load.
 	savedListing int
+
+	// listed is what the login read of its mailbox's first folders
+	// (state.LoginSummary.Listed), for the folder load that follows it
+	// (loadFolder); nil once used, or when the login had none.
+	listed *loginListing
+}
+
+// loginListing is the message ids a login read with its counts.
+type loginListing struct {
+	mailbox state.MailboxID
+	ids     map[state.Folder][]string
+	at      time.Time
+}
+
+// listedFresh bounds how old a login's listing may be for the folder load
+// that follows it: that load comes a step after the login, milliseconds
+// later; a first login's setup, which takes minutes, lists afresh.
+const listedFresh = 2 * time.Second
+
+// ListedReader lists a folder from message ids read just before
+// (state.Store.MessagesListed).
+type ListedReader interface {
+	MessagesListed(ctx context.Context, id state.MailboxID, f state.Folder, ids []string) ([]state.Message, error)
 }
 
 func newCall(id string, deps *callDeps, log *zap.Logger) *call {
@@ -682,6 +705,9 @@ func (c *call) authenticate(ctx context.Context, mailbox, pin string) *menus.Log
 	var greetings map[state.GreetingKind]string
 	if sum := mb.Summary; sum != nil {
 		counts, greetings = sum.Counts, sum.Greetings
+		if sum.Listed != nil {
+			c.listed = &loginListing{mailbox: id, ids: sum.Listed, at: time.Now()}
+		}
 	} else {
 		if counts, err = c.deps.auth.Counts(ctx, id); err != nil {
 			c.log.Error("read counts", zap.Stringer("mailbox", id), zap.Error(err))

@@ -106,7 +106,7 @@ func (c *call) loadFolder(ctx context.Context, cmd menus.Cmd) *menus.Box {
 		c.log.Error("load folder: bad mailbox", zap.Stringer("mailbox", id), zap.Error(err))
 		return box
 	}
-	msgs, err := c.deps.messages.Messages(ctx, id, cmd.Folder)
+	msgs, err := c.listFolder(ctx, id, cmd.Folder)
 	if err != nil {
 		// The caller is told sorry, not "no messages".
 		c.log.Error("load folder", zap.Stringer("mailbox", id), zap.Int("folder", int(cmd.Folder)), zap.Error(err))
@@ -125,6 +125,24 @@ func (c *call) loadFolder(ctx context.Context, cmd menus.Cmd) *menus.Box {
 		})
 	}
 	return box
+}
+
+// listFolder reads the messages of folder f. The first load after a login
+// lists the ids the login read with the counts it announced, when it read
+// that folder's and is fresh (listedFresh): one round trip instead of two
+// on the way from the PIN's '#' to "you have". Any other load reads the
+// folder afresh.
+func (c *call) listFolder(ctx context.Context, id state.MailboxID, f state.Folder) ([]state.Message, error) {
+	l := c.listed
+	c.listed = nil
+	if l != nil && l.mailbox == id && time.Since(l.at) < listedFresh {
+		if ids, ok := l.ids[f]; ok {
+			if r, ok := c.deps.messages.(ListedReader); ok {
+				return r.MessagesListed(ctx, id, f, ids)
+			}
+		}
+	}
+	return c.deps.messages.Messages(ctx, id, f)
 }
 
 // closeFolder applies heard and deleted messages, retrying while Redis

@@ -211,8 +211,10 @@ func (s *Store) unbegin(ctx context.Context, id MailboxID) {
 // loginReset clears the window's failure count of a right PIN, gives back
 // the attempt counted in advance in the mailbox's day and the caller's
 // (when caller is not ""), and reads what the login announces, in one
-// pipeline: the round trips of a login step stay within budget (issue 6:
-// at most 3 per menu step). The lockouts in a row and the rest of the day's
+// pipeline, with the message ids of the folders a login opens first
+// (LoginSummary.Listed): the round trips of a login step stay within
+// budget (issue 6: at most 3 per menu step), and the first folder's
+// listing needs one more, not two. The lockouts in a row and the rest of the day's
 // failures stay: an owner's login must not wipe out a guesser's record. A
 // failed reset is logged (the stale count only expires later); a failed
 // read gives nil.
@@ -222,6 +224,7 @@ func (s *Store) loginReset(ctx context.Context, id MailboxID, caller string) *Lo
 		zcards    [len(AllFolders)]*redis.IntCmd
 		greetings *redis.MapStringStringCmd
 		opts      *redis.SliceCmd
+		listed    [len(loginFolders)]*redis.StringSliceCmd
 	)
 	_, _ = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		del = p.Del(ctx, authFailKey(id))
@@ -235,6 +238,9 @@ func (s *Store) loginReset(ctx context.Context, id MailboxID, caller string) *Lo
 		}
 		greetings = p.HGetAll(ctx, greetingsKey(id))
 		opts = p.HMGet(ctx, boxKey(id), append(optionNames(), fieldTimezone)...)
+		for i, f := range loginFolders {
+			listed[i] = p.ZRange(ctx, folderKey(id, f), 0, loginListMax-1)
+		}
 		return nil
 	})
 	if err := del.Err(); err != nil {
@@ -258,6 +264,18 @@ func (s *Store) loginReset(ctx context.Context, id MailboxID, caller string) *Lo
 			}
 		}
 		sum.Options, sum.Timezone = decodeOptions(box), box[fieldTimezone]
+	}
+	for i, f := range loginFolders {
+		// Listed only when whole and as counted: a folder longer than
+		// loginListMax, or changed between the pipeline's count and its
+		// listing (another client's command in between), is read afresh
+		// when opened.
+		if ids, err := listed[i].Result(); err == nil && int64(len(ids)) == zcards[f].Val() {
+			if sum.Listed == nil {
+				sum.Listed = make(map[Folder][]string, len(loginFolders))
+			}
+			sum.Listed[f] = ids
+		}
 	}
 	return sum
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -212,6 +214,30 @@ func TestAuthenticateSummary(t *testing.T) {
 		!maps.Equal(mb.Summary.Greetings, greetings) || greetings[GreetingBusy] != "vm/busy1" {
 		t.Errorf("summary %+v, want counts %+v and greetings %v", mb.Summary, counts, greetings)
 	}
+	// The folders a login opens first are listed with the counts, and
+	// MessagesListed reads them as Messages does.
+	news, err := s.Messages(ctx, id, FolderNew)
+	if err != nil || len(news) != 2 {
+		t.Fatalf("Messages(New) = %d messages, %v; want 2", len(news), err)
+	}
+	if mb.Summary == nil || len(mb.Summary.Listed) != 3 || !slices.Equal(mb.Summary.Listed[FolderNew], []string{news[0].ID, news[1].ID}) ||
+		len(mb.Summary.Listed[FolderOld]) != 0 || len(mb.Summary.Listed[FolderUrgent]) != 0 {
+		t.Fatalf("summary's listing %v, want New %s %s and empty Old and Urgent", mb.Summary.Listed, news[0].ID, news[1].ID)
+	}
+	listed, err := s.MessagesListed(ctx, id, FolderNew, mb.Summary.Listed[FolderNew])
+	if err != nil || !reflect.DeepEqual(listed, news) {
+		t.Errorf("MessagesListed = %+v, %v; want %+v", listed, err, news)
+	}
+	// A message deleted since the login read the ids is left out.
+	if _, _, err := s.CloseFolder(ctx, id, FolderNew, nil, []string{news[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if listed, err := s.MessagesListed(ctx, id, FolderNew, mb.Summary.Listed[FolderNew]); err != nil || len(listed) != 1 || listed[0].ID != news[1].ID {
+		t.Errorf("after a delete, MessagesListed = %+v, %v; want %s only", listed, err, news[1].ID)
+	}
+	if _, err := s.MessagesListed(ctx, id, Folder(99), nil); !errors.Is(err, ErrInvalidFolder) {
+		t.Errorf("MessagesListed of folder 99: %v, want ErrInvalidFolder", err)
+	}
 }
 
 // Calls in parallel cannot try more PINs per window than MaxFailures.
@@ -418,5 +444,39 @@ func TestAuthenticateMovesTheHashToTheConfiguredCost(t *testing.T) {
 	}
 	if _, err := old.Authenticate(ctx, id, "2580"); err != nil {
 		t.Fatalf("an instance still on the old cost: %v", err)
+	}
+}
+
+// TestAuthenticateSummaryListsAtMost: a login lists a folder for the
+// first load only when it read it whole; a longer one is left out (and is
+// read when opened), so a login never reads more than loginListMax ids of
+// a folder it may not open.
+func TestAuthenticateSummaryListsAtMost(t *testing.T) {
+	s, _ := newTestStore(t, Config{MaxMessages: loginListMax + 10})
+	ctx := testCtx(t)
+	id := mustID(t, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now()
+	for i := range loginListMax + 1 {
+		msgID := NewMessageID(at.Add(time.Duration(i) * time.Millisecond))
+		if _, err := s.Deposit(ctx, Message{ID: msgID, Mailbox: id, Folder: FolderNew, Recording: "vm/" + msgID,
+			Received: at}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mb, err := s.Authenticate(ctx, id, "2580")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mb.Summary == nil || mb.Summary.Counts.New != loginListMax+1 {
+		t.Fatalf("summary %+v, want %d New", mb.Summary, loginListMax+1)
+	}
+	if ids, ok := mb.Summary.Listed[FolderNew]; ok {
+		t.Errorf("New listed with %d ids, want it left out (longer than %d)", len(ids), loginListMax)
+	}
+	if _, ok := mb.Summary.Listed[FolderOld]; !ok {
+		t.Errorf("Old (empty) not listed: %v", mb.Summary.Listed)
 	}
 }

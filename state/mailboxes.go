@@ -109,7 +109,23 @@ type LoginSummary struct {
 	// (Notify.Timezone), read in the same round trip.
 	Options  Options
 	Timezone string
+	// Listed holds the message ids, oldest first, of the folders a login
+	// opens first (New, Old and Urgent), read with the counts: a call
+	// opening one of them right after its login lists its messages with
+	// MessagesListed, one round trip instead of two. A folder missing
+	// from it was not read whole (longer than 200 messages, or changed
+	// while the login read it).
+	Listed map[Folder][]string
 }
+
+// loginFolders are the folders a login may open first (the menus' start
+// folder: Urgent, New, or Old when New is empty).
+var loginFolders = [...]Folder{FolderNew, FolderOld, FolderUrgent}
+
+// loginListMax bounds the ids a login reads of each of loginFolders: a
+// folder read for nothing (Old, when New has messages) costs at most
+// this many; a longer one is read when opened, as before.
+const loginListMax = 200
 
 // ProvisionReport counts what Provision did.
 type ProvisionReport struct {

@@ -328,11 +328,32 @@ func (s *Store) Messages(ctx context.Context, id MailboxID, f Folder) ([]Message
 	if err != nil {
 		return nil, fmt.Errorf("state: messages of %s in %v: %w", id, f, err)
 	}
+	return s.messagesOf(ctx, id, f, ids)
+}
+
+// MessagesListed is Messages for a folder whose message ids were just
+// read, oldest first: by the login (LoginSummary.Listed), in the round
+// trip that read the counts the caller hears. It reads the messages in
+// one round trip. A message deleted since the ids were read is left out;
+// one moved meanwhile is listed in f, as Messages lists one moved between
+// its two reads.
+func (s *Store) MessagesListed(ctx context.Context, id MailboxID, f Folder, ids []string) ([]Message, error) {
+	if err := id.Validate(); err != nil {
+		return nil, err
+	}
+	if f.Validate() != nil {
+		return nil, fmt.Errorf("state: messages of %s: %w: %d", id, ErrInvalidFolder, int(f))
+	}
+	return s.messagesOf(ctx, id, f, ids)
+}
+
+// messagesOf reads the messages ids names, of folder f, in one pipeline.
+func (s *Store) messagesOf(ctx context.Context, id MailboxID, f Folder, ids []string) ([]Message, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, msgID := range ids {
 			if ValidateMessageID(msgID) == nil {
 				cmds[i] = p.HGetAll(ctx, messageKey(id, msgID))
