@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/clusterpbx/voicemail/menus"
 	"github.com/clusterpbx/voicemail/state"
 )
 
@@ -66,6 +67,38 @@ func TestListFolderUsesTheLoginsListing(t *testing.T) {
 			}
 			if c.listed != nil {
 				t.Errorf("the login's listing kept after a load")
+			}
+		})
+	}
+}
+
+// TestCloseFolderClearsTheStatesClose: once the folder close the state
+// keeps for a successor (menus.State.Closing) is done, the call clears it,
+// so that sessions saved from then on do not ask for it again; a close
+// that failed, or another close, leaves it.
+func TestCloseFolderClearsTheStatesClose(t *testing.T) {
+	box := state.MailboxID{Number: "1001", Context: "default"}
+	pending := &menus.Closing{Folder: state.FolderNew, Heard: []string{"m2"}, Deleted: []string{"m1"}, Recordings: []string{"r1"}}
+	cmd := menus.Cmd{Kind: menus.CmdCloseFolder, Mailbox: box, Folder: state.FolderNew, Heard: []string{"m2"}, Deleted: []string{"m1"}, Recordings: []string{"r1"}}
+	for _, tt := range []struct {
+		name    string
+		cmd     menus.Cmd
+		fail    error
+		cleared bool
+	}{
+		{"done", cmd, nil, true},
+		{"another close", menus.Cmd{Kind: menus.CmdCloseFolder, Mailbox: box, Folder: state.FolderOld, Deleted: []string{"m9"}}, nil, false},
+		{"failed", cmd, state.ErrMailboxNotFound, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, fs, _ := newTestCall(t)
+			if tt.fail != nil {
+				fs.closeErrs = []error{tt.fail}
+			}
+			c.s.Closing = pending
+			c.closeFolder(t.Context(), tt.cmd)
+			if cleared := c.s.Closing == nil; cleared != tt.cleared {
+				t.Errorf("Closing cleared %v, want %v", cleared, tt.cleared)
 			}
 		})
 	}

@@ -152,7 +152,8 @@ func (c *call) listFolder(ctx context.Context, id state.MailboxID, f state.Folde
 // applied unseen no longer lists what it removed, so the audio the engine
 // names for the deleted messages (cmd.Recordings) is removed too: the
 // close has removed every one of those messages. A call left meanwhile
-// (retryOwned) leaves the close to the instance that takes it over.
+// (retryOwned) leaves the close to the instance that takes it over, which
+// finds it in the session (menus.State.Closing) and does it again.
 func (c *call) closeFolder(callCtx context.Context, cmd menus.Cmd) {
 	ctx, cancel := storeCtx(callCtx)
 	defer cancel()
@@ -179,6 +180,12 @@ func (c *call) closeFolder(callCtx context.Context, cmd menus.Cmd) {
 	}
 	c.log.Info("folder closed", zap.Stringer("mailbox", id), zap.Int("folder", int(cmd.Folder)),
 		zap.Int("heard", len(cmd.Heard)), zap.Int("deleted", len(cmd.Deleted)), zap.Int("new", mwi.New), zap.Int("old", mwi.Old))
+	if p := c.s.Closing; p != nil && p.Folder == cmd.Folder && slices.Equal(p.Heard, cmd.Heard) && slices.Equal(p.Deleted, cmd.Deleted) {
+		// Done: the sessions saved from now on no longer ask a successor
+		// to do it again. (Its audio is removed below; a successor that
+		// redid the close would remove what is left of it.)
+		c.s.Closing = nil
+	}
 	for _, r := range cmd.Recordings {
 		if !slices.Contains(removed, r) {
 			removed = append(removed, r)

@@ -134,6 +134,7 @@ func (st *stepper) hangup() {
 // state shows under way, whose outcome went with that instance, is done
 // again.
 func (st *stepper) finish() {
+	st.redoClose()             // folders.go
 	st.resaveMessageOnFinish() // deposit.go
 	st.hangup()
 }

@@ -84,8 +84,20 @@ func (st *stepper) closeBox() {
 	}
 	st.s.Box = nil
 	if len(heard) > 0 || len(deleted) > 0 {
+		st.s.Closing = &Closing{Folder: b.Folder, Heard: heard, Deleted: deleted, Recordings: audio}
 		st.emit(Cmd{Kind: CmdCloseFolder, Mailbox: st.s.mailboxID(), Folder: b.Folder, Heard: heard, Deleted: deleted, Recordings: audio})
 	}
+}
+
+// redoClose asks again for the folder close the state says is not known
+// to be done (State.Closing): the instance that asked for it may have
+// died before or during it.
+func (st *stepper) redoClose() {
+	c := st.s.Closing
+	if c == nil || !st.s.Authenticated || c.Folder.Validate() != nil {
+		return
+	}
+	st.emit(Cmd{Kind: CmdCloseFolder, Mailbox: st.s.mailboxID(), Folder: c.Folder, Heard: c.Heard, Deleted: c.Deleted, Recordings: c.Recordings})
 }
 
 // folderLoaded enters the folder: after login, the intro and the main menu;

@@ -10,8 +10,10 @@ const Apology = "im-sorry"
 // message being recorded is measured and saved (the recording itself went
 // on in Asterisk); a greeting or an introduction being recorded is
 // discarded (the session names it: takeNamed) and the same one asked for
-// again.
+// again. A folder close the old owner asked for and may not have done
+// (State.Closing) is asked for again.
 func (st *stepper) resume() {
+	st.redoClose()
 	st.s.Playback = ""
 	st.s.Playing = PlayPrompt
 	st.s.Paused = false

@@ -233,3 +233,59 @@ func TestResumeWhileMovingMovesAgain(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeRedoesAFolderClose: '#' closes the folder (a deleted message
+// goes, a heard one to Old) and says goodbye. The fence saves the state
+// before the close runs; should the instance die before or during the
+// close, the one taking the call over, or finishing it offline, asks for
+// the same close again (it is idempotent), so the deletion's audio and the
+// lamp are not left behind. Once the call has done it (it clears
+// State.Closing), a successor does not.
+func TestResumeRedoesAFolderClose(t *testing.T) {
+	setup := func(t *testing.T) *call {
+		c, _ := newCall(t, "1001")
+		c.digits("1234#")
+		c.login(Counts{New: 2},
+			MsgInfo{ID: "m1", Recording: "r1", Duration: 5, Received: testNow.UnixMilli()},
+			MsgInfo{ID: "m2", Recording: "r2", Duration: 5, Received: testNow.UnixMilli()})
+		c.finishPrompt()
+		c.digits("1")
+		c.finishPrompt() // envelope
+		c.finishPrompt() // message
+		c.digits("7")    // m1 deleted
+		c.digits("6")    // m2 plays
+		c.finishPrompt()
+		c.finishPrompt()
+		cmds := c.digits("#")
+		if r := render(cmds); !strings.Contains(r, "close(0,heard=m2,deleted=m1)") {
+			t.Fatalf("#: %s, want the folder closed", r)
+		}
+		if c.s.Closing == nil || c.s.Closing.Folder != mailbox.FolderNew {
+			t.Fatalf("after #: Closing %+v, want the close kept in the state", c.s.Closing)
+		}
+		return c
+	}
+	t.Run("resume", func(t *testing.T) {
+		c := setup(t)
+		c.handOver()
+		expect(t, "resume", c.step(resumeEv), "close(0,heard=m2,deleted=m1) play(vm-goodbye)")
+		if c.s.Closing == nil {
+			t.Errorf("after resume: the close asked again is no longer in the state")
+		}
+		cmds := c.step(resumeEv) // the successor dies too, before closing
+		if cmds[0].Kind != CmdCloseFolder || len(cmds[0].Recordings) != 1 || cmds[0].Recordings[0] != "r1" {
+			t.Errorf("second resume: %s, want the close again with r1's audio", render(cmds))
+		}
+	})
+	t.Run("finish offline", func(t *testing.T) {
+		c := setup(t)
+		c.handOver()
+		expect(t, "finish", c.step(Event{Kind: EvFinish}), "close(0,heard=m2,deleted=m1)")
+	})
+	t.Run("done before the takeover", func(t *testing.T) {
+		c := setup(t)
+		c.s.Closing = nil // what the call does once the close is done
+		c.handOver()
+		expect(t, "resume", c.step(resumeEv), "play(vm-goodbye)")
+	})
+}

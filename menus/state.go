@@ -108,6 +108,13 @@ type State struct {
 
 	// Box is the folder being browsed, once loaded.
 	Box *Box `json:"box,omitempty"`
+	// Closing is the folder close the engine last asked for (closeBox),
+	// kept until the call has done it (the call clears it): the fence
+	// saves it before the close runs, so that an instance taking the call
+	// over, or finishing it offline, applies it again (resume, finish),
+	// removes the deleted messages' audio and updates the lamp. A close is
+	// idempotent: what it already applied stays as it is.
+	Closing *Closing `json:"closing,omitempty"`
 	// FolderPurpose says why the folder menu was entered: "change" or
 	// "save"; "moving" while a save to folder SaveTo is being stored
 	// ("moving again" when the message was already saved to another);
@@ -155,6 +162,15 @@ type State struct {
 	// TimerGen is the generation of the running timer; a timer event of an
 	// older generation is stale and ignored.
 	TimerGen int `json:"timer_gen"`
+}
+
+// Closing is a folder close asked for (CmdCloseFolder) of the logged-in
+// mailbox.
+type Closing struct {
+	Folder     mailbox.Folder `json:"folder"`
+	Heard      []string       `json:"heard,omitempty"`
+	Deleted    []string       `json:"deleted,omitempty"`
+	Recordings []string       `json:"recordings,omitempty"`
 }
 
 // Box is the folder a logged-in caller browses: its messages as loaded, with
