@@ -248,3 +248,51 @@ func BenchmarkLogin(b *testing.B) {
 		b.ReportMetric(float64(all[len(all)-1].Microseconds()), "max-µs")
 	})
 }
+
+// BenchmarkLoginToFirstFolder is the Redis side of a PIN's '#' up to the
+// intro: the login, then the starting folder's messages (10 in New).
+//
+//   - afresh: the folder read as any folder is (ZRANGE, then the
+//     messages), as every call did before the login listed it.
+//   - listed: the folder's messages from the ids the login read with its
+//     counts (LoginSummary.Listed, MessagesListed), as a call does now.
+func BenchmarkLoginToFirstFolder(b *testing.B) {
+	cfg := Config{PINPepper: "bench-pepper-0123456789abcdef0123456789"}
+	for _, listed := range []bool{false, true} {
+		name := "afresh"
+		if listed {
+			name = "listed"
+		}
+		b.Run(name, func(b *testing.B) {
+			s, _ := newTestStore(b, cfg)
+			ctx := WithCaller(testCtx(b), "15550001001")
+			id := mustID(b, "1001")
+			if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+				b.Fatal(err)
+			}
+			at := time.Now()
+			for i := range 10 {
+				msgID := NewMessageID(at.Add(time.Duration(i) * time.Millisecond))
+				if _, err := s.Deposit(ctx, Message{ID: msgID, Mailbox: id, Folder: FolderNew,
+					Recording: "vm/" + msgID, CallerNum: "2001", Received: at, Duration: 5 * time.Second}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				mb, err := s.Authenticate(ctx, id, "2580")
+				if err != nil {
+					b.Fatal(err)
+				}
+				var msgs []Message
+				if ids, ok := mb.Summary.Listed[FolderNew]; listed && ok {
+					msgs, err = s.MessagesListed(ctx, id, FolderNew, ids)
+				} else {
+					msgs, err = s.Messages(ctx, id, FolderNew)
+				}
+				if err != nil || len(msgs) != 10 {
+					b.Fatalf("%d messages, %v", len(msgs), err)
+				}
+			}
+		})
+	}
+}
