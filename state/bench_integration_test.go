@@ -28,22 +28,28 @@ import (
 //	BenchmarkProvision/recheck/default-PINs   0.13 s
 
 // BenchmarkAuthenticate checks a right PIN: one script, one bcrypt compare
-// and one DEL. The cost is bcrypt's.
+// and the reset's pipeline. The cost is bcrypt's.
 func BenchmarkAuthenticate(b *testing.B) {
 	for _, cost := range []int{bcrypt.MinCost, bcrypt.DefaultCost} {
 		b.Run(fmt.Sprint("cost=", cost), func(b *testing.B) {
-			s, _ := newTestStore(b, Config{PINHashCost: cost})
-			ctx := testCtx(b)
-			id := mustID(b, "1001")
-			if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
-					b.Fatal(err)
-				}
-			}
+			loginLoop(b, Config{PINHashCost: cost}, "")
 		})
+	}
+}
+
+// loginLoop logs in to a new store's mailbox 1001 (PIN 2580) b.N times,
+// from calling number caller ("" for none).
+func loginLoop(b *testing.B, cfg Config, caller string) {
+	s, _ := newTestStore(b, cfg)
+	ctx := WithCaller(testCtx(b), caller)
+	id := mustID(b, "1001")
+	if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
@@ -193,19 +199,7 @@ func BenchmarkClaimMWI(b *testing.B) {
 //     so each sequential round trip waits for one.
 func BenchmarkLogin(b *testing.B) {
 	cfg := Config{PINPepper: "bench-pepper-0123456789abcdef0123456789"}
-	b.Run("one", func(b *testing.B) {
-		s, _ := newTestStore(b, cfg)
-		ctx := WithCaller(testCtx(b), "15550001001")
-		id := mustID(b, "1001")
-		if _, err := s.Provision(ctx, []MailboxConfig{{ID: id, PIN: "2580"}}); err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			if _, err := s.Authenticate(ctx, id, "2580"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	b.Run("one", func(b *testing.B) { loginLoop(b, cfg, "15550001001") })
 	b.Run("burst200", func(b *testing.B) {
 		const n = 200
 		s, _ := newTestStore(b, cfg)
