@@ -73,9 +73,10 @@ func TestListFolderUsesTheLoginsListing(t *testing.T) {
 }
 
 // TestCloseFolderClearsTheStatesClose: once the folder close the state
-// keeps for a successor (menus.State.Closing) is done, the call clears it,
-// so that sessions saved from then on do not ask for it again; a close
-// that failed, or another close, leaves it.
+// keeps for a successor (menus.State.Closing) is done, or given up, the
+// call clears it, so that sessions saved from then on do not ask for it
+// again (a close given up and done later could delete a message the
+// caller has since saved elsewhere); another close leaves it.
 func TestCloseFolderClearsTheStatesClose(t *testing.T) {
 	box := state.MailboxID{Number: "1001", Context: "default"}
 	pending := &menus.Closing{Folder: state.FolderNew, Heard: []string{"m2"}, Deleted: []string{"m1"}, Recordings: []string{"r1"}}
@@ -88,7 +89,7 @@ func TestCloseFolderClearsTheStatesClose(t *testing.T) {
 	}{
 		{"done", cmd, nil, true},
 		{"another close", menus.Cmd{Kind: menus.CmdCloseFolder, Mailbox: box, Folder: state.FolderOld, Deleted: []string{"m9"}}, nil, false},
-		{"failed", cmd, state.ErrMailboxNotFound, false},
+		{"given up", cmd, state.ErrMailboxNotFound, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c, _, fs, _ := newTestCall(t)

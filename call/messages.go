@@ -170,7 +170,15 @@ func (c *call) closeFolder(callCtx context.Context, cmd menus.Cmd) {
 		return err
 	})
 	if errors.Is(err, errCallLeft) {
-		return
+		return // the successor finds the close in the session
+	}
+	// Done or given up: the sessions saved from now on no longer ask a
+	// successor to do it. A close given up must not be done later either:
+	// the caller goes on with the messages as they are (one kept deleted
+	// could meanwhile be saved to another folder, and a late close would
+	// delete it there). A close done has its audio removed below.
+	if p := c.s.Closing; p != nil && p.Folder == cmd.Folder && slices.Equal(p.Heard, cmd.Heard) && slices.Equal(p.Deleted, cmd.Deleted) {
+		c.s.Closing = nil
 	}
 	if err != nil {
 		// Nothing is deleted: the messages may still be there.
@@ -180,12 +188,6 @@ func (c *call) closeFolder(callCtx context.Context, cmd menus.Cmd) {
 	}
 	c.log.Info("folder closed", zap.Stringer("mailbox", id), zap.Int("folder", int(cmd.Folder)),
 		zap.Int("heard", len(cmd.Heard)), zap.Int("deleted", len(cmd.Deleted)), zap.Int("new", mwi.New), zap.Int("old", mwi.Old))
-	if p := c.s.Closing; p != nil && p.Folder == cmd.Folder && slices.Equal(p.Heard, cmd.Heard) && slices.Equal(p.Deleted, cmd.Deleted) {
-		// Done: the sessions saved from now on no longer ask a successor
-		// to do it again. (Its audio is removed below; a successor that
-		// redid the close would remove what is left of it.)
-		c.s.Closing = nil
-	}
 	for _, r := range cmd.Recordings {
 		if !slices.Contains(removed, r) {
 			removed = append(removed, r)

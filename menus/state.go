@@ -109,7 +109,8 @@ type State struct {
 	// Box is the folder being browsed, once loaded.
 	Box *Box `json:"box,omitempty"`
 	// Closing is the folder close the engine last asked for (closeBox),
-	// kept until the call has done it (the call clears it): the fence
+	// kept until the call has done it or given it up (the call clears
+	// it): the fence
 	// saves it before the close runs, so that an instance taking the call
 	// over, or finishing it offline, applies it again (resume, finish),
 	// removes the deleted messages' audio and updates the lamp. A close is

@@ -63,9 +63,7 @@ const (
 // and clears the window's count, but the lockouts in a row and the day's
 // failures stay until they expire or [Store.Unlock] clears them. Every
 // refusal is logged as a security event, at most a few a second
-// (logLimiter). The calling number's count and the mailbox's go to Redis
-// in one round trip (beginAttempt), and a right PIN's reset in one more:
-// a login is two sequential round trips. An unknown mailbox costs the same bcrypt compare as a known
+// (logLimiter). An unknown mailbox costs the same bcrypt compare as a known
 // one, so the time taken does not tell which mailboxes exist.
 func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mailbox, error) {
 	if err := id.Validate(); err != nil {
@@ -77,10 +75,27 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 	if validatePIN(pin) != nil {
 		candidate = nil
 	}
+	now := s.now().UnixMilli()
+	day := s.cfg.DailyWindow.Milliseconds()
 	caller := callerFrom(ctx)
-	res, err := s.beginAttempt(ctx, id, caller)
+	if caller != "" {
+		res, err := authCallerScript.Run(ctx, s.rdb, []string{callerAuthKey(caller)},
+			s.cfg.CallerMaxFailures, now, day).Slice()
+		if err != nil {
+			return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, err)
+		}
+		if status, _ := replyInt(res, 0); status == authLocked {
+			ms, _ := replyInt(res, 1)
+			s.securityEvent("security: PIN not checked, the calling number has used up its failures", "caller_limit", id, caller,
+				zap.Duration("remaining", time.Duration(ms)*time.Millisecond))
+			return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, ErrLocked)
+		}
+	}
+
+	res, err := authBeginScript.Run(ctx, s.rdb, []string{boxKey(id), authFailKey(id), authLockKey(id), authDayKey(id)},
+		s.cfg.MaxFailures, s.cfg.FailureWindow.Milliseconds(), s.cfg.DailyMaxFailures, now, day).Slice()
 	if err != nil {
-		return Mailbox{}, err
+		return Mailbox{}, fmt.Errorf("state: authenticate %s: %w", id, err)
 	}
 	status, _ := replyInt(res, 0)
 	switch status {
@@ -141,71 +156,6 @@ func (s *Store) Authenticate(ctx context.Context, id MailboxID, pin string) (Mai
 		Notify:            NotifySettings{Timezone: summaryTimezone(summary)},
 		Summary:           summary,
 	}, nil
-}
-
-// beginAttempt counts a login attempt in advance, for the calling number
-// (when ctx has one) and for the mailbox, and returns auth_begin.lua's
-// reply. Both scripts go in one pipeline, one round trip, rather than the
-// number's first: the number's counter and the mailbox's keys are in
-// different hash slots, so one script cannot do both. A number that has
-// used up its failures is refused as before (ErrLocked, its PIN not
-// checked), and the attempt auth_begin counted for the mailbox meanwhile
-// is given back (auth_unbegin.lua), so a refused number still leaves the
-// mailbox's counts as they were. When one reply is lost the other's count
-// is given back too, so that the retry (call's checkPIN) counts once.
-func (s *Store) beginAttempt(ctx context.Context, id MailboxID, caller string) ([]any, error) {
-	now := s.now().UnixMilli()
-	day := s.cfg.DailyWindow.Milliseconds()
-	var callerCmd *redis.Cmd
-	pipe := s.rdb.Pipeline()
-	// Eval, not EvalSha: a pipeline cannot fall back on NOSCRIPT. Redis
-	// finds the body in its script cache by its digest.
-	if caller != "" {
-		callerCmd = authCallerScript.Eval(ctx, pipe, []string{callerAuthKey(caller)}, s.cfg.CallerMaxFailures, now, day)
-	}
-	beginCmd := authBeginScript.Eval(ctx, pipe, []string{boxKey(id), authFailKey(id), authLockKey(id), authDayKey(id)},
-		s.cfg.MaxFailures, s.cfg.FailureWindow.Milliseconds(), s.cfg.DailyMaxFailures, now, day)
-	_, _ = pipe.Exec(ctx)
-
-	res, err := beginCmd.Slice()
-	status, _ := replyInt(res, 0)
-	counted := err == nil && status == authProceed
-	if callerCmd != nil {
-		callerRes, callerErr := callerCmd.Slice()
-		callerStatus, _ := replyInt(callerRes, 0)
-		switch {
-		case callerErr != nil:
-			if counted {
-				s.unbegin(ctx, id)
-			}
-			return nil, fmt.Errorf("state: authenticate %s: %w", id, callerErr)
-		case err != nil:
-			if callerStatus != authLocked {
-				s.refundCaller(ctx, caller)
-			}
-		case callerStatus == authLocked:
-			if counted {
-				s.unbegin(ctx, id)
-			}
-			ms, _ := replyInt(callerRes, 1)
-			s.securityEvent("security: PIN not checked, the calling number has used up its failures", "caller_limit", id, caller,
-				zap.Duration("remaining", time.Duration(ms)*time.Millisecond))
-			return nil, fmt.Errorf("state: authenticate %s: %w", id, ErrLocked)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("state: authenticate %s: %w", id, err)
-	}
-	return res, nil
-}
-
-// unbegin gives back the attempt auth_begin.lua counted for a mailbox
-// whose PIN was not checked. A failure is logged: the counts only stay one
-// too high until their windows end, which errs towards the lockout.
-func (s *Store) unbegin(ctx context.Context, id MailboxID) {
-	if err := authUnbeginScript.Run(ctx, s.rdb, []string{authFailKey(id), authDayKey(id)}).Err(); err != nil {
-		s.log.Warn("could not give back a mailbox's unchecked login attempt", zap.Stringer("mailbox", id), zap.Error(err))
-	}
 }
 
 // loginReset clears the window's failure count of a right PIN, gives back

@@ -27,8 +27,6 @@ var (
 	authCallerSrc string
 	//go:embed lua/auth_refund.lua
 	authRefundSrc string
-	//go:embed lua/auth_unbegin.lua
-	authUnbeginSrc string
 	//go:embed lua/session_save.lua
 	sessionSaveSrc string
 	//go:embed lua/session_claim.lua
@@ -112,7 +110,6 @@ var (
 	authFailScript           = redis.NewScript(authFailSrc)
 	authCallerScript         = redis.NewScript(authCallerSrc)
 	authRefundScript         = redis.NewScript(authRefundSrc)
-	authUnbeginScript        = redis.NewScript(authUnbeginSrc)
 	sessionSaveScript        = redis.NewScript(sessionSaveSrc)
 	sessionClaimScript       = redis.NewScript(sessionClaimSrc)
 	sessionEndScript         = redis.NewScript(sessionEndSrc)
