@@ -41,7 +41,11 @@ type App struct {
 	// arrivals are the calls being moved here by a takeover, until their
 	// StasisStart comes (takeover.go).
 	arrivals map[string]chan struct{}
-	wg       sync.WaitGroup
+	// queued are the channels that entered the app again while their
+	// earlier call here was still finishing (queueStart), with the events
+	// that came for them since.
+	queued map[string]*queuedStart
+	wg     sync.WaitGroup
 	// reapers are the takeovers of dead instances and the moves they
 	// started (takeover.go); Run waits for them once the lease is let go.
 	reapers sync.WaitGroup
@@ -144,6 +148,7 @@ func New(cfg Config, log *zap.Logger) (*App, error) {
 		store:    store,
 		calls:    make(map[string]*liveCall),
 		arrivals: make(map[string]chan struct{}),
+		queued:   make(map[string]*queuedStart),
 		nodes:    nodes,
 		lease:    newLeaseClock(cfg.Instance.Lease),
 		mwi:      newMWIPublisher(store, everyNode(nodes), cfg.Voicemail.MWIContext, log.Named("mwi")),
@@ -375,11 +380,39 @@ func (a *App) dispatch(ctx context.Context, n *node, ev ari.Event) {
 
 func (a *App) route(channelID string, ev menus.Event) {
 	a.mu.Lock()
+	if q := a.queued[channelID]; q != nil {
+		// The channel's new call has not started yet: its events wait
+		// for it, not for the earlier call that is finishing.
+		q.add(ev)
+		a.mu.Unlock()
+		return
+	}
 	c := a.calls[channelID]
 	a.mu.Unlock()
 	if c != nil {
 		c.Push(ev)
 	}
+}
+
+// queuedStart is a call whose channel entered the app while the channel's
+// earlier call here was still finishing: it starts once that call is over
+// (queueStart).
+type queuedStart struct {
+	start func()
+	// early are the events that came for the channel meanwhile, in order.
+	early []menus.Event
+}
+
+// maxEarlyEvents bounds the events kept for a queued call; more keys than
+// this in the few milliseconds a call takes to finish are dropped (a
+// hang-up never is).
+const maxEarlyEvents = 64
+
+func (q *queuedStart) add(ev menus.Event) {
+	if len(q.early) >= maxEarlyEvents && ev.Kind != menus.EvHangup && ev.Kind != menus.EvHangupRequest {
+		return
+	}
+	q.early = append(q.early, ev)
 }
 
 // start takes a new call: checks the Stasis arguments and starts the
@@ -428,10 +461,25 @@ func (a *App) start(ctx context.Context, n *node, e *ari.StasisStart) {
 		}()
 		return
 	}
-	c := a.register(n, ch.ID)
+	a.begin(ctx, n, e, req, log)
+}
+
+// begin starts the call of StasisStart e, whose arguments req are valid.
+// A channel whose earlier call here is still finishing is queued, to
+// begin once that call is over, with the events that came for it
+// meanwhile (registerOrQueue).
+func (a *App) begin(ctx context.Context, n *node, e *ari.StasisStart, req call.Request, log *zap.Logger) {
+	ch := e.Channel
+	c, early := a.registerOrQueue(n, ch.ID, func() { a.begin(ctx, n, e, req, log) })
 	if c == nil {
+		log.Info("channel back in the app while its earlier call here finishes; its call starts after that one", zap.Strings("args", e.Args))
 		return
 	}
+	defer func() {
+		for _, ev := range early {
+			c.Push(ev)
+		}
+	}()
 	log.Info("call started", zap.Strings("args", e.Args), zap.String("caller", ch.Caller.Number))
 	// The calling number's failed logins count across mailboxes
 	// (state.WithCaller).
@@ -507,6 +555,39 @@ func (a *App) claimNew(ctx context.Context, c *call.Call) {
 	c.SetEpoch(epoch)
 }
 
+// registerOrQueue is register for a call whose channel has just entered
+// the app (a StasisStart). Asterisk starts a channel in an app only once
+// it has left it, so a call this instance still holds for the channel is
+// over in Asterisk's eyes: back in the dialplan, which sent the channel
+// straight back (the directory's choice rings the extension, then takes a
+// message), or its StasisEnd was lost with the event stream. That call is
+// told the channel is gone and finishes; start, queued, runs once it has
+// (launch), and registers the new call with the events that came for the
+// channel meanwhile, which it returns. So the earlier call's end
+// (call.end: its session's end, its place among this instance's calls,
+// state.Own) never undoes what the new call set up. Returns a nil call
+// when queued.
+func (a *App) registerOrQueue(n *node, id string, start func()) (*liveCall, []menus.Event) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old, dup := a.calls[id]; dup {
+		old.Push(menus.Event{Kind: menus.EvHangup})
+		// A later entry replaces an earlier one still queued: the channel
+		// left that one too, and the events that came are the latest
+		// entry's.
+		a.queued[id] = &queuedStart{start: start}
+		return nil, nil
+	}
+	var early []menus.Event
+	if q := a.queued[id]; q != nil {
+		early = q.early
+		delete(a.queued, id)
+	}
+	c := &liveCall{Call: call.New(id, n.deps, n.log), node: n}
+	a.calls[id] = c
+	return c, early
+}
+
 // register makes a call for channel id on node n, or returns nil if it has
 // one.
 func (a *App) register(n *node, id string) *liveCall {
@@ -534,7 +615,13 @@ func (a *App) launch(ctx context.Context, c *liveCall, first func(context.Contex
 		c.Run(cctx)
 		a.mu.Lock()
 		delete(a.calls, c.ID())
+		// A call queued for the channel (registerOrQueue) takes its place;
+		// its events keep queueing until it has.
+		q := a.queued[c.ID()]
 		a.mu.Unlock()
+		if q != nil {
+			q.start()
+		}
 	}()
 }
 
