@@ -236,6 +236,12 @@ func (f *fakeStore) Message(_ context.Context, id state.MailboxID, msgID string)
 	defer f.mu.Unlock()
 	rec, ok := f.msgs[msgID]
 	if !ok {
+		// A message deposited (a forward's copy) is found in its mailbox.
+		for _, d := range f.deposited {
+			if d.ID == msgID && d.Mailbox == id {
+				return d, nil
+			}
+		}
 		return state.Message{}, state.ErrMessageNotFound
 	}
 	return state.Message{ID: msgID, Mailbox: id, Recording: rec, Folder: state.FolderNew, Received: time.Now(), Duration: 5 * time.Second}, nil

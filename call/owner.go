@@ -2,6 +2,8 @@ package call
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -182,7 +184,7 @@ func (c *call) forward(callCtx context.Context, cmd menus.Cmd) *menus.Saved {
 			ok = false
 			continue
 		}
-		if err := c.copyMessage(ctx, callCtx, msg, to, cmd.Name); err != nil {
+		if err := c.copyMessage(ctx, callCtx, msg, to, cmd.Name, cmd.Key); err != nil {
 			if errors.Is(err, errCallLeft) {
 				return nil // the instance that takes the call over does it again
 			}
@@ -202,10 +204,44 @@ func (c *call) forward(callCtx context.Context, cmd menus.Cmd) *menus.Saved {
 	return &menus.Saved{OK: ok}
 }
 
+// forwardCopyID is the id of the copy of message msgID that the forward
+// named key makes for mailbox to: a message id like a fresh one, whose time
+// is the key's (the call's start, Start.Key) and whose rest is a digest of
+// the three, so that it is the same each time the forward is done.
+func forwardCopyID(key, msgID string, to state.MailboxID) string {
+	sum := sha256.Sum256([]byte(key + "\x00" + msgID + "\x00" + to.String()))
+	stamp := "m0000000000000"
+	if len(key) >= len(stamp) && key[0] == 'm' && allDigits(key[1:len(stamp)]) {
+		stamp = key[:len(stamp)]
+	}
+	return stamp + "-" + hex.EncodeToString(sum[:8])
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 // The audio is copied under ctx's deadline; the copy's deposit is retried
 // under callCtx, the call's, as the call's own writes are (retryOwned).
-func (c *call) copyMessage(ctx, callCtx context.Context, msg state.Message, to state.MailboxID, intro string) error {
+// key names the forward (menus.Forward.Key): its copy for mailbox to has
+// the same id each time the forward is done, and one already stored (by
+// an instance that did the forward before it died) is not made again.
+func (c *call) copyMessage(ctx, callCtx context.Context, msg state.Message, to state.MailboxID, intro, key string) error {
 	newID := state.NewMessageID(time.Now())
+	if key != "" {
+		newID = forwardCopyID(key, msg.ID, to)
+		if _, err := c.deps.reader.Message(ctx, to, newID); err == nil {
+			c.log.Info("forward copy made before; not made again", zap.String("message", newID), zap.Stringer("to", to))
+			return nil
+		} else if !errors.Is(err, state.ErrMessageNotFound) {
+			return err
+		}
+	}
 	rec, err := recordings.MessageName(to, newID)
 	if err != nil {
 		return err

@@ -65,7 +65,7 @@ func TestForwardCopyNotReplicatedKeepsAudio(t *testing.T) {
 
 	c, _, fs, _ := newTestCall(t)
 	fs.depErr = fmt.Errorf("state: deposit: %w", state.ErrNotReplicated)
-	if err := c.copyMessage(context.Background(), context.Background(), msg, to, ""); err != nil {
+	if err := c.copyMessage(context.Background(), context.Background(), msg, to, "", ""); err != nil {
 		t.Errorf("copyMessage = %v, want nil: the master holds the copy", err)
 	}
 	if len(fs.deleted) != 0 {
@@ -74,7 +74,7 @@ func TestForwardCopyNotReplicatedKeepsAudio(t *testing.T) {
 
 	c, _, fs, _ = newTestCall(t)
 	fs.depErr = fmt.Errorf("state: deposit: %w", state.ErrMailboxFull)
-	if err := c.copyMessage(context.Background(), context.Background(), msg, to, ""); err == nil || len(fs.deleted) != 2 {
+	if err := c.copyMessage(context.Background(), context.Background(), msg, to, "", ""); err == nil || len(fs.deleted) != 2 {
 		t.Errorf("refused copy: %v, deleted %q; want the error and both copies' audio removed", err, fs.deleted)
 	}
 }

@@ -143,6 +143,10 @@ type Cmd struct {
 	// CmdSetGreeting, CmdClearGreeting), or GreetIntro for a forward's
 	// introduction (CmdNameTake, CmdRecordGreeting).
 	Greeting mailbox.Greeting
+	// Key names a forward's copies (CmdForward): the same Key gives the
+	// same copies, so a forward asked for again (resume, finish) does not
+	// copy twice. Empty: fresh copies.
+	Key string
 	// To are the mailbox numbers to forward to (CmdForward).
 	To []string
 }

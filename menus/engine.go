@@ -136,7 +136,19 @@ func (st *stepper) hangup() {
 func (st *stepper) finish() {
 	st.redoClose()             // folders.go
 	st.resaveMessageOnFinish() // deposit.go
+	st.redoForward()           // forward.go
+	st.redoChange()            // options.go
 	st.hangup()
+}
+
+// takePrefix returns what is to be said first (State.Prefix: the apology
+// of a takeover that did a step again) and clears it. A copy: the prompts
+// said after it append to it, and the state from before this step may
+// still share its array.
+func (st *stepper) takePrefix() []string {
+	pre := append([]string(nil), st.s.Prefix...)
+	st.s.Prefix = nil
+	return pre
 }
 
 // start begins a call: leaving a message (deposit.go), the dial-by-name
@@ -146,6 +158,7 @@ func (st *stepper) start(start *Start) {
 		return
 	}
 	st.s.Lang = start.Lang
+	st.s.Key = start.Key
 	switch start.Mode {
 	case ModeDeposit:
 		st.startDeposit(start.Deposit)

@@ -83,6 +83,12 @@ type Start struct {
 	// Directory describes the search, in ModeDirectory: its Context, By
 	// and SayExten.
 	Directory *Directory
+	// Key names the call, uniquely (the app makes it: a fresh message id
+	// will do). What the call writes that must come out the same when it
+	// is written again by an instance that resumes or finishes the call
+	// is named from it: a forward's copies (Forward.Key). Empty: such
+	// writes get fresh names each time.
+	Key string
 }
 
 // LoginResult is the outcome of a password check.

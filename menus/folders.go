@@ -236,11 +236,7 @@ func (st *stepper) moved(r *Saved) {
 	}
 	f := st.s.SaveTo
 	st.s.FolderPurpose, st.s.SaveTo = "", 0
-	// The apology of a takeover that moved the message again (resume),
-	// copied as the intro's is: the prompts below append to it, and the
-	// state from before this step may still share its array.
-	pre := append([]string(nil), st.s.Prefix...)
-	st.s.Prefix = nil
+	pre := st.takePrefix() // the apology of a takeover that moved the message again
 	b := st.s.Box
 	if !r.OK {
 		// A message saved to another folder before this failed move is

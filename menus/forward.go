@@ -1,6 +1,9 @@
 package menus
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // The forward menus (app_voicemail forward_message and vm_forwardoptions).
 const (
@@ -86,6 +89,14 @@ type Forward struct {
 	Intro string `json:"intro,omitempty"`
 	// Recording is set while the introduction is being recorded.
 	Recording bool `json:"recording,omitempty"`
+	// Sending is set from the moment the copies are asked for (CmdForward)
+	// until their outcome: an instance that resumes or finishes the call
+	// asks for them again (redoForward).
+	Sending bool `json:"sending,omitempty"`
+	// Key names this forward's copies (CmdForward's Key), the same each
+	// time they are asked for: so a copy made before a takeover is not made
+	// again. Empty when the call has no Key.
+	Key string `json:"key,omitempty"`
 }
 
 // forwardMessage is '8' after a message: to which mailboxes (sorry when no
@@ -211,7 +222,32 @@ func forwardNow(st *stepper) {
 	st.stopPrompt()
 	st.s.Phase = PhaseBusy
 	st.s.TimerGen++
-	st.emit(Cmd{Kind: CmdForward, Mailbox: st.s.mailboxID(), MsgID: f.MsgID, To: f.To, Name: f.Intro})
+	f.Sending = true
+	if st.s.Key != "" {
+		// Seq moves on with every prompt, and one plays between two
+		// forwards of a call: each forward's copies are named apart.
+		f.Key = st.s.Key + "-" + strconv.Itoa(st.s.Seq)
+	}
+	st.sendForward()
+}
+
+// sendForward asks for the copies of the forward under way.
+func (st *stepper) sendForward() {
+	f := st.s.Forward
+	st.emit(Cmd{Kind: CmdForward, Mailbox: st.s.mailboxID(), MsgID: f.MsgID, To: f.To, Name: f.Intro, Key: f.Key})
+}
+
+// redoForward asks again for the copies of a forward whose outcome went
+// with the instance that asked for them (resume, finish): the copies it
+// made are found by their names (Forward.Key) and not made twice. It
+// reports whether there was one.
+func (st *stepper) redoForward() bool {
+	f := st.s.Forward
+	if f == nil || !f.Sending || st.s.Phase != PhaseBusy || !st.s.Authenticated {
+		return false
+	}
+	st.sendForward()
+	return true
 }
 
 // recordIntro is '1' in the forward options: record an introduction to
@@ -245,16 +281,18 @@ func (st *stepper) forwarded(r *Saved) {
 	if f.Intro != "" && !r.OK {
 		st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
 	}
+	said := st.takePrefix() // the apology of a forward sent again
 	if !r.OK {
-		st.backToBrowsing([]string{"vm-sorry"})
+		st.backToBrowsing(append(said, "vm-sorry"))
 		return
 	}
-	st.backToBrowsing([]string{"vm-msgforwarded"})
+	st.backToBrowsing(append(said, "vm-msgforwarded"))
 }
 
-// dropIntroOnHangup discards an introduction that was never sent.
+// dropIntroOnHangup discards an introduction that was never sent. One
+// being sent is left to the forward, which deletes it once copied.
 func (st *stepper) dropIntroOnHangup() {
-	if f := st.s.Forward; f != nil && f.Intro != "" {
+	if f := st.s.Forward; f != nil && f.Intro != "" && !(f.Sending && st.s.Phase == PhaseBusy) {
 		st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
 	}
 }

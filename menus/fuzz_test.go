@@ -268,6 +268,10 @@ func (h *harness) check(before State, snap []byte, ev Event, cmds []Cmd) {
 	}
 }
 
+// fuzzCallKey is the Start.Key of the fuzzed logins: a forward's copies
+// are named from it, and the checks compare the names asked for again.
+const fuzzCallKey = "m1764990000000-0badcafe"
+
 // checkCmds checks the commands of one step and keeps track of requests,
 // playbacks and timers.
 func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string, ...any)) {
@@ -379,6 +383,22 @@ func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string
 			switch c.Kind {
 			case CmdPlay, CmdStop, CmdControl, CmdTimer, CmdRecord, CmdNameTake, CmdRecordGreeting, CmdHangup, CmdContinue:
 				fail("%s after the channel left", c.Kind)
+			}
+		}
+	}
+	if ev.Kind == EvResume || ev.Kind == EvFinish {
+		// A forward whose outcome went with the old owner is asked for
+		// again, under the same key, so that no copy is made twice.
+		if f := before.Forward; f != nil && f.Sending && before.Phase == PhaseBusy && before.Authenticated {
+			if !slices.ContainsFunc(cmds, func(c Cmd) bool {
+				return c.Kind == CmdForward && c.Key == f.Key && c.MsgID == f.MsgID && slices.Equal(c.To, f.To) && c.Name == f.Intro
+			}) {
+				fail("the forward %+v under way was not asked for again", *f)
+			}
+		}
+		for _, c := range cmds {
+			if c.Kind == CmdDiscard && before.Forward != nil && before.Forward.Sending && c.Name == before.Forward.Intro {
+				fail("discarded the introduction %s of a forward under way", c.Name)
 			}
 		}
 	}
@@ -638,11 +658,11 @@ var fuzzDirectory = []DirEntry{
 var fuzzStarts = []func(h *harness, lang string){
 	// Logged out, asked for the mailbox.
 	func(h *harness, lang string) {
-		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Lang: lang}})
+		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Lang: lang, Key: fuzzCallKey}})
 	},
 	// Logged out, asked for the password of the mailbox the dialplan named.
 	func(h *harness, lang string) {
-		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox.MustParseID("1001"), Lang: lang}})
+		h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox.MustParseID("1001"), Lang: lang, Key: fuzzCallKey}})
 	},
 	// Logged in at the main menu, in New with three messages, two old.
 	func(h *harness, lang string) { h.login(lang, Counts{New: 3, Old: 2}, 5) },
@@ -702,7 +722,7 @@ var fuzzDirStarts = []func(h *harness, lang string){
 // and counts c, and answers the loading of the starting folder.
 func (h *harness) login(lang string, c Counts, v int) {
 	h.t.Helper()
-	h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox.MustParseID("1001"), Lang: lang}})
+	h.step(Event{Kind: EvStart, Start: &Start{Mode: ModeMain, Mailbox: mailbox.MustParseID("1001"), Lang: lang, Key: fuzzCallKey}})
 	for _, d := range []byte("1234#") {
 		h.step(Digit(d))
 	}

@@ -235,11 +235,37 @@ const walkTakeTries = 3
 
 // acceptTake is '1' after a take: it becomes the mailbox's recording.
 func acceptTake(st *stepper) {
-	t := st.s.Take
 	st.stopPrompt()
 	st.s.Phase = PhaseBusy
 	st.s.TimerGen++
+	st.setTake()
+}
+
+// setTake asks for the take to become the mailbox's recording.
+func (st *stepper) setTake() {
+	t := st.s.Take
 	st.emit(Cmd{Kind: CmdSetGreeting, Mailbox: st.s.mailboxID(), Greeting: t.Kind, Name: t.Recording})
+}
+
+// redoChange asks again for a greeting change whose outcome went with the
+// instance that asked for it (resume, finish): a take made the mailbox's
+// recording (acceptTake) or the temporary greeting removed (deleteTemp).
+// Either comes out the same when done twice. (A new password is not kept
+// in the state, so its change cannot be asked for again: the caller hears
+// the menu again.) It reports whether there was one.
+func (st *stepper) redoChange() bool {
+	if st.s.Phase != PhaseBusy || !st.s.Authenticated {
+		return false
+	}
+	switch t := st.s.Take; {
+	case t != nil && t.Recording != "" && st.s.Menu == MenuGreetingReview:
+		st.setTake()
+	case t == nil && st.s.Menu == MenuTemp:
+		st.clearTemp()
+	default:
+		return false
+	}
+	return true
 }
 
 // listenToTake is '2' after a take: the take, then the review's prompt.
@@ -302,18 +328,19 @@ func (st *stepper) changeDone(r *Saved) {
 	case st.s.Take != nil:
 		t := st.s.Take
 		st.s.Take = nil
+		said := st.takePrefix() // the apology of a change done again
 		if !r.OK {
 			// The take stays: a change whose reply was lost may have been
 			// stored, and then the take is the mailbox's greeting. Audio
 			// that nothing points at is the janitor's.
-			st.afterTake([]string{"vm-sorry"})
+			st.afterTake(append(said, "vm-sorry"))
 			return
 		}
 		if st.s.Greetings == nil {
 			st.s.Greetings = map[mailbox.Greeting]bool{}
 		}
 		st.s.Greetings[t.Kind] = true
-		st.afterTake([]string{"vm-msgsaved"})
+		st.afterTake(append(said, "vm-msgsaved"))
 	case st.s.Menu == MenuTemp:
 		if r.OK && st.s.Greetings != nil {
 			delete(st.s.Greetings, mailbox.GreetingTemp)
@@ -325,7 +352,7 @@ func (st *stepper) changeDone(r *Saved) {
 		if !r.OK {
 			said = "vm-sorry"
 		}
-		st.enter(MenuOptions, append([]string{said}, optionsPrompt(&st.s)...))
+		st.enter(MenuOptions, append(append(st.takePrefix(), said), optionsPrompt(&st.s)...))
 	case st.s.Menu == MenuReenterPassword:
 		st.passwordChanged(r.OK)
 	case st.s.Forward != nil:
@@ -358,5 +385,10 @@ func deleteTemp(st *stepper) {
 	st.stopPrompt()
 	st.s.Phase = PhaseBusy
 	st.s.TimerGen++
+	st.clearTemp()
+}
+
+// clearTemp asks for the temporary greeting's removal.
+func (st *stepper) clearTemp() {
 	st.emit(Cmd{Kind: CmdClearGreeting, Mailbox: st.s.mailboxID(), Greeting: mailbox.GreetingTemp})
 }

@@ -11,7 +11,8 @@ const Apology = "im-sorry"
 // on in Asterisk); a greeting or an introduction being recorded is
 // discarded (the session names it: takeNamed) and the same one asked for
 // again. A folder close the old owner asked for and may not have done
-// (State.Closing) is asked for again.
+// (State.Closing) is asked for again, and so are a forward's copies and a
+// greeting change whose outcome went with it (redoForward, redoChange).
 func (st *stepper) resume() {
 	st.redoClose()
 	st.s.Playback = ""
@@ -56,6 +57,13 @@ func (st *stepper) resume() {
 			// The save may or may not have happened: it is idempotent on
 			// the message id, so do it again.
 			st.emit(Cmd{Kind: CmdSaveMessage, Deposit: d, Duration: d.Duration})
+			return
+		}
+		if st.redoForward() || st.redoChange() {
+			// A forward or a greeting change was under way: it may or
+			// may not have been done, and doing it again comes out the
+			// same; "forwarded" or "saved" follows the apology.
+			st.s.Prefix = append([]string{Apology}, st.s.Prefix...)
 			return
 		}
 		if p := st.s.FolderPurpose; p == "moving" || p == "moving again" {

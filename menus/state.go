@@ -147,13 +147,16 @@ type State struct {
 	NewPIN string `json:"new_pin,omitempty"`
 	// Forward is a forward being set up.
 	Forward *Forward `json:"forward,omitempty"`
+	// Key names the call (Start.Key).
+	Key string `json:"key,omitempty"`
 	// SendTries counts the mailboxes refused at "leave a message in
 	// another mailbox" ('5' in the advanced options) in a row.
 	SendTries int `json:"send_tries,omitempty"`
 	// Dir is the dial-by-name search, in directory mode.
 	Dir *Directory `json:"dir,omitempty"`
 	// Prefix is said before the intro once the starting folder is loaded,
-	// or before "saved to" once a move resumed after a takeover is done.
+	// or before what a step done again after a takeover says once done
+	// (a move's "saved to", a forward's "forwarded", a greeting's "saved").
 	Prefix []string `json:"prefix,omitempty"`
 	// Loads counts the folders loaded in this call; it numbers their
 	// listings (Box.Listing).
