@@ -56,3 +56,41 @@ func TestChannelBackWhileItsCallFinishes(t *testing.T) {
 	waitPlay(t, ctx, srv, "vm-password")
 	waitPlay(t, ctx, srv, "vm-youhave")
 }
+
+// TestChannelMovedBackWhileItsCallFinishes: the same for a channel moved
+// here to be resumed (a takeover's or a handover's Move, StasisStart with
+// "resume") while this instance's earlier call on it is finishing: the
+// resume is served once that call is over, not dropped as a duplicate.
+// (The earlier call ended the session, so the resume finds nothing to
+// resume and hangs up: what matters is that the channel is acted on.)
+func TestChannelMovedBackWhileItsCallFinishes(t *testing.T) {
+	srv := aritest.NewServer(t)
+	cfg := fakeARIConfig(t, srv)
+	cfg.Mailboxes = []MailboxConfig{{Mailbox: "1001", PIN: "1234"}}
+	continued, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv.Handle("POST", "/ari/channels/{id}/continue", func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(continued)
+			<-release
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	ctx := runApp(t, cfg, srv)
+	ch := ari.Channel{ID: "c1", State: "Up", Caller: ari.CallerID{Number: "1001"}}
+	meta := func(typ string) ari.Meta { return ari.Meta{Type: typ, Application: "voicemail"} }
+	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"deposit", "9999"}, Channel: ch}))
+	select {
+	case <-continued:
+	case <-ctx.Done():
+		t.Fatal("the refused deposit did not go back to the dialplan")
+	}
+	must(t, srv.Send(ari.StasisEnd{Meta: meta("StasisEnd"), Channel: ch}))
+	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"resume"}, Channel: ch}))
+	close(release)
+	if _, err := srv.WaitRequest(ctx, "DELETE", "/ari/channels/c1"); err != nil {
+		t.Fatalf("the channel moved back was never acted on: %v", err)
+	}
+}
