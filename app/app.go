@@ -399,6 +399,8 @@ func (a *App) route(channelID string, ev menus.Event) {
 // (queueStart).
 type queuedStart struct {
 	start func()
+	// n is the node the channel is on.
+	n *node
 	// early are the events that came for the channel meanwhile, in order.
 	early []menus.Event
 }
@@ -470,16 +472,12 @@ func (a *App) start(ctx context.Context, n *node, e *ari.StasisStart) {
 // meanwhile (registerOrQueue).
 func (a *App) begin(ctx context.Context, n *node, e *ari.StasisStart, req call.Request, log *zap.Logger) {
 	ch := e.Channel
-	c, early := a.registerOrQueue(n, ch.ID, func() { a.begin(ctx, n, e, req, log) })
+	c, q := a.registerOrQueue(n, ch.ID, func() { a.begin(ctx, n, e, req, log) })
 	if c == nil {
 		log.Info("channel back in the app while its earlier call here finishes; its call starts after that one", zap.Strings("args", e.Args))
 		return
 	}
-	defer func() {
-		for _, ev := range early {
-			c.Push(ev)
-		}
-	}()
+	defer a.flushQueued(c, q)
 	log.Info("call started", zap.Strings("args", e.Args), zap.String("caller", ch.Caller.Number))
 	// The calling number's failed logins count across mailboxes
 	// (state.WithCaller).
@@ -561,31 +559,45 @@ func (a *App) claimNew(ctx context.Context, c *call.Call) {
 // over in Asterisk's eyes: back in the dialplan, which sent the channel
 // straight back (the directory's choice rings the extension, then takes a
 // message), or its StasisEnd was lost with the event stream. That call is
-// told the channel is gone and finishes; start, queued, runs once it has
-// (launch), and registers the new call with the events that came for the
-// channel meanwhile, which it returns. So the earlier call's end
-// (call.end: its session's end, its place among this instance's calls,
-// state.Own) never undoes what the new call set up. Returns a nil call
-// when queued.
-func (a *App) registerOrQueue(n *node, id string, start func()) (*liveCall, []menus.Event) {
+// told the channel is gone, ahead of anything queued for it, and
+// finishes; start, queued, runs once it has (launch). So the earlier
+// call's end (call.end: its session's end, its place among this
+// instance's calls, state.Own) never undoes what the new call set up.
+// Returns a nil call when queued. A call registered in place of a queued
+// one comes with it: its events are still queued, and flushQueued hands
+// them over once the call is launched.
+func (a *App) registerOrQueue(n *node, id string, start func()) (*liveCall, *queuedStart) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if old, dup := a.calls[id]; dup {
-		old.Push(menus.Event{Kind: menus.EvHangup})
+		old.ChannelLeft()
 		// A later entry replaces an earlier one still queued: the channel
 		// left that one too, and the events that came are the latest
 		// entry's.
-		a.queued[id] = &queuedStart{start: start}
+		a.queued[id] = &queuedStart{start: start, n: n}
 		return nil, nil
-	}
-	var early []menus.Event
-	if q := a.queued[id]; q != nil {
-		early = q.early
-		delete(a.queued, id)
 	}
 	c := &liveCall{Call: call.New(id, n.deps, n.log), node: n}
 	a.calls[id] = c
-	return c, early
+	return c, a.queued[id]
+}
+
+// flushQueued hands call c, launched in place of q (registerOrQueue), the
+// events that came for its channel while it waited, and from then on lets
+// the channel's events reach it: under one lock, so that none is lost or
+// overtakes them. Nothing to do when q is nil.
+func (a *App) flushQueued(c *liveCall, q *queuedStart) {
+	if q == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, ev := range q.early {
+		c.Push(ev)
+	}
+	if a.queued[c.ID()] == q {
+		delete(a.queued, c.ID())
+	}
 }
 
 // register makes a call for channel id on node n, or returns nil if it has
@@ -618,8 +630,22 @@ func (a *App) launch(ctx context.Context, c *liveCall, first func(context.Contex
 		// A call queued for the channel (registerOrQueue) takes its place;
 		// its events keep queueing until it has.
 		q := a.queued[c.ID()]
+		stopping := a.stopping.Load()
+		if q != nil && stopping {
+			delete(a.queued, c.ID())
+		}
 		a.mu.Unlock()
-		if q != nil {
+		switch {
+		case q == nil:
+		case stopping:
+			// No call starts once shutdown has begun (its event stream is
+			// going): the channel goes back to the dialplan, as a call
+			// this instance cannot take does.
+			c.Log().Warn("channel back in the app while this instance stops; sending it back to the dialplan")
+			lctx, lcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			call.LeaveChannel(lctx, q.n.client, c.ID(), "FAILED", q.n.log)
+			lcancel()
+		default:
 			q.start()
 		}
 	}()
@@ -709,7 +735,14 @@ func (a *App) shutdown() int {
 	defer cancel()
 	a.mu.Lock()
 	calls := make([]*liveCall, 0, len(a.calls))
-	for _, c := range a.calls {
+	for id, c := range a.calls {
+		if a.queued[id] != nil {
+			// Its channel has left it and is back for a call queued
+			// behind it (registerOrQueue): neither hung up nor handed
+			// over with this call's state. This call finishes on its
+			// own; the channel then goes back to the dialplan (launch).
+			continue
+		}
 		calls = append(calls, c)
 	}
 	a.mu.Unlock()

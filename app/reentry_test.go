@@ -1,9 +1,13 @@
 package app
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
 
 	"github.com/clusterpbx/voicemail/ari"
 	"github.com/clusterpbx/voicemail/ari/aritest"
@@ -92,5 +96,85 @@ func TestChannelMovedBackWhileItsCallFinishes(t *testing.T) {
 	close(release)
 	if _, err := srv.WaitRequest(ctx, "DELETE", "/ari/channels/c1"); err != nil {
 		t.Fatalf("the channel moved back was never acted on: %v", err)
+	}
+}
+
+// TestChannelBackWhileTheInstanceStops: the instance stops while a
+// channel waits for its earlier call here to finish. That call's channel
+// is the new visit's now: shutdown neither hangs it up nor hands it over
+// with the earlier call's state; once the earlier call is over, the
+// channel goes back to the dialplan (VOICEMAIL_STATUS=FAILED) instead of
+// a call starting while the event stream goes, and the stop completes.
+func TestChannelBackWhileTheInstanceStops(t *testing.T) {
+	srv := aritest.NewServer(t)
+	cfg := fakeARIConfig(t, srv)
+	cfg.Mailboxes = []MailboxConfig{{Mailbox: "1001", PIN: "1234"}}
+	continued, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv.Handle("POST", "/ari/channels/{id}/continue", func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(continued)
+			<-release
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	a, err := New(cfg, zaptest.NewLogger(t))
+	must(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	must(t, srv.WaitConnected(ctx, 1))
+
+	ch := ari.Channel{ID: "c1", State: "Up", Caller: ari.CallerID{Number: "2001"}}
+	meta := func(typ string) ari.Meta { return ari.Meta{Type: typ, Application: "voicemail"} }
+	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"deposit", "9999"}, Channel: ch}))
+	select {
+	case <-continued:
+	case <-ctx.Done():
+		t.Fatal("the refused deposit did not go back to the dialplan")
+	}
+	must(t, srv.Send(ari.StasisEnd{Meta: meta("StasisEnd"), Channel: ch}))
+	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"deposit", "1001"}, Channel: ch}))
+	// The queued start is in place once the call's log says so; give the
+	// dispatcher a moment, then stop.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a.mu.Lock()
+		queued := a.queued["c1"] != nil
+		a.mu.Unlock()
+		if queued {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the channel's second StasisStart was not queued")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	stop()
+	time.Sleep(200 * time.Millisecond) // shutdown has looked at the calls
+	close(release)
+	select {
+	case err := <-done:
+		must(t, err)
+	case <-ctx.Done():
+		t.Fatal("the instance did not stop")
+	}
+	var continues, hangups, answers int
+	for _, r := range srv.Requests() {
+		switch {
+		case r.Method == "POST" && r.Path == "/ari/channels/c1/continue":
+			continues++
+		case r.Method == "DELETE" && r.Path == "/ari/channels/c1":
+			hangups++
+		case r.Method == "POST" && r.Path == "/ari/channels/c1/answer":
+			answers++
+		}
+	}
+	if continues != 2 || hangups != 0 || answers != 0 {
+		t.Errorf("c1: %d continues, %d hang-ups, %d answers; want 2 (the refused deposit, then the visit queued at the stop), 0, 0", continues, hangups, answers)
 	}
 }

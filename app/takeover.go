@@ -513,22 +513,18 @@ func (a *App) adoptInPlace(ctx context.Context, n *node, id string, epoch int64)
 func (a *App) resume(ctx context.Context, n *node, id string, epoch int64, inPlace bool) {
 	a.arrive(id)
 	var c *liveCall
-	var early []menus.Event
+	var q *queuedStart
 	if inPlace {
 		c = a.register(n, id) // nil: held here already
 	} else {
 		// Moved here (a StasisStart): a call still held for the channel is
 		// over in Asterisk's eyes, as for a new call (registerOrQueue).
-		c, early = a.registerOrQueue(n, id, func() { a.resume(ctx, n, id, epoch, inPlace) })
+		c, q = a.registerOrQueue(n, id, func() { a.resume(ctx, n, id, epoch, inPlace) })
 	}
 	if c == nil {
 		return
 	}
-	defer func() {
-		for _, ev := range early {
-			c.Push(ev)
-		}
-	}()
+	defer a.flushQueued(c, q)
 	c.Log().Info("resuming call taken over from another instance")
 	a.launch(ctx, c, func(ctx context.Context) {
 		if epoch == 0 {

@@ -35,6 +35,11 @@ func (c *Call) Run(ctx context.Context) { c.run(ctx) }
 // Push queues ev for the call's goroutine. It never blocks.
 func (c *Call) Push(ev menus.Event) { c.in.push(item{ev: ev, at: time.Now()}) }
 
+// ChannelLeft tells the call that its channel has left the app (it is
+// back with a StasisStart of its own), ahead of whatever is queued for it:
+// nothing queued acts on the channel's next visit. It never blocks.
+func (c *Call) ChannelLeft() { c.in.pushFront(item{ev: menus.Event{Kind: menus.EvHangup}}) }
+
 // Do queues fn to run on the call's goroutine, after what is queued
 // before it. It never blocks.
 func (c *Call) Do(fn func(ctx context.Context)) { c.in.push(item{fn: fn}) }
