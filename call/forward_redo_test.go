@@ -81,3 +81,18 @@ func TestForwardCopyID(t *testing.T) {
 		t.Errorf("key without a time: %q", got)
 	}
 }
+
+// A forward that fails before any copy (its message gone meanwhile, say
+// deleted from the web page) deletes the introduction's take itself: an
+// engine that finishes the call offline leaves it to the forward.
+func TestForwardFailingEarlyDeletesTheIntroduction(t *testing.T) {
+	c, _, fs, _ := newTestCall(t)
+	cmd := menus.Cmd{Kind: menus.CmdForward, Mailbox: mailbox.MustParseID("1001@default"), MsgID: "m-gone",
+		To: []string{"1002"}, Name: "voicemail/default/1001/greet/intro-1", Key: "m1764990000000-0badcafe-7"}
+	if r := c.forward(context.Background(), cmd); r == nil || r.OK {
+		t.Fatalf("forward of a message that is gone: %+v, want not OK", r)
+	}
+	if !slices.Contains(fs.deleted, cmd.Name) || len(fs.deposited) != 0 {
+		t.Errorf("deleted %v, %d copies: want the introduction's take deleted and no copy", fs.deleted, len(fs.deposited))
+	}
+}

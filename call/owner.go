@@ -169,13 +169,24 @@ func (c *call) forward(callCtx context.Context, cmd menus.Cmd) *menus.Saved {
 	ctx, cancel := storeCtx(callCtx)
 	defer cancel()
 	owner := cmd.Mailbox
-	if err := owner.Validate(); err != nil {
+	// Failed before any copy, the introduction's take is deleted here as
+	// after the copies: an engine that saw the hang-up first, or that
+	// finishes the call offline, leaves it to the forward.
+	failed := func() *menus.Saved {
+		if cmd.Name != "" {
+			if err := c.deps.audio.Delete(ctx, cmd.Name); err != nil {
+				c.log.Warn("delete introduction take", zap.Error(err))
+			}
+		}
 		return &menus.Saved{}
+	}
+	if err := owner.Validate(); err != nil {
+		return failed()
 	}
 	msg, err := c.deps.reader.Message(ctx, owner, cmd.MsgID)
 	if err != nil {
 		c.log.Error("forward: read message", zap.String("message", cmd.MsgID), zap.Error(err))
-		return &menus.Saved{}
+		return failed()
 	}
 	ok := true
 	for _, n := range cmd.To {
@@ -235,11 +246,16 @@ func (c *call) copyMessage(ctx, callCtx context.Context, msg state.Message, to s
 	newID := state.NewMessageID(time.Now())
 	if key != "" {
 		newID = forwardCopyID(key, msg.ID, to)
-		if _, err := c.deps.reader.Message(ctx, to, newID); err == nil {
+		_, err := c.deps.reader.Message(ctx, to, newID)
+		switch {
+		case err == nil:
 			c.log.Info("forward copy made before; not made again", zap.String("message", newID), zap.Stringer("to", to))
 			return nil
-		} else if !errors.Is(err, state.ErrMessageNotFound) {
-			return err
+		case !errors.Is(err, state.ErrMessageNotFound):
+			// Copying again is safe (the deposit is idempotent on the id,
+			// the audio copied over itself): only the introduction's take
+			// may be gone by now.
+			c.log.Warn("forward: look for a copy made before; copying", zap.String("message", newID), zap.Error(err))
 		}
 	}
 	rec, err := recordings.MessageName(to, newID)

@@ -42,6 +42,9 @@ type stepper struct {
 	// ownMsgs is set once st.s.Box.Msgs is this step's own copy; until
 	// then it is shared with the state Step was given.
 	ownMsgs bool
+	// introSent is set when this step asked for a forward's copies again
+	// (finish): the introduction is the forward's to delete once copied.
+	introSent bool
 }
 
 func (st *stepper) emit(c Cmd) { st.cmds = append(st.cmds, c) }
@@ -134,10 +137,10 @@ func (st *stepper) hangup() {
 // state shows under way, whose outcome went with that instance, is done
 // again.
 func (st *stepper) finish() {
-	st.redoClose()             // folders.go
-	st.resaveMessageOnFinish() // deposit.go
-	st.redoForward()           // forward.go
-	st.redoChange()            // options.go
+	st.redoClose()                  // folders.go
+	st.resaveMessageOnFinish()      // deposit.go
+	st.introSent = st.redoForward() // forward.go
+	st.redoChange()                 // options.go
 	st.hangup()
 }
 

@@ -241,9 +241,13 @@ func (st *stepper) sendForward() {
 // with the instance that asked for them (resume, finish): the copies it
 // made are found by their names (Forward.Key) and not made twice. It
 // reports whether there was one.
+//
+// A forward with no key (its call began on an older instance, or one
+// saved its state) is not asked for again: its copies would be made
+// twice. Resumed, the caller hears the menu again, as before keys.
 func (st *stepper) redoForward() bool {
 	f := st.s.Forward
-	if f == nil || !f.Sending || st.s.Phase != PhaseBusy || !st.s.Authenticated {
+	if f == nil || !f.Sending || f.Key == "" || st.s.Phase != PhaseBusy || !st.s.Authenticated {
 		return false
 	}
 	st.sendForward()
@@ -290,9 +294,11 @@ func (st *stepper) forwarded(r *Saved) {
 }
 
 // dropIntroOnHangup discards an introduction that was never sent. One
-// being sent is left to the forward, which deletes it once copied.
+// this step sends again (finish) is left to the forward, which deletes it
+// once copied. (On a live hang-up the forward has run already: the
+// copies are made, or the take is the forward's leftover.)
 func (st *stepper) dropIntroOnHangup() {
-	if f := st.s.Forward; f != nil && f.Intro != "" && !(f.Sending && st.s.Phase == PhaseBusy) {
+	if f := st.s.Forward; f != nil && f.Intro != "" && !st.introSent {
 		st.emit(Cmd{Kind: CmdDiscard, Name: f.Intro})
 	}
 }

@@ -389,16 +389,18 @@ func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string
 	if ev.Kind == EvResume || ev.Kind == EvFinish {
 		// A forward whose outcome went with the old owner is asked for
 		// again, under the same key, so that no copy is made twice.
-		if f := before.Forward; f != nil && f.Sending && before.Phase == PhaseBusy && before.Authenticated {
+		if f := before.Forward; f != nil && f.Sending && f.Key != "" && before.Phase == PhaseBusy && before.Authenticated {
 			if !slices.ContainsFunc(cmds, func(c Cmd) bool {
 				return c.Kind == CmdForward && c.Key == f.Key && c.MsgID == f.MsgID && slices.Equal(c.To, f.To) && c.Name == f.Intro
 			}) {
 				fail("the forward %+v under way was not asked for again", *f)
 			}
 		}
-		for _, c := range cmds {
-			if c.Kind == CmdDiscard && before.Forward != nil && before.Forward.Sending && c.Name == before.Forward.Intro {
-				fail("discarded the introduction %s of a forward under way", c.Name)
+		if f := before.Forward; ev.Kind == EvFinish && f != nil && f.Sending && f.Key != "" && before.Phase == PhaseBusy && before.Authenticated {
+			for _, c := range cmds {
+				if c.Kind == CmdDiscard && c.Name == f.Intro {
+					fail("discarded the introduction %s of a forward sent again", c.Name)
+				}
 			}
 		}
 	}

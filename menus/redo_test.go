@@ -136,3 +136,45 @@ func TestRedoAGreetingChangeUnderWay(t *testing.T) {
 		})
 	}
 }
+
+// A forward under way in a call with no key (begun on an older instance)
+// is not asked for again: its copies would get fresh ids and be made
+// twice. Resumed, the caller hears the forward's menu again; finished
+// offline, its introduction is discarded, as before keys.
+func TestKeylessForwardIsNotRedone(t *testing.T) {
+	setup := func(t *testing.T) *call {
+		c := atForward(t)
+		c.forwardOptions("1002")
+		c.digits("1")
+		c.finishPrompt()
+		cmds := c.recordTake("i1", 3)
+		if last := cmds[len(cmds)-1]; last.Kind != CmdForward || last.Key != "" {
+			t.Fatalf("forward: %s (key %q), want one with no key", render(cmds), last.Key)
+		}
+		return c
+	}
+	t.Run("resume", func(t *testing.T) {
+		c := setup(t)
+		c.handOver()
+		if r := render(c.step(resumeEv)); strings.Contains(r, "forward(") || !strings.HasPrefix(r, "play("+Apology) {
+			t.Errorf("resume: %s, want the apology and a menu, no forward", r)
+		}
+	})
+	t.Run("finish offline", func(t *testing.T) {
+		c := setup(t)
+		c.handOver()
+		if r := render(c.step(Event{Kind: EvFinish})); strings.Contains(r, "forward(") || !strings.Contains(r, "discard(i1)") {
+			t.Errorf("finish: %s, want the introduction discarded and no forward", r)
+		}
+	})
+}
+
+// On a live hang-up the forward has run already (same step): the
+// introduction is discarded as ever (a no-op after the copies, and no
+// leftover when the forward failed before copying).
+func TestHangupAfterAForwardDiscardsItsIntroduction(t *testing.T) {
+	c, _ := forwardUnderWay(t, true)
+	if r := render(c.step(Event{Kind: EvHangup})); !strings.Contains(r, "discard(i1)") {
+		t.Errorf("hang-up: %s, want the introduction discarded", r)
+	}
+}
