@@ -27,28 +27,12 @@ func TestChannelBackWhileItsCallFinishes(t *testing.T) {
 	cfg.Voicemail.ForceName = false
 	// The first hand-back to the dialplan is held until the channel has
 	// come back: the earlier call is still finishing then.
-	continued, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	srv.Handle("POST", "/ari/channels/{id}/continue", func(w http.ResponseWriter, r *http.Request) {
-		first := false
-		once.Do(func() { first = true })
-		if first {
-			close(continued)
-			<-release
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+	continued, release := holdFirstContinue(srv)
 	ctx := runApp(t, cfg, srv)
 	ch := ari.Channel{ID: "c1", State: "Up", Caller: ari.CallerID{Number: "1001"}}
 	send := func(ev any) { t.Helper(); must(t, srv.Send(ev)) }
 	meta := func(typ string) ari.Meta { return ari.Meta{Type: typ, Application: "voicemail"} }
-	// A deposit for a mailbox that does not exist goes back to the dialplan.
-	send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"deposit", "9999"}, Channel: ch})
-	select {
-	case <-continued:
-	case <-ctx.Done():
-		t.Fatal("the refused deposit did not go back to the dialplan")
-	}
+	refuseAndHold(t, ctx, srv, ch, continued)
 	// Asterisk has sent the channel on; it is back, and the caller types
 	// the password before the earlier call is over.
 	send(ari.StasisEnd{Meta: meta("StasisEnd"), Channel: ch})
@@ -71,26 +55,11 @@ func TestChannelMovedBackWhileItsCallFinishes(t *testing.T) {
 	srv := aritest.NewServer(t)
 	cfg := fakeARIConfig(t, srv)
 	cfg.Mailboxes = []MailboxConfig{{Mailbox: "1001", PIN: "1234"}}
-	continued, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	srv.Handle("POST", "/ari/channels/{id}/continue", func(w http.ResponseWriter, r *http.Request) {
-		first := false
-		once.Do(func() { first = true })
-		if first {
-			close(continued)
-			<-release
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+	continued, release := holdFirstContinue(srv)
 	ctx := runApp(t, cfg, srv)
 	ch := ari.Channel{ID: "c1", State: "Up", Caller: ari.CallerID{Number: "1001"}}
 	meta := func(typ string) ari.Meta { return ari.Meta{Type: typ, Application: "voicemail"} }
-	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"deposit", "9999"}, Channel: ch}))
-	select {
-	case <-continued:
-	case <-ctx.Done():
-		t.Fatal("the refused deposit did not go back to the dialplan")
-	}
+	refuseAndHold(t, ctx, srv, ch, continued)
 	must(t, srv.Send(ari.StasisEnd{Meta: meta("StasisEnd"), Channel: ch}))
 	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"resume"}, Channel: ch}))
 	close(release)
@@ -109,17 +78,7 @@ func TestChannelBackWhileTheInstanceStops(t *testing.T) {
 	srv := aritest.NewServer(t)
 	cfg := fakeARIConfig(t, srv)
 	cfg.Mailboxes = []MailboxConfig{{Mailbox: "1001", PIN: "1234"}}
-	continued, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	srv.Handle("POST", "/ari/channels/{id}/continue", func(w http.ResponseWriter, r *http.Request) {
-		first := false
-		once.Do(func() { first = true })
-		if first {
-			close(continued)
-			<-release
-		}
-		w.WriteHeader(http.StatusNoContent)
-	})
+	continued, release := holdFirstContinue(srv)
 	a, err := New(cfg, zaptest.NewLogger(t))
 	must(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -131,12 +90,7 @@ func TestChannelBackWhileTheInstanceStops(t *testing.T) {
 
 	ch := ari.Channel{ID: "c1", State: "Up", Caller: ari.CallerID{Number: "2001"}}
 	meta := func(typ string) ari.Meta { return ari.Meta{Type: typ, Application: "voicemail"} }
-	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"deposit", "9999"}, Channel: ch}))
-	select {
-	case <-continued:
-	case <-ctx.Done():
-		t.Fatal("the refused deposit did not go back to the dialplan")
-	}
+	refuseAndHold(t, ctx, srv, ch, continued)
 	must(t, srv.Send(ari.StasisEnd{Meta: meta("StasisEnd"), Channel: ch}))
 	must(t, srv.Send(ari.StasisStart{Meta: meta("StasisStart"), Args: []string{"deposit", "1001"}, Channel: ch}))
 	// The queued start is in place once the call's log says so; give the
@@ -176,5 +130,35 @@ func TestChannelBackWhileTheInstanceStops(t *testing.T) {
 	}
 	if continues != 2 || hangups != 0 || answers != 0 {
 		t.Errorf("c1: %d continues, %d hang-ups, %d answers; want 2 (the refused deposit, then the visit queued at the stop), 0, 0", continues, hangups, answers)
+	}
+}
+
+// holdFirstContinue makes srv hold the first hand-back to the dialplan
+// (continue) until release is closed; continued is closed when it comes.
+func holdFirstContinue(srv *aritest.Server) (continued, release chan struct{}) {
+	continued, release = make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	srv.Handle("POST", "/ari/channels/{id}/continue", func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			close(continued)
+			<-release
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	return continued, release
+}
+
+// refuseAndHold sends channel ch in for a deposit to a mailbox that does
+// not exist, which the app hands back to the dialplan at once, and waits
+// until that hand-back is held (holdFirstContinue): the call is finishing.
+func refuseAndHold(t *testing.T, ctx context.Context, srv *aritest.Server, ch ari.Channel, continued chan struct{}) {
+	t.Helper()
+	must(t, srv.Send(ari.StasisStart{Meta: ari.Meta{Type: "StasisStart", Application: "voicemail"}, Args: []string{"deposit", "9999"}, Channel: ch}))
+	select {
+	case <-continued:
+	case <-ctx.Done():
+		t.Fatal("the refused deposit did not go back to the dialplan")
 	}
 }
