@@ -249,6 +249,12 @@ func (a countingAudio) Seconds(ctx context.Context, name string) (int, error) {
 	return s, err
 }
 
+func (a countingAudio) Exists(ctx context.Context, name string) (bool, error) {
+	ok, err := a.AudioStore.Exists(ctx, name)
+	a.m.count(opARIRecordings, err)
+	return ok, err
+}
+
 type countingMWIState struct {
 	mwiState
 	m *metrics

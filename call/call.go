@@ -60,6 +60,8 @@ type AudioStore interface {
 	Delete(ctx context.Context, names ...string) error
 	Copy(ctx context.Context, from, to string) error
 	Seconds(ctx context.Context, name string) (int, error)
+	// Exists reports whether recording name is stored.
+	Exists(ctx context.Context, name string) (bool, error)
 }
 
 // MWINotifier is told whenever a mailbox's New/Old counts may have changed.

@@ -317,6 +317,13 @@ func (f *fakeStore) Delete(_ context.Context, names ...string) error {
 	f.mu.Unlock()
 	return nil
 }
+
+// Exists reports a recording as stored unless it was deleted.
+func (f *fakeStore) Exists(_ context.Context, name string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return !slices.Contains(f.deleted, name), nil
+}
 func (f *fakeStore) Seconds(context.Context, string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

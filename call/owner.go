@@ -80,6 +80,14 @@ func (c *call) ownerChange(ctx context.Context, cmd menus.Cmd) *menus.Saved {
 	if err != nil {
 		return &menus.Saved{}
 	}
+	if cmd.Kind == menus.CmdSetGreeting && !c.takeExists(ctx, cmd.Name) {
+		// Its audio is gone: the take was replaced meanwhile (from the web
+		// page or the admin API, between an instance's death and the
+		// takeover that sets it again). Set, the mailbox would point at
+		// nothing, and the newer greeting's audio would be deleted.
+		c.log.Warn("greeting take's audio is gone; not set", zap.Stringer("mailbox", id), zap.String("recording", cmd.Name))
+		return &menus.Saved{}
+	}
 	var previous string
 	notReplicated := false
 	err = c.retryOwned(ctx, "mailbox change", func(ctx context.Context) error {
@@ -123,6 +131,18 @@ func (c *call) ownerChange(ctx context.Context, cmd menus.Cmd) *menus.Saved {
 		}
 	}
 	return &menus.Saved{OK: true}
+}
+
+// takeExists reports whether recording name is there to be made a
+// greeting: false only when the audio store says it is not; an answer
+// that failed counts as there.
+func (c *call) takeExists(ctx context.Context, name string) bool {
+	there, err := c.deps.audio.Exists(ctx, name)
+	if err != nil {
+		c.log.Warn("look for the greeting take's audio; setting it", zap.String("recording", name), zap.Error(err))
+		return true
+	}
+	return there
 }
 
 // prepareTarget looks up the mailboxes a logged-in owner names (in the

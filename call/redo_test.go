@@ -96,3 +96,28 @@ func TestForwardFailingEarlyDeletesTheIntroduction(t *testing.T) {
 		t.Errorf("deleted %v, %d copies: want the introduction's take deleted and no copy", fs.deleted, len(fs.deposited))
 	}
 }
+
+// A take whose audio is gone is not made the greeting: a takeover that
+// sets it again after the owner replaced the greeting from the web page
+// (which deleted the take's audio as the greeting it replaced) would
+// point the mailbox at nothing and delete the newer greeting's audio.
+func TestSetGreetingWhoseTakeIsGone(t *testing.T) {
+	ctx := context.Background()
+	c, _, fs, _ := newTestCall(t)
+	box := mailbox.MustParseID("1001@default")
+	take, newer := "voicemail/default/1001/greet/unavail-1", "voicemail/default/1001/greet/unavail-2"
+	set := menus.Cmd{Kind: menus.CmdSetGreeting, Mailbox: box, Greeting: mailbox.GreetingUnavail, Name: take}
+	if r := c.ownerChange(ctx, set); r == nil || !r.OK {
+		t.Fatalf("set the take: %+v, want OK", r)
+	}
+	// The web page replaces it: the take's audio goes.
+	fs.greetings[state.GreetingKind(mailbox.GreetingUnavail)] = newer
+	fs.deleted = append(fs.deleted, take)
+
+	if r := c.ownerChange(ctx, set); r == nil || r.OK {
+		t.Errorf("set again after the take's audio went: %+v, want not OK", r)
+	}
+	if got := fs.greetings[state.GreetingKind(mailbox.GreetingUnavail)]; got != newer || slices.Contains(fs.deleted, newer) {
+		t.Errorf("greeting %s, deleted %v: want the newer greeting kept, audio and all", got, fs.deleted)
+	}
+}
