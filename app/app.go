@@ -42,8 +42,8 @@ type App struct {
 	// StasisStart comes (takeover.go).
 	arrivals map[string]chan struct{}
 	// queued are the channels that entered the app again while their
-	// earlier call here was still finishing (queueStart), with the events
-	// that came for them since.
+	// earlier call here was still finishing (registerOrQueue), with the
+	// events that came for them since.
 	queued map[string]*queuedStart
 	wg     sync.WaitGroup
 	// reapers are the takeovers of dead instances and the moves they
@@ -396,11 +396,9 @@ func (a *App) route(channelID string, ev menus.Event) {
 
 // queuedStart is a call whose channel entered the app while the channel's
 // earlier call here was still finishing: it starts once that call is over
-// (queueStart).
+// (registerOrQueue).
 type queuedStart struct {
 	start func()
-	// n is the node the channel is on.
-	n *node
 	// early are the events that came for the channel meanwhile, in order.
 	early []menus.Event
 }
@@ -574,7 +572,7 @@ func (a *App) registerOrQueue(n *node, id string, start func()) (*liveCall, *que
 		// A later entry replaces an earlier one still queued: the channel
 		// left that one too, and the events that came are the latest
 		// entry's.
-		a.queued[id] = &queuedStart{start: start, n: n}
+		a.queued[id] = &queuedStart{start: start}
 		return nil, nil
 	}
 	c := &liveCall{Call: call.New(id, n.deps, n.log), node: n}
@@ -643,7 +641,7 @@ func (a *App) launch(ctx context.Context, c *liveCall, first func(context.Contex
 			// this instance cannot take does.
 			c.Log().Warn("channel back in the app while this instance stops; sending it back to the dialplan")
 			lctx, lcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-			call.LeaveChannel(lctx, q.n.client, c.ID(), "FAILED", q.n.log)
+			call.LeaveChannel(lctx, c.node.client, c.ID(), "FAILED", c.node.log)
 			lcancel()
 		default:
 			q.start()

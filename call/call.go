@@ -238,14 +238,6 @@ func (c *call) step(ctx context.Context, ev menus.Event) {
 		return // no longer this instance's: nothing more is done for it
 	}
 	c.observeEvent(ev)
-	if ev.Kind == menus.EvStart && ev.Start != nil && ev.Start.Key == "" {
-		// The call's name, kept in its state: what it writes that must
-		// come out the same when written again after a takeover is named
-		// from it (menus.Start.Key).
-		start := *ev.Start
-		start.Key = state.NewMessageID(time.Now())
-		ev.Start = &start
-	}
 	before := c.s
 	next, cmds := c.deps.engine.Step(c.s, ev)
 	c.s = next

@@ -45,8 +45,18 @@ func (c *Call) ChannelLeft() { c.in.pushFront(item{ev: menus.Event{Kind: menus.E
 func (c *Call) Do(fn func(ctx context.Context)) { c.in.push(item{fn: fn}) }
 
 // Step applies ev, saves the new state and carries out the commands. On
-// the call's goroutine.
-func (c *Call) Step(ctx context.Context, ev menus.Event) { c.step(ctx, ev) }
+// the call's goroutine. A start (EvStart) without a key gets one: the
+// call's name, kept in its state, from which what it writes that must
+// come out the same when written again after a takeover is named
+// (menus.Start.Key).
+func (c *Call) Step(ctx context.Context, ev menus.Event) {
+	if ev.Kind == menus.EvStart && ev.Start != nil && ev.Start.Key == "" {
+		start := *ev.Start
+		start.Key = state.NewMessageID(time.Now())
+		ev.Start = &start
+	}
+	c.step(ctx, ev)
+}
 
 // AwaitLease waits until this instance's lease is good before a new call
 // is acted on, however long that takes; the call is gone if ctx ends

@@ -189,24 +189,18 @@ func (c *call) forward(callCtx context.Context, cmd menus.Cmd) *menus.Saved {
 	ctx, cancel := storeCtx(callCtx)
 	defer cancel()
 	owner := cmd.Mailbox
-	// Failed before any copy, the introduction's take is deleted here as
-	// after the copies: an engine that saw the hang-up first, or that
-	// finishes the call offline, leaves it to the forward.
-	failed := func() *menus.Saved {
-		if cmd.Name != "" {
-			if err := c.deps.audio.Delete(ctx, cmd.Name); err != nil {
-				c.log.Warn("delete introduction take", zap.Error(err))
-			}
-		}
-		return &menus.Saved{}
-	}
+	// Failed before any copy, the introduction's take is deleted as after
+	// the copies: an engine that saw the hang-up first, or that finishes
+	// the call offline, leaves it to the forward.
 	if err := owner.Validate(); err != nil {
-		return failed()
+		c.deleteIntro(ctx, cmd.Name)
+		return &menus.Saved{}
 	}
 	msg, err := c.deps.reader.Message(ctx, owner, cmd.MsgID)
 	if err != nil {
 		c.log.Error("forward: read message", zap.String("message", cmd.MsgID), zap.Error(err))
-		return failed()
+		c.deleteIntro(ctx, cmd.Name)
+		return &menus.Saved{}
 	}
 	ok := true
 	for _, n := range cmd.To {
@@ -226,13 +220,19 @@ func (c *call) forward(callCtx context.Context, cmd menus.Cmd) *menus.Saved {
 		c.log.Info("message forwarded", zap.String("message", msg.ID), zap.Stringer("to", to))
 		c.deps.mwi.Changed(to)
 	}
-	if cmd.Name != "" {
-		// Each copy has its own introduction now.
-		if err := c.deps.audio.Delete(ctx, cmd.Name); err != nil {
-			c.log.Warn("delete introduction take", zap.Error(err))
-		}
-	}
+	c.deleteIntro(ctx, cmd.Name) // each copy has its own introduction now
 	return &menus.Saved{OK: ok}
+}
+
+// deleteIntro deletes a forward's introduction take, name, once the
+// forward is through with it ("" when it has none).
+func (c *call) deleteIntro(ctx context.Context, name string) {
+	if name == "" {
+		return
+	}
+	if err := c.deps.audio.Delete(ctx, name); err != nil {
+		c.log.Warn("delete introduction take", zap.Error(err))
+	}
 }
 
 // forwardCopyID is the id of the copy of message msgID that the forward
@@ -242,19 +242,10 @@ func (c *call) forward(callCtx context.Context, cmd menus.Cmd) *menus.Saved {
 func forwardCopyID(key, msgID string, to state.MailboxID) string {
 	sum := sha256.Sum256([]byte(key + "\x00" + msgID + "\x00" + to.String()))
 	stamp := "m0000000000000"
-	if len(key) >= len(stamp) && key[0] == 'm' && allDigits(key[1:len(stamp)]) {
+	if len(key) >= len(stamp) && key[0] == 'm' && strings.Trim(key[1:len(stamp)], "0123456789") == "" {
 		stamp = key[:len(stamp)]
 	}
 	return stamp + "-" + hex.EncodeToString(sum[:8])
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // The audio is copied under ctx's deadline; the copy's deposit is retried

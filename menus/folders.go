@@ -117,8 +117,7 @@ func (st *stepper) folderLoaded(b *Box) {
 	box.Listing, box.Marks = st.s.Loads, ""
 	st.s.Box = &box
 	if st.s.Menu == MenuLoginPassword {
-		intro := append([]string(nil), st.s.Prefix...)
-		st.s.Prefix = nil
+		intro := st.takePrefix()
 		if st.s.Greetings[mailbox.GreetingTemp] {
 			// The owner is reminded that callers hear the temporary
 			// greeting (app_voicemail tempgreetwarn).

@@ -386,21 +386,19 @@ func (h *harness) checkCmds(before State, ev Event, cmds []Cmd, fail func(string
 			}
 		}
 	}
-	if ev.Kind == EvResume || ev.Kind == EvFinish {
-		// A forward whose outcome went with the old owner is asked for
-		// again, under the same key, so that no copy is made twice.
-		if f := before.Forward; f != nil && f.Sending && f.Key != "" && before.Phase == PhaseBusy && before.Authenticated {
-			if !slices.ContainsFunc(cmds, func(c Cmd) bool {
-				return c.Kind == CmdForward && c.Key == f.Key && c.MsgID == f.MsgID && slices.Equal(c.To, f.To) && c.Name == f.Intro
-			}) {
-				fail("the forward %+v under way was not asked for again", *f)
-			}
+	// A forward whose outcome went with the old owner is asked for again,
+	// under the same key, so that no copy is made twice; a finish leaves
+	// its introduction to it.
+	if f := before.Forward; (ev.Kind == EvResume || ev.Kind == EvFinish) &&
+		f != nil && f.Sending && f.Key != "" && before.Phase == PhaseBusy && before.Authenticated {
+		if !slices.ContainsFunc(cmds, func(c Cmd) bool {
+			return c.Kind == CmdForward && c.Key == f.Key && c.MsgID == f.MsgID && slices.Equal(c.To, f.To) && c.Name == f.Intro
+		}) {
+			fail("the forward %+v under way was not asked for again", *f)
 		}
-		if f := before.Forward; ev.Kind == EvFinish && f != nil && f.Sending && f.Key != "" && before.Phase == PhaseBusy && before.Authenticated {
-			for _, c := range cmds {
-				if c.Kind == CmdDiscard && c.Name == f.Intro {
-					fail("discarded the introduction %s of a forward sent again", c.Name)
-				}
+		for _, c := range cmds {
+			if ev.Kind == EvFinish && c.Kind == CmdDiscard && c.Name == f.Intro {
+				fail("discarded the introduction %s of a forward sent again", c.Name)
 			}
 		}
 	}
