@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -375,4 +376,20 @@ func (o *Options) maxSlots() int {
 		m = max(m, c)
 	}
 	return m
+}
+
+// ariPort is the TCP port of ARIURL (validated): 80 or 443 when the URL
+// names none.
+func (o *Options) ariPort() uint16 {
+	u, err := url.Parse(o.ARIURL)
+	if err != nil {
+		return 0
+	}
+	if p, err := strconv.ParseUint(u.Port(), 10, 16); err == nil {
+		return uint16(p)
+	}
+	if u.Scheme == "https" {
+		return 443
+	}
+	return 80
 }

@@ -372,6 +372,7 @@ func (r *Report) printCallerLatency(w io.Writer) {
 		}
 	}
 	_ = tw.Flush()
+	r.printLegs(w)
 	for _, s := range r.Steps {
 		if s.SIP == nil {
 			continue
@@ -385,6 +386,46 @@ func (r *Report) printCallerLatency(w io.Writer) {
 			astCores, s.SIP.sippCPU.Seconds()/s.Used.Span.Seconds(), s.Used.LoadgenCPU.Seconds()/s.Used.Span.Seconds())
 	}
 	fmt.Fprintln(w)
+}
+
+// printLegs writes where this app's timed keys spent their time on the
+// wire (splitKeys): Asterisk's event, the app, Asterisk's play.
+func (r *Report) printLegs(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	header := false
+	for _, s := range r.Steps {
+		if s.SIP == nil || len(s.SIP.legs) == 0 {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "  where this app's keys spent it, on the same wire: the DTMF End → ChannelDtmfReceived leaves Asterisk (event) → the play request reaches")
+			fmt.Fprintln(w, "  Asterisk (app: its whole share) → the first RTP packet (play); p50 / p95 in ms, over the keys the ARI frames could be tied to (n)")
+			fmt.Fprintln(tw, "step	keys	n	event	app	play	")
+			header = true
+		}
+		var menu, pin [3]dist
+		for _, k := range s.SIP.legs {
+			d := &menu
+			if k.label == labelPIN {
+				d = &pin
+			}
+			d[0], d[1], d[2] = append(d[0], k.event), append(d[1], k.app), append(d[2], k.play)
+		}
+		for _, row := range []struct {
+			name string
+			d    [3]dist
+		}{{"all but the PIN", menu}, {labelPIN, pin}} {
+			if len(row.d[0]) == 0 {
+				continue
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\t", s.name(), row.name, len(row.d[0]))
+			for _, d := range row.d {
+				fmt.Fprintf(tw, "%.2f / %.2f\t", d.percentile(50).Seconds()*1e3, d.percentile(95).Seconds()*1e3)
+			}
+			fmt.Fprintln(tw)
+		}
+	}
+	_ = tw.Flush()
 }
 
 // lastStep is the highest step that ran against this app (app_voicemail

@@ -491,6 +491,7 @@ func (r *runner) sippRounds(ctx context.Context, app string, conc int) (*sippRes
 		}
 		all.calls = append(all.calls, res.calls...)
 		all.keys = append(all.keys, res.keys...)
+		all.legs = append(all.legs, res.legs...)
 		all.inPrompt += res.inPrompt
 		all.unanswered += res.unanswered
 		all.peakLive = max(all.peakLive, res.peakLive)

@@ -49,6 +49,9 @@ type sippResult struct {
 	streams int
 	// sippCPU is the user+system time of the sipp process.
 	sippCPU time.Duration
+	// legs split this app's timed keys where the ARI frames could be tied
+	// to them (splitKeys).
+	legs []keyLegs
 }
 
 // keySample is one caller-side latency.
@@ -139,6 +142,15 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 	if err != nil {
 		return nil, err
 	}
+	// This app's keys split into Asterisk's legs and the app's, from the
+	// ARI frames on the same wire.
+	var ariSn *sniffer
+	if target == TargetOurs {
+		if ariSn, err = startARISniffer(r.o.ariPort()); err != nil {
+			sn.close()
+			return nil, err
+		}
+	}
 	// App-side latency of this app, with -follow: the caller app follows
 	// the SIP channels by their caller number.
 	var watched []*call
@@ -152,6 +164,9 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 			cl, err := r.follow(ctx, res.calls[i].callerNum)
 			if err != nil {
 				sn.close()
+				if ariSn != nil {
+					ariSn.close()
+				}
 				return nil, err
 			}
 			watched = append(watched, cl)
@@ -192,6 +207,10 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 	// The last answer (goodbye) has been sent by now.
 	tr := sn.close()
 	res.dropped = sn.dropped
+	if ariSn != nil {
+		ariSn.close()
+		res.dropped += ariSn.dropped
+	}
 
 	if err := readSippLog(logPath, started, byFrom, res.calls); err != nil {
 		return nil, err
@@ -211,6 +230,9 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 	}
 	res.streams = len(tr.calls)
 	labels := sched.keyLabels()
+	if ariSn != nil {
+		res.legs = splitKeys(tr, ariSn.frames, labels)
+	}
 	for _, rc := range tr.calls {
 		for _, k := range rc.keys {
 			if k.index >= len(labels) || labels[k.index] == "" {
