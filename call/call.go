@@ -249,7 +249,9 @@ func (c *call) step(ctx context.Context, ev menus.Event) {
 		c.log.Debug("dtmf", zap.String("digit", digit), zap.String("menu", string(c.s.Menu)))
 	}
 	if before.Menu != c.s.Menu {
-		c.log.Info("menu", zap.String("from", string(before.Menu)), zap.String("to", string(c.s.Menu)))
+		// Logged once the commands are out: a log line is a write to
+		// standard error that the prompt need not wait for.
+		defer c.log.Info("menu", zap.String("from", string(before.Menu)), zap.String("to", string(c.s.Menu)))
 	}
 	ok, along := c.fence(ctx, before, cmds, before.Menu != c.s.Menu)
 	if !ok {
