@@ -279,6 +279,7 @@ var (
 	_ call.ChannelControl = countingChannel{}
 	_ call.SessionStore   = countingSessions{}
 	_ call.MessageStore   = countingMessages{}
+	_ call.ListedReader   = countingMessages{}
 	_ call.Authenticator  = countingAuth{}
 	_ call.OwnerStore     = countingOwner{}
 	_ call.AudioStore     = countingAudio{}
@@ -293,4 +294,22 @@ func (r countingRecorder) StopRecording(ctx context.Context, name string) error 
 		return fmt.Errorf("app: recorder %T cannot stop a recording", r.Recorder)
 	}
 	return s.StopRecording(ctx, name)
+}
+
+// MessagesListed passes a folder's listing from the ids a login read on,
+// counted as Messages is, when the store it wraps can
+// (call.ListedReader); otherwise it lists the folder afresh. Without it
+// the instrumented store hid the wrapped one's MessagesListed, and every
+// login listed its first folder again: one more Redis round trip between
+// the PIN's '#' and "you have".
+func (s countingMessages) MessagesListed(ctx context.Context, id state.MailboxID, f state.Folder, ids []string) ([]state.Message, error) {
+	var msgs []state.Message
+	var err error
+	if r, ok := s.MessageStore.(call.ListedReader); ok {
+		msgs, err = r.MessagesListed(ctx, id, f, ids)
+	} else {
+		msgs, err = s.MessageStore.Messages(ctx, id, f)
+	}
+	s.m.count(opRedisMessages, err)
+	return msgs, err
 }
