@@ -10,12 +10,7 @@ import (
 // tcpSegment builds an IPv4/TCP segment (with 12 bytes of TCP options) as
 // AF_PACKET SOCK_DGRAM delivers it.
 func tcpSegment(src, dst uint16, payload []byte) []byte {
-	b := make([]byte, 20+32+len(payload))
-	b[0] = 0x45
-	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
-	b[8], b[9] = 64, 6
-	copy(b[12:], []byte{127, 0, 0, 1})
-	copy(b[16:], []byte{127, 0, 0, 1})
+	b := loopbackIPv4(6, 32+len(payload))
 	binary.BigEndian.PutUint16(b[20:], src)
 	binary.BigEndian.PutUint16(b[22:], dst)
 	b[32] = 8 << 4 // data offset: 32 bytes
@@ -77,30 +72,25 @@ func TestSplitKeys(t *testing.T) {
 			latency: time.Duration(latency * float64(time.Millisecond))})
 	}
 	var frames []ariFrame
-	ev := func(ch string, digit byte, at float64) {
-		frames = append(frames, ariFrame{at: ms(at), kind: ariDTMF, channel: ch, digit: digit})
+	// press records a key of the call on port, in channel ch: its event
+	// after ev ms, its play request after play ms more (none if 0).
+	press := func(port uint16, ch string, index int, digit byte, at, latency, ev, play float64) {
+		key(port, index, digit, at, latency)
+		frames = append(frames, ariFrame{at: ms(at + ev), kind: ariDTMF, channel: ch, digit: digit})
+		if play > 0 {
+			frames = append(frames, ariFrame{at: ms(at + ev + play), kind: ariPlay, channel: ch})
+		}
 	}
-	play := func(ch string, at float64) { frames = append(frames, ariFrame{at: ms(at), kind: ariPlay, channel: ch}) }
 	labels := []string{"", "# → x", "1 → y"}
 
 	// Call A (port 10000, channel a): 2, # (timed), 1 (timed).
-	key(10000, 0, '2', 0, 0)
-	ev("a", '2', 0.3)
-	key(10000, 1, '#', 1000, 3)
-	ev("a", '#', 1000.4)
-	play("a", 1000.9)
-	key(10000, 2, '1', 3000, 2.5)
-	ev("a", '1', 3000.2)
-	play("a", 3000.6)
+	press(10000, "a", 0, '2', 0, 0, 0.3, 0)
+	press(10000, "a", 1, '#', 1000, 3, 0.4, 0.5)
+	press(10000, "a", 2, '1', 3000, 2.5, 0.2, 0.4)
 	// Call B (port 10002, channel b), 5 ms later, and a slower app.
-	key(10002, 0, '2', 5, 0)
-	ev("b", '2', 5.3)
-	key(10002, 1, '#', 1005, 4)
-	ev("b", '#', 1005.3)
-	play("b", 1006.5)
-	key(10002, 2, '1', 3005, 3)
-	ev("b", '1', 3005.5)
-	play("b", 3006)
+	press(10002, "b", 0, '2', 5, 0, 0.3, 0)
+	press(10002, "b", 1, '#', 1005, 4, 0.3, 1.2)
+	press(10002, "b", 2, '1', 3005, 3, 0.5, 0.5)
 	// Call C (port 10004) pressed 2 and # just before b did, and its own
 	// events were lost: b's events follow its keys as soon as they follow
 	// b's own, so b could be either's and neither is split twice.

@@ -8,12 +8,7 @@ import (
 
 // udpRTP builds an IPv4/UDP/RTP datagram as AF_PACKET SOCK_DGRAM delivers it.
 func udpRTP(src, dst uint16, pt byte, ts uint32, payload []byte) []byte {
-	b := make([]byte, 20+8+12+len(payload))
-	b[0] = 0x45
-	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
-	b[8], b[9] = 64, 17
-	copy(b[12:], []byte{127, 0, 0, 1})
-	copy(b[16:], []byte{127, 0, 0, 1})
+	b := loopbackIPv4(17, 8+12+len(payload))
 	binary.BigEndian.PutUint16(b[20:], src)
 	binary.BigEndian.PutUint16(b[22:], dst)
 	binary.BigEndian.PutUint16(b[24:], uint16(8+12+len(payload)))
@@ -21,6 +16,18 @@ func udpRTP(src, dst uint16, pt byte, ts uint32, payload []byte) []byte {
 	rtp[0], rtp[1] = 0x80, pt
 	binary.BigEndian.PutUint32(rtp[4:], ts)
 	copy(rtp[12:], payload)
+	return b
+}
+
+// loopbackIPv4 is a datagram of protocol proto from and to 127.0.0.1 with
+// room for n bytes after its 20-byte header.
+func loopbackIPv4(proto byte, n int) []byte {
+	b := make([]byte, 20+n)
+	b[0] = 0x45
+	binary.BigEndian.PutUint16(b[2:], uint16(len(b)))
+	b[8], b[9] = 64, proto
+	copy(b[12:], []byte{127, 0, 0, 1})
+	copy(b[16:], []byte{127, 0, 0, 1})
 	return b
 }
 
