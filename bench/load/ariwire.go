@@ -55,14 +55,10 @@ var (
 // does not start a segment is not seen (Asterisk writes each event, and
 // the app each request, in one write).
 func parseARI(b []byte, at time.Time, ariPort uint16) (ariFrame, bool) {
-	if len(b) < 20 || b[0]>>4 != 4 || b[9] != 6 {
+	tcp, ok := ipv4Payload(b, 6)
+	if !ok || len(tcp) < 20 {
 		return ariFrame{}, false
 	}
-	ihl := int(b[0]&0x0f) * 4
-	if ihl < 20 || len(b) < ihl+20 {
-		return ariFrame{}, false
-	}
-	tcp := b[ihl:]
 	off := int(tcp[12]>>4) * 4
 	if off < 20 || len(tcp) < off {
 		return ariFrame{}, false

@@ -35,14 +35,10 @@ const eventPT = 101
 // SOCK_DGRAM socket delivers it) carrying UDP with an RTP version 2
 // header.
 func parseRTP(b []byte, at time.Time) (rtpPacket, bool) {
-	if len(b) < 20 || b[0]>>4 != 4 || b[9] != 17 {
+	udp, ok := ipv4Payload(b, 17)
+	if !ok || len(udp) < 8+12 {
 		return rtpPacket{}, false
 	}
-	ihl := int(b[0]&0x0f) * 4
-	if ihl < 20 || binary.BigEndian.Uint16(b[6:])&0x1fff != 0 || len(b) < ihl+8+12 {
-		return rtpPacket{}, false
-	}
-	udp := b[ihl:]
 	rtp := udp[8:]
 	if rtp[0]>>6 != 2 {
 		return rtpPacket{}, false
@@ -63,6 +59,20 @@ func parseRTP(b []byte, at time.Time) (rtpPacket, bool) {
 		p.evTS = binary.BigEndian.Uint32(rtp[4:])
 	}
 	return p, true
+}
+
+// ipv4Payload returns what follows the header of b, an unfragmented IPv4
+// datagram of protocol proto (UDP 17, TCP 6), as an AF_PACKET SOCK_DGRAM
+// socket delivers it (no link header).
+func ipv4Payload(b []byte, proto byte) ([]byte, bool) {
+	if len(b) < 20 || b[0]>>4 != 4 || b[9] != proto {
+		return nil, false
+	}
+	ihl := int(b[0]&0x0f) * 4
+	if ihl < 20 || binary.BigEndian.Uint16(b[6:])&0x1fff != 0 || len(b) < ihl {
+		return nil, false
+	}
+	return b[ihl:], true
 }
 
 // silenceGap is how long Asterisk must have sent nothing to the phone for

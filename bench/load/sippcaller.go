@@ -151,6 +151,15 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 			return nil, err
 		}
 	}
+	closeSniffers := func() *keyTracker {
+		if ariSn != nil {
+			ariSn.close()
+			res.dropped += ariSn.dropped
+		}
+		tr := sn.close()
+		res.dropped += sn.dropped
+		return tr
+	}
 	// App-side latency of this app, with -follow: the caller app follows
 	// the SIP channels by their caller number.
 	var watched []*call
@@ -163,10 +172,7 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 		for i := range res.calls {
 			cl, err := r.follow(ctx, res.calls[i].callerNum)
 			if err != nil {
-				sn.close()
-				if ariSn != nil {
-					ariSn.close()
-				}
+				closeSniffers()
 				return nil, err
 			}
 			watched = append(watched, cl)
@@ -205,12 +211,7 @@ func (r *runner) sippCalls(ctx context.Context, target, flow string, conc int) (
 		res.sippCPU = ps.UserTime() + ps.SystemTime()
 	}
 	// The last answer (goodbye) has been sent by now.
-	tr := sn.close()
-	res.dropped = sn.dropped
-	if ariSn != nil {
-		ariSn.close()
-		res.dropped += ariSn.dropped
-	}
+	tr := closeSniffers()
 
 	if err := readSippLog(logPath, started, byFrom, res.calls); err != nil {
 		return nil, err
